@@ -1,0 +1,20 @@
+#pragma once
+/// Every subcommand registers itself on the root app through one setup
+/// function (one file each under src/cli/). `main` only calls these.
+
+namespace CLI {
+class App;
+}
+
+namespace itwin::cli {
+
+void setup_train(CLI::App& app);     ///< train, run, infer (src/cli/train.cpp)
+void setup_validate(CLI::App& app);
+void setup_backends(CLI::App& app);
+void setup_version(CLI::App& app);
+void setup_planned(CLI::App& app);   ///< hpo, submit, jobs, report, bench: not built yet
+
+/// The exit status the command that ran wants (0 unless it set one).
+int& command_status();
+
+}  // namespace itwin::cli

@@ -1,0 +1,152 @@
+#pragma once
+/// Typed specs of the pipeline steps: what the YAML says, validated, with
+/// defaults filled. Plain data; no YAML and no torch types. docs/config.md
+/// documents every field with its default.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace itwin::config {
+
+/// `run:` — where and how a run happens.
+struct RunSpec {
+  std::string name = "run";
+  std::string root = "runs";       ///< run directories go to <root>/<name>[.N]
+  uint64_t seed = 42;
+  int64_t threads = 0;             ///< intra-op threads; 0 = cores this process may use
+  std::string resume = "never";    ///< never | auto (continue from the latest checkpoint)
+  bool deterministic = false;      ///< force deterministic kernels (slower)
+};
+
+/// Fractions (< 1) or counts (>= 1) of samples held out.
+struct SplitSpec {
+  double validation = 0.1;
+  double test = 0.0;
+};
+
+struct SyntheticSpec {
+  std::string task = "classification";  ///< classification | regression | sequence
+  int64_t samples = 2000;
+  int64_t features = 16;
+  int64_t classes = 4;
+  int64_t seq_len = 32;   ///< sequence task: time steps per sample
+  int64_t targets = 1;    ///< regression / sequence outputs
+  double noise = 0.1;
+};
+
+/// `type: dataset`
+struct DatasetSpec {
+  std::string format;               ///< idx | npz | npy | csv | synthetic
+  std::string path;                 ///< idx: directory; npz/csv: file; npy: features file
+  std::string labels;               ///< npy: labels file
+  std::string x_key = "x";          ///< npz array names
+  std::string y_key = "y";
+  std::vector<std::string> targets; ///< csv target columns
+  std::vector<std::string> features;///< csv feature columns (empty: all non-targets)
+  std::string delimiter = ",";
+  std::string task = "auto";        ///< classification | regression | auto (integer labels -> classification)
+  SyntheticSpec synthetic;
+  SplitSpec split;
+  bool shuffle = true;              ///< shuffle before splitting and each epoch
+  int64_t limit = 0;                ///< keep at most this many training samples (0 = all)
+  std::string normalize = "none";   ///< none | standard | fixed
+  std::vector<double> mean, std;    ///< for `fixed`
+};
+
+/// `type: model`
+struct ModelSpec {
+  std::string arch;                     ///< cnn | mlp | lstm | resnet | torchscript
+  std::string path;                     ///< torchscript: the .pt file
+  std::string weights;                  ///< optional state dict (model.pt of a run) to start from
+  std::vector<int64_t> hidden = {128};  ///< mlp hidden widths
+  int64_t hidden_size = 64;             ///< lstm
+  int64_t layers = 1;                   ///< lstm
+  double dropout = 0.5;
+  std::vector<int64_t> channels = {16, 32, 64};  ///< resnet stage widths
+  int64_t blocks = 1;                            ///< resnet blocks per stage
+};
+
+struct OptimizerSpec {
+  std::string name = "adam";  ///< sgd | adam | adamw | rmsprop | adagrad
+  double lr = 1e-3;
+  double momentum = 0.0;
+  bool nesterov = false;
+  double weight_decay = 0.0;
+  std::vector<double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  double alpha = 0.99;  ///< rmsprop smoothing
+};
+
+struct SchedulerSpec {
+  std::string name = "none";  ///< none | step | multistep | exponential | cosine
+  int64_t step_size = 10;
+  double gamma = 0.1;
+  std::vector<int64_t> milestones;
+  int64_t t_max = 0;          ///< cosine period in epochs (0 = all epochs)
+  double eta_min = 0.0;
+  int64_t warmup_epochs = 0;  ///< linear warmup from lr*warmup_start
+  double warmup_start = 0.1;
+};
+
+struct EarlyStopSpec {
+  int64_t patience = 0;  ///< epochs without improvement before stopping (0 = off)
+  std::string metric = "val_loss";
+  std::string mode = "min";
+  double min_delta = 0.0;
+};
+
+struct CheckpointSpec {
+  int64_t every = 1;   ///< epochs between checkpoints (0 = only best and last)
+  int64_t keep = 2;    ///< periodic checkpoints to keep
+  std::string best_metric = "val_loss";
+  std::string best_mode = "min";
+};
+
+/// `type: trainer`
+struct TrainerSpec {
+  int64_t epochs = 1;
+  int64_t batch_size = 64;
+  int64_t eval_batch_size = 1000;
+  OptimizerSpec optimizer;
+  SchedulerSpec scheduler;
+  std::string loss = "cross_entropy";  ///< cross_entropy | nll | mse | l1 | huber | bce_with_logits
+  double huber_delta = 1.0;
+  std::vector<std::string> metrics = {"accuracy"};  ///< accuracy | top5 (topK) | mae | rmse | r2
+  double grad_clip = 0.0;   ///< max global norm (0 = off)
+  int64_t grad_accum = 1;   ///< micro-batches per optimizer step
+  EarlyStopSpec early_stopping;
+  CheckpointSpec checkpoint;
+  bool test = true;          ///< evaluate the test split after training
+  int64_t log_every = 50;    ///< progress line every N steps when not a terminal
+  int64_t max_steps = 0;     ///< per-epoch step cap (0 = whole epoch), for smoke runs
+};
+
+/// `type: predictor`
+struct PredictorSpec {
+  std::string split = "test";     ///< which split to predict: test | validation | train
+  int64_t batch_size = 1000;
+  std::string output = "class";   ///< class | probs | raw
+};
+
+/// `type: saver`
+struct SaverSpec {
+  std::string path;
+  std::string format = "csv";  ///< csv | jsonl
+};
+
+/// `type: command`
+struct CommandSpec {
+  std::vector<std::string> argv;            ///< run without a shell
+  std::string shell;                        ///< or one shell line (bash -c)
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  double timeout = 0;                       ///< seconds (0 = none)
+  bool check = true;                        ///< non-zero exit fails the pipeline
+};
+
+using StepSpec = std::variant<DatasetSpec, ModelSpec, TrainerSpec, PredictorSpec, SaverSpec, CommandSpec>;
+
+}  // namespace itwin::config

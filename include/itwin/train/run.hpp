@@ -1,0 +1,21 @@
+#pragma once
+/// Running a selected pipeline: the entry point from the CLI into the torch
+/// side. Declared without torch types so the CLI compiles without them.
+
+#include <cstdint>
+#include <string>
+
+#include "itwin/config/pipeline.hpp"
+
+namespace itwin::train {
+
+struct RunOptions {
+  std::string run_dir;       ///< explicit run directory (default: <run.root>/<run.name>[.N])
+  bool resume = false;       ///< continue from the latest checkpoint in the run directory
+  int64_t threads = -1;      ///< -1: from the config (run.threads)
+};
+
+/// Runs every step of `pipeline` in order. Throws itwin::Error on failure.
+void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts);
+
+}  // namespace itwin::train

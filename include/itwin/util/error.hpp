@@ -1,0 +1,54 @@
+#pragma once
+/// One error policy for itwin: every failure a user can cause or meet is an
+/// exception derived from itwin::Error that carries the process exit code.
+/// `main` catches once, prints `itwin: <message>` and exits with that code.
+
+#include <stdexcept>
+#include <string>
+
+namespace itwin {
+
+/// Exit codes: 0 ok, 1 runtime failure, 2 bad input (config, usage),
+/// 3 training diverged (NaN), 130 interrupted.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,
+  kExitBadInput = 2,
+  kExitDiverged = 3,
+  kExitInterrupted = 130,
+};
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what, int exit_code = kExitFailure)
+      : std::runtime_error(what), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+/// Bad input in a config file or on the command line (exit 2). The message
+/// already starts with `file:line:col: ` when a location is known.
+class ConfigError : public Error {
+ public:
+  explicit ConfigError(const std::string& what) : Error(what, kExitBadInput) {}
+};
+
+/// A usage error on the command line that is not about a config value.
+class UsageError : public Error {
+ public:
+  explicit UsageError(const std::string& what) : Error(what, kExitBadInput) {}
+};
+
+/// A failure while doing the work (I/O, data, a diverging run, ...).
+class RuntimeError : public Error {
+ public:
+  explicit RuntimeError(const std::string& what, int exit_code = kExitFailure)
+      : Error(what, exit_code) {}
+};
+
+/// Turns a POSIX failure (errno) into a RuntimeError naming the call.
+[[noreturn]] void throw_errno(const std::string& what);
+
+}  // namespace itwin

@@ -1,0 +1,20 @@
+#pragma once
+/// Facts about the machine and process that change speed: cores this
+/// process may run on (not `nproc`, which obeys OMP_NUM_THREADS), the BLAS
+/// library actually loaded, the host name.
+
+#include <string>
+
+namespace itwin {
+
+/// CPUs in this process's affinity mask.
+int cores_available();
+
+/// Path of the BLAS shared library mapped into this process ("" if none),
+/// and a short verdict: "openblas", "mkl", "reference (slow)", ...
+std::string blas_library();
+std::string blas_kind(const std::string& path);
+
+std::string host_name();
+
+}  // namespace itwin

@@ -1,0 +1,27 @@
+#!/bin/bash
+# Installs everything itwin needs to build, run and test on Debian 12
+# (bookworm). Runs apt as root (or through sudo). Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(
+  build-essential pkg-config meson ninja-build git    # toolchain (g++ 12, meson 1.0, ninja 1.11)
+  libtorch-dev libgloo-dev zlib1g-dev                 # LibTorch 1.13 (CPU) + Gloo headers for c10d; zlib for .gz data
+  libopenblas0-pthread                                # fast BLAS: without it LibTorch uses the reference BLAS (50x slower)
+  libopenmpi-dev openmpi-bin                          # OpenMPI 4.1
+  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev catch2
+  dataset-fashion-mnist                               # /usr/share/datasets/fashion-mnist/*.gz
+  python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
+)
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+$SUDO apt-get update -q
+$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,29 @@
+#pragma once
+// Arguments shared by every command that reads a pipeline file.
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "itwin/config/pipeline.hpp"
+
+namespace itwin::cli {
+
+struct PipelineArgs {
+  std::string config;               ///< path; empty = the embedded Fashion-MNIST default
+  std::string pipeline;
+  std::vector<std::string> steps;
+  std::vector<std::string> sets;
+};
+
+/// Adds CONFIG, --pipeline/-p, --steps and --set to `cmd`.
+void add_pipeline_args(CLI::App* cmd, PipelineArgs& a, bool config_required);
+
+/// Loads the config the arguments name (or the embedded default).
+config::Config load_from_args(const PipelineArgs& a);
+
+/// The embedded default pipeline (use-cases/fashion-mnist/pipeline.yaml).
+extern const char* const kEmbeddedPipeline;
+extern const char* const kEmbeddedPipelineName;
+
+}  // namespace itwin::cli

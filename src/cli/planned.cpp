@@ -1,0 +1,39 @@
+// Subcommands whose help is real but whose work is not built yet.
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "itwin/cli/commands.hpp"
+#include "itwin/util/error.hpp"
+
+namespace itwin::cli {
+namespace {
+
+struct Planned {
+  const char* name;
+  const char* help;
+};
+
+const Planned kPlanned[] = {
+    {"hpo", "Run a hyper-parameter search (random, grid, ASHA) inside one allocation, trials as ranks or processes."},
+    {"submit", "Render a complete sbatch script for the pipeline from a cluster profile and submit it to SLURM."},
+    {"jobs", "List, watch, tail, cancel and wait for jobs submitted with itwin submit."},
+    {"report", "Scalability report from tracked runs: epoch time, speedup, communication share, GPU use, energy."},
+    {"bench", "Benchmarks: collective bandwidth per backend (nccl-tests style table), training throughput."},
+};
+
+}  // namespace
+
+void setup_planned(CLI::App& app) {
+  for (const auto& p : kPlanned) {
+    auto* cmd = app.add_subcommand(p.name, std::string(p.help) + " [not built yet in this version]");
+    cmd->allow_extras();
+    std::string name = p.name;
+    cmd->callback([name] {
+      throw Error("'itwin " + name + "' is not built yet in this version of itwin; see docs/cli.md for what exists",
+                  kExitFailure);
+    });
+  }
+}
+
+}  // namespace itwin::cli

@@ -1,0 +1,52 @@
+// Config tree -> YAML text.
+#include <yaml-cpp/yaml.h>
+
+#include "itwin/config/load.hpp"
+
+namespace itwin::config {
+namespace {
+
+void emit(YAML::Emitter& em, const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Null:
+      em << YAML::Null;
+      break;
+    case Node::Kind::Scalar:
+      if (n.quoted) {
+        em << YAML::DoubleQuoted << n.scalar;
+      } else {
+        em << n.scalar;
+      }
+      break;
+    case Node::Kind::Seq: {
+      bool flat = !n.seq.empty();
+      for (const auto& c : n.seq) flat = flat && c.is_scalar() && c.scalar.size() < 24;
+      if (flat) em << YAML::Flow;
+      em << YAML::BeginSeq;
+      for (const auto& c : n.seq) emit(em, c);
+      em << YAML::EndSeq;
+      break;
+    }
+    case Node::Kind::Map:
+      em << YAML::BeginMap;
+      for (const auto& e : n.map) {
+        em << YAML::Key << e.key << YAML::Value;
+        emit(em, *e.value);
+      }
+      em << YAML::EndMap;
+      break;
+  }
+}
+
+}  // namespace
+
+std::string to_yaml(const Node& root) {
+  YAML::Emitter em;
+  em.SetIndent(2);
+  emit(em, root);
+  std::string s = em.c_str();
+  if (s.empty() || s.back() != '\n') s += '\n';
+  return s;
+}
+
+}  // namespace itwin::config

@@ -1,0 +1,150 @@
+// `type: trainer` steps.
+#include <algorithm>
+#include <regex>
+
+#include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
+#include "parse_steps.hpp"
+
+namespace itwin::config {
+namespace {
+
+bool known_metric(const std::string& m) {
+  static const std::regex topk("top([1-9][0-9]*)");
+  return m == "accuracy" || m == "mae" || m == "rmse" || m == "r2" || std::regex_match(m, topk);
+}
+
+// `val_accuracy`, `train_loss`, ...: a split prefix and the loss or a metric.
+void check_monitored(Reader& r, const std::string& key, const std::string& name,
+                     const std::vector<std::string>& metrics) {
+  std::vector<std::string> allowed;
+  for (const char* split : {"train_", "val_"}) {
+    allowed.push_back(std::string(split) + "loss");
+    for (const auto& m : metrics) allowed.push_back(split + m);
+  }
+  if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+    r.fail(key, "must be one of " + join(allowed, ", ") + "; got '" + name + "'" + did_you_mean(name, allowed));
+  }
+}
+
+}  // namespace
+
+TrainerSpec parse_trainer(Reader& r) {
+  TrainerSpec t;
+  t.epochs = r.get_int("epochs", t.epochs, 1, 1000000);
+  t.batch_size = r.get_int("batch_size", t.batch_size, 1, 1 << 24);
+  t.eval_batch_size = r.get_int("eval_batch_size", t.eval_batch_size, 1, 1 << 24);
+
+  Reader o = r.sub_or_name("optimizer");
+  auto& op = t.optimizer;
+  op.name = o.get_choice("name", op.name, {"sgd", "adam", "adamw", "rmsprop", "adagrad"});
+  op.lr = o.get_double("lr", op.name == "sgd" ? 0.01 : op.lr, 0.0, 1e6);
+  if (op.lr <= 0) o.fail("lr", "must be > 0");
+  op.weight_decay = o.get_double("weight_decay", op.name == "adamw" ? 0.01 : 0.0, 0.0, 1e6);
+  if (op.name == "sgd" || op.name == "rmsprop") op.momentum = o.get_double("momentum", 0.0, 0.0, 1.0);
+  if (op.name == "sgd") {
+    op.nesterov = o.get_bool("nesterov", false);
+    if (op.nesterov && op.momentum <= 0) o.fail("nesterov", "needs momentum > 0");
+  }
+  if (op.name == "adam" || op.name == "adamw") {
+    op.betas = o.get_double_list("betas", op.betas);
+    if (op.betas.size() != 2 || op.betas[0] < 0 || op.betas[0] >= 1 || op.betas[1] < 0 || op.betas[1] >= 1) {
+      o.fail("betas", "must be two numbers in [0, 1)");
+    }
+  }
+  if (op.name != "sgd") op.eps = o.get_double("eps", op.name == "adagrad" ? 1e-10 : 1e-8, 0.0, 1.0);
+  if (op.name == "rmsprop") op.alpha = o.get_double("alpha", op.alpha, 0.0, 1.0);
+  o.finish();
+
+  Reader s = r.sub_or_name("scheduler");
+  auto& sc = t.scheduler;
+  sc.name = s.get_choice("name", sc.name, {"none", "step", "multistep", "exponential", "cosine"});
+  if (sc.name == "step") sc.step_size = s.get_int("step_size", sc.step_size, 1);
+  if (sc.name == "multistep") {
+    sc.milestones = s.get_int_list("milestones", {}, 1);
+    if (sc.milestones.empty() || !std::is_sorted(sc.milestones.begin(), sc.milestones.end())) {
+      s.fail("milestones", "must be a non-empty increasing list of epochs");
+    }
+  }
+  if (sc.name == "step" || sc.name == "multistep") sc.gamma = s.get_double("gamma", sc.gamma, 0.0, 1.0);
+  if (sc.name == "exponential") sc.gamma = s.get_double("gamma", 0.95, 0.0, 1.0);
+  if (sc.name == "cosine") {
+    sc.t_max = s.get_int("t_max", sc.t_max, 0);
+    sc.eta_min = s.get_double("eta_min", sc.eta_min, 0.0);
+  }
+  sc.warmup_epochs = s.get_int("warmup_epochs", sc.warmup_epochs, 0);
+  if (sc.warmup_epochs > 0) sc.warmup_start = s.get_double("warmup_start", sc.warmup_start, 0.0, 1.0);
+  s.finish();
+
+  Reader l = r.sub_or_name("loss");
+  t.loss = l.get_choice("name", t.loss, {"cross_entropy", "nll", "mse", "l1", "huber", "bce_with_logits"});
+  if (t.loss == "huber") t.huber_delta = l.get_double("delta", t.huber_delta, 0.0);
+  l.finish();
+
+  bool classification = t.loss == "cross_entropy" || t.loss == "nll";
+  t.metrics = r.get_string_list("metrics", classification ? std::vector<std::string>{"accuracy"}
+                                                          : std::vector<std::string>{"mae"});
+  for (const auto& m : t.metrics) {
+    if (!known_metric(m)) {
+      r.fail("metrics", "has unknown metric '" + m + "'; known: accuracy, topK (e.g. top5), mae, rmse, r2" +
+                            did_you_mean(m, {"accuracy", "top5", "mae", "rmse", "r2"}));
+    }
+  }
+  t.grad_clip = r.get_double("grad_clip", t.grad_clip, 0.0);
+  t.grad_accum = r.get_int("grad_accum", t.grad_accum, 1, 1 << 20);
+
+  Reader e = r.sub("early_stopping");
+  t.early_stopping.patience = e.get_int("patience", 0, 0);
+  t.early_stopping.metric = e.get_string("metric", t.early_stopping.metric);
+  check_monitored(e, "metric", t.early_stopping.metric, t.metrics);
+  t.early_stopping.mode = e.get_choice("mode", t.early_stopping.metric.find("loss") != std::string::npos ? "min" : "max",
+                                       {"min", "max"});
+  t.early_stopping.min_delta = e.get_double("min_delta", 0.0, 0.0);
+  e.finish();
+
+  Reader c = r.sub("checkpoint");
+  t.checkpoint.every = c.get_int("every", t.checkpoint.every, 0);
+  t.checkpoint.keep = c.get_int("keep", t.checkpoint.keep, 1);
+  t.checkpoint.best_metric = c.get_string("best_metric", t.checkpoint.best_metric);
+  check_monitored(c, "best_metric", t.checkpoint.best_metric, t.metrics);
+  t.checkpoint.best_mode = c.get_choice(
+      "best_mode", t.checkpoint.best_metric.find("loss") != std::string::npos ? "min" : "max", {"min", "max"});
+  c.finish();
+
+  t.test = r.get_bool("test", t.test);
+  t.log_every = r.get_int("log_every", t.log_every, 1);
+  t.max_steps = r.get_int("max_steps", t.max_steps, 0);
+  return t;
+}
+
+PredictorSpec parse_predictor(Reader& r) {
+  PredictorSpec p;
+  p.split = r.get_choice("split", p.split, {"test", "validation", "train"});
+  p.batch_size = r.get_int("batch_size", p.batch_size, 1, 1 << 24);
+  p.output = r.get_choice("output", p.output, {"class", "probs", "raw"});
+  return p;
+}
+
+SaverSpec parse_saver(Reader& r) {
+  SaverSpec s;
+  s.path = r.require_string("path");
+  s.format = r.get_choice("format", s.format, {"csv", "jsonl"});
+  return s;
+}
+
+CommandSpec parse_command(Reader& r) {
+  CommandSpec c;
+  if (r.has("argv") == r.has("shell")) {
+    throw ConfigError(r.mark().str() + ": " + r.what() + ": give exactly one of 'argv' (a list, run without a shell) or 'shell' (one line for bash -c)");
+  }
+  c.argv = r.get_string_list("argv", {});
+  c.shell = r.get_string("shell", "");
+  if (r.has("argv") && c.argv.empty()) r.fail("argv", "must not be empty");
+  c.env = r.get_string_map("env");
+  c.cwd = r.get_string("cwd", "");
+  c.timeout = r.get_double("timeout", 0.0, 0.0);
+  c.check = r.get_bool("check", true);
+  return c;
+}
+
+}  // namespace itwin::config

@@ -1,0 +1,219 @@
+// Top level of a pipeline file: vars, run, pipelines; the step registry.
+#include "itwin/config/pipeline.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+
+#include "itwin/config/load.hpp"
+#include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
+#include "parse_steps.hpp"
+
+namespace itwin::config {
+namespace {
+
+template <class Spec>
+StepSpec wrap(Spec (*parse)(Reader&), Reader& r) {
+  return parse(r);
+}
+
+struct StepParser {
+  StepType info;
+  std::function<StepSpec(Reader&)> parse;
+};
+
+// The step-type registry: one row per component type. The names are the
+// vocabulary of `type:` and of its did-you-mean.
+const std::vector<StepParser>& registry() {
+  static const std::vector<StepParser> table = {
+      {{"dataset", "load a data set (idx, npz, npy, csv, synthetic) and split it"},
+       [](Reader& r) { return wrap(parse_dataset, r); }},
+      {{"model", "build a model (cnn, mlp, lstm, resnet) or load a TorchScript one"},
+       [](Reader& r) { return wrap(parse_model, r); }},
+      {{"trainer", "train the model on the data set; checkpoints, metrics, export"},
+       [](Reader& r) { return wrap(parse_trainer, r); }},
+      {{"predictor", "run the model over a split and keep the predictions"},
+       [](Reader& r) { return wrap(parse_predictor, r); }},
+      {{"saver", "write the predictions to a file (csv, jsonl)"},
+       [](Reader& r) { return wrap(parse_saver, r); }},
+      {{"command", "run an external command (argv or a shell line)"},
+       [](Reader& r) { return wrap(parse_command, r); }},
+  };
+  return table;
+}
+
+RunSpec parse_run(Reader& r, const std::string& default_name) {
+  RunSpec s;
+  s.name = r.get_string("name", default_name);
+  if (s.name.empty() || s.name.find('/') != std::string::npos) r.fail("name", "must be a non-empty name without '/'");
+  s.root = r.get_string("root", s.root);
+  s.seed = static_cast<uint64_t>(r.get_int("seed", 42, 0));
+  s.threads = r.get_int("threads", 0, 0, 4096);
+  s.resume = r.get_choice("resume", s.resume, {"never", "auto"});
+  s.deterministic = r.get_bool("deterministic", false);
+  r.finish();
+  return s;
+}
+
+Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* out) {
+  std::string where = "pipeline '" + pipeline + "' step " + std::to_string(index + 1);
+  if (!n.is_map()) throw ConfigError(n.mark.str() + ": " + where + ": expected a map with 'name' and 'type', got " + n.describe());
+  Reader r(n, where, out);
+  Step s;
+  s.mark = n.mark;
+  std::vector<std::string> names;
+  for (const auto& p : registry()) names.push_back(p.info.name);
+  const Node* type_node = n.find("type");
+  std::string type_hint = type_node && type_node->is_scalar() ? type_node->scalar : "";
+  s.name = r.get_string("name", type_hint);
+  s.type = r.get_string("type", "");
+  if (s.type.empty()) {
+    throw ConfigError(n.mark.str() + ": " + where + ": missing required key 'type' (one of " + join(names, ", ") + ")");
+  }
+  if (s.name.empty() || s.name.find_first_of(" ,./") != std::string::npos) {
+    r.fail("name", "must be a non-empty name without spaces, commas, dots or slashes");
+  }
+  auto it = std::find_if(registry().begin(), registry().end(),
+                         [&](const StepParser& p) { return s.type == p.info.name; });
+  if (it == registry().end()) {
+    r.fail("type", "names an unknown step type '" + s.type + "'" + did_you_mean(s.type, names) +
+                       "; known types: " + join(names, ", "));
+  }
+  Reader body(n, "step '" + s.name + "' (type " + s.type + ")", out);
+  body.get_string("name", s.name);
+  body.get_string("type", "");
+  s.spec = it->parse(body);
+  body.finish();
+  return s;
+}
+
+Pipeline parse_pipeline(const std::string& name, const Node& n, Node* out) {
+  Reader r(n, "pipeline '" + name + "'", out);
+  Pipeline p;
+  p.name = name;
+  p.mark = n.mark;
+  p.description = r.get_string("description", "");
+  const Node* steps = r.raw("steps");
+  if (!steps || !steps->is_seq() || steps->seq.empty()) {
+    throw ConfigError((steps ? steps->mark : n.mark).str() + ": pipeline '" + name +
+                      "': 'steps' must be a non-empty list of steps");
+  }
+  Node* steps_out = out ? out->find("steps") : nullptr;
+  if (steps_out) *steps_out = Node(Node::Kind::Seq, steps->mark);
+  for (size_t i = 0; i < steps->seq.size(); ++i) {
+    Node* step_out = nullptr;
+    if (steps_out) {
+      steps_out->seq.emplace_back(Node::Kind::Map);
+      step_out = &steps_out->seq.back();
+    }
+    Step s = parse_step(steps->seq[i], name, i, step_out);
+    for (const auto& prev : p.steps) {
+      if (prev.name == s.name) {
+        throw ConfigError(s.mark.str() + ": pipeline '" + name + "': duplicate step name '" + s.name +
+                          "' (first used at " + prev.mark.str() + ")");
+      }
+    }
+    p.steps.push_back(std::move(s));
+  }
+  r.finish();
+  return p;
+}
+
+Config parse_root(Node root, const std::string& source, const LoadOptions& opts) {
+  for (size_t i = 0; i < opts.overrides.size(); ++i) apply_override(root, opts.overrides[i], static_cast<int>(i + 1));
+  interpolate(root);
+
+  Config cfg;
+  cfg.source = source;
+  cfg.resolved = Node(Node::Kind::Map, root.mark);
+  Reader top(root, "the pipeline file", &cfg.resolved);
+  top.get_int("version", 1, 1, 1);
+  if (const Node* vars = top.raw("vars")) {
+    if (!vars->is_map()) throw ConfigError(vars->mark.str() + ": 'vars' must be a map of names to values");
+  }
+  std::string stem = std::filesystem::path(source).stem().string();
+  if (stem.empty() || stem == "pipeline") stem = std::filesystem::path(source).parent_path().filename().string();
+  if (stem.empty()) stem = "run";
+  Reader run = top.sub("run");
+  cfg.run = parse_run(run, stem);
+  const Node* pipes = top.raw("pipelines");
+  if (!pipes || !pipes->is_map() || pipes->map.empty()) {
+    throw ConfigError((pipes ? pipes->mark : root.mark).str() +
+                      ": 'pipelines' must be a map of named pipelines (e.g. training:, inference:)");
+  }
+  Node* pipes_out = cfg.resolved.find("pipelines");
+  *pipes_out = Node(Node::Kind::Map, pipes->mark);
+  for (const auto& e : pipes->map) {
+    Node& out = pipes_out->set(e.key, Node(Node::Kind::Map, e.value->mark), e.key_mark);
+    cfg.pipelines.push_back(parse_pipeline(e.key, *e.value, &out));
+  }
+  top.finish();
+  return cfg;
+}
+
+}  // namespace
+
+const std::vector<StepType>& step_types() {
+  static const std::vector<StepType> types = [] {
+    std::vector<StepType> v;
+    for (const auto& p : registry()) v.push_back(p.info);
+    return v;
+  }();
+  return types;
+}
+
+const Pipeline* Config::find(const std::string& name) const {
+  for (const auto& p : pipelines)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> Config::pipeline_names() const {
+  std::vector<std::string> v;
+  for (const auto& p : pipelines) v.push_back(p.name);
+  return v;
+}
+
+Config load_config(const std::string& path, const LoadOptions& opts) {
+  return parse_root(load_file(path), path, opts);
+}
+
+Config load_config_text(const std::string& text, const std::string& name, const LoadOptions& opts,
+                        const std::string& base_dir) {
+  return parse_root(load_string(text, name, base_dir), name, opts);
+}
+
+Pipeline select_pipeline(const Config& cfg, const std::string& name, const std::vector<std::string>& steps) {
+  const Pipeline* p = nullptr;
+  auto names = cfg.pipeline_names();
+  if (name.empty()) {
+    if (cfg.pipelines.size() != 1) {
+      throw UsageError(cfg.source + ": has several pipelines (" + join(names, ", ") + "); choose one with --pipeline");
+    }
+    p = &cfg.pipelines.front();
+  } else {
+    p = cfg.find(name);
+    if (!p) {
+      throw UsageError(cfg.source + ": no pipeline named '" + name + "'" + did_you_mean(name, names) +
+                       "; it has: " + join(names, ", "));
+    }
+  }
+  if (steps.empty()) return *p;
+  std::vector<std::string> have;
+  for (const auto& s : p->steps) have.push_back(s.name);
+  for (const auto& want : steps) {
+    if (std::find(have.begin(), have.end(), want) == have.end()) {
+      throw UsageError(cfg.source + ": pipeline '" + p->name + "' has no step '" + want + "'" +
+                       did_you_mean(want, have) + "; its steps: " + join(have, ", "));
+    }
+  }
+  Pipeline cut = *p;
+  cut.steps.clear();
+  for (const auto& s : p->steps) {
+    if (std::find(steps.begin(), steps.end(), s.name) != steps.end()) cut.steps.push_back(s);
+  }
+  return cut;
+}
+
+}  // namespace itwin::config

@@ -1,0 +1,62 @@
+#include "helpers.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace itwin::test {
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "itwin-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& text) const {
+  fs::path p = fs::path(path_) / name;
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+ProcResult run_shell(const std::string& cmd, int timeout_s) {
+  std::string full = "timeout -k 5 " + std::to_string(timeout_s) + " bash -c '" + [&] {
+    std::string q;
+    for (char c : cmd) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+    return q;
+  }() + "' 2>&1";
+  ProcResult r;
+  FILE* p = popen(full.c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+std::string itwin_bin() {
+  const char* b = std::getenv("ITWIN_BIN");
+  return b ? b : "itwin";
+}
+
+std::string source_root() {
+  const char* s = std::getenv("ITWIN_SOURCE_ROOT");
+  return s ? s : ".";
+}
+
+}  // namespace itwin::test

@@ -1,0 +1,37 @@
+#pragma once
+// Shared test helpers: temp directories, running the built binary.
+
+#include <string>
+
+namespace itwin::test {
+
+/// A fresh directory under $TMPDIR, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  /// Writes `text` to path()/name (creating sub-directories) and returns the full path.
+  std::string write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::string path_;
+};
+
+struct ProcResult {
+  int exit_code = -1;
+  std::string out;  ///< stdout and stderr together
+};
+
+/// Runs a shell command line, capturing stdout+stderr (bounded by `timeout_s`).
+ProcResult run_shell(const std::string& cmd, int timeout_s = 300);
+
+/// Path of the built itwin binary (ITWIN_BIN from meson).
+std::string itwin_bin();
+
+/// The source tree root (ITWIN_SOURCE_ROOT from meson).
+std::string source_root();
+
+}  // namespace itwin::test
