@@ -1,11 +1,228 @@
+// Running a pipeline: the run directory and the step executors.
 #include "itwin/train/run.hpp"
 
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "itwin/config/load.hpp"
+#include "itwin/data/dataset.hpp"
+#include "itwin/models/model.hpp"
+#include "itwin/track/sink.hpp"
+#include "itwin/train/trainer.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
+#include "itwin/util/log.hpp"
+#include "itwin/util/process.hpp"
+#include "itwin/util/sysinfo.hpp"
+#include "itwin/util/version.hpp"
+#include "predict.hpp"
+
+namespace fs = std::filesystem;
 
 namespace itwin::train {
+namespace {
 
-void run_pipeline(const config::Config&, const config::Pipeline&, const RunOptions&) {
-  throw Error("training is added by the training issue");
+double now_unix() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct Context {
+  const config::Config& cfg;
+  const config::Pipeline& pipeline;
+  std::string run_dir;
+  bool resume = false;
+  std::optional<data::DataSplits> data;
+  std::shared_ptr<models::Model> model;
+  std::optional<Predictions> predictions;
+  track::MultiSink sink;
+  nlohmann::json summary;
+};
+
+bool has_content(const fs::path& p) { return fs::is_directory(p) && !fs::is_empty(p); }
+
+// <root>/<name> (non-training pipelines: <name>-<pipeline>); a fresh run
+// never writes into a directory that holds an earlier run.
+std::string choose_run_dir(const config::Config& cfg, const config::Pipeline& p, const RunOptions& o, bool resume) {
+  if (!o.run_dir.empty()) {
+    if (!resume && has_content(o.run_dir)) {
+      throw UsageError("run directory '" + o.run_dir + "' already holds a run; add --resume to continue it or choose another --run-dir");
+    }
+    return o.run_dir;
+  }
+  std::string base = cfg.run.root + "/" + cfg.run.name + (p.name == "training" ? "" : "-" + p.name);
+  if (resume || !has_content(base)) return base;
+  for (int i = 1;; ++i) {
+    std::string cand = base + "." + std::to_string(i);
+    if (!has_content(cand)) return cand;
+  }
+}
+
+const data::DataSplits& need_data(Context& c, const config::Step& s) {
+  if (!c.data) throw RuntimeError("step '" + s.name + "' needs a dataset step before it in pipeline '" + c.pipeline.name + "'");
+  return *c.data;
+}
+
+models::Model& need_model(Context& c, const config::Step& s) {
+  if (!c.model) throw RuntimeError("step '" + s.name + "' needs a model step before it in pipeline '" + c.pipeline.name + "'");
+  return *c.model;
+}
+
+void run_dataset(Context& c, const config::Step& s) {
+  const auto& spec = std::get<config::DatasetSpec>(s.spec);
+  c.data = data::load_dataset(spec, c.cfg.run.seed, s.name);
+  const auto& d = *c.data;
+  std::string shape;
+  for (auto v : d.sample_shape) shape += (shape.empty() ? "" : "x") + std::to_string(v);
+  std::printf("data: %s: train %lld, validation %lld, test %lld samples of %s; %s\n", d.description.c_str(),
+              static_cast<long long>(d.train.size()), static_cast<long long>(d.val.size()),
+              static_cast<long long>(d.test.size()), shape.c_str(),
+              d.classification ? (std::to_string(d.num_classes) + " classes").c_str()
+                               : (std::to_string(d.num_targets) + " targets").c_str());
+}
+
+void run_model(Context& c, const config::Step& s) {
+  const auto& spec = std::get<config::ModelSpec>(s.spec);
+  models::ModelInput in;
+  if (c.data) {
+    in.sample_shape = c.data->sample_shape;
+    in.outputs = c.data->classification ? c.data->num_classes : c.data->num_targets;
+  } else if (spec.arch != "torchscript") {
+    throw RuntimeError("step '" + s.name + "': a '" + spec.arch + "' model takes its input and output sizes from a dataset step, which must come before it");
+  }
+  torch::manual_seed(c.cfg.run.seed);  // the same initial weights for the same seed
+  c.model = models::build_model(spec, in, s.name);
+  std::printf("model: %s, %lld parameters%s\n", c.model->describe().c_str(),
+              static_cast<long long>(c.model->num_parameters()),
+              spec.weights.empty() ? "" : (", weights from " + spec.weights).c_str());
+}
+
+void run_trainer(Context& c, const config::Step& s) {
+  const auto& spec = std::get<config::TrainerSpec>(s.spec);
+  const auto& data = need_data(c, s);
+  auto& model = need_model(c, s);
+  TrainerEnv env{c.cfg.run, c.run_dir, config::to_yaml(c.cfg.resolved), c.resume, true, c.sink};
+  TrainResult r = train_model(spec, model, data, env);
+  models::save_state_dict(model, c.run_dir + "/model.pt");
+  bool ts = model.save_torchscript(c.run_dir + "/model.ts.pt");
+  std::printf("trained %lld epochs (%lld steps) in %.1fs%s; %.0f samples/s\n", static_cast<long long>(r.epochs_done),
+              static_cast<long long>(r.steps), r.train_seconds, r.early_stopped ? ", stopped early" : "",
+              r.samples_per_s);
+  for (const auto& [k, v] : r.final_metrics) {
+    if (k.rfind("test_", 0) == 0) std::printf("  %s %.4f\n", k.c_str(), v);
+  }
+  std::printf("model saved: %s/model.pt%s\n", c.run_dir.c_str(), ts ? (" and " + c.run_dir + "/model.ts.pt").c_str() : "");
+  c.summary["metrics"] = r.final_metrics;
+  c.summary["epochs"] = r.epochs_done;
+  c.summary["steps"] = r.steps;
+  c.summary["early_stopped"] = r.early_stopped;
+  c.summary["resumed"] = r.resumed;
+  c.summary["train_seconds"] = r.train_seconds;
+  c.summary["samples_per_s"] = r.samples_per_s;
+}
+
+void run_predictor(Context& c, const config::Step& s) {
+  const auto& spec = std::get<config::PredictorSpec>(s.spec);
+  c.predictions = predict(spec, need_model(c, s), need_data(c, s), s.name);
+  const auto& p = *c.predictions;
+  std::printf("predicted %lld samples of the %s split", static_cast<long long>(p.values.size(0)), spec.split.c_str());
+  if (p.accuracy >= 0) {
+    std::printf(", accuracy %.4f", p.accuracy);
+    c.summary["metrics"]["accuracy"] = p.accuracy;
+  }
+  std::printf("\n");
+}
+
+void run_saver(Context& c, const config::Step& s) {
+  const auto& spec = std::get<config::SaverSpec>(s.spec);
+  if (!c.predictions) throw RuntimeError("step '" + s.name + "' needs a predictor step before it");
+  save_predictions(*c.predictions, spec);
+  std::printf("predictions saved: %s\n", spec.path.c_str());
+}
+
+void run_command(Context&, const config::Step& s) {
+  const auto& spec = std::get<config::CommandSpec>(s.spec);
+  ProcessSpec p;
+  p.argv = spec.argv.empty() ? std::vector<std::string>{"bash", "-c", spec.shell} : spec.argv;
+  p.env = spec.env;
+  p.cwd = spec.cwd;
+  p.timeout_s = spec.timeout;
+  std::fflush(stdout);
+  int rc = run_process(p);
+  if (rc != 0 && spec.check) {
+    throw RuntimeError("step '" + s.name + "': command exited with status " + std::to_string(rc) + " (" + s.mark.str() + ")");
+  }
+}
+
+// The step executors, by the registry name of config/pipeline.cpp.
+const std::vector<std::pair<std::string, std::function<void(Context&, const config::Step&)>>>& executors() {
+  static const std::vector<std::pair<std::string, std::function<void(Context&, const config::Step&)>>> table = {
+      {"dataset", run_dataset}, {"model", run_model},   {"trainer", run_trainer},
+      {"predictor", run_predictor}, {"saver", run_saver}, {"command", run_command},
+  };
+  return table;
+}
+
+int64_t thread_count(const config::Config& cfg, const RunOptions& o) {
+  if (o.threads > 0) return o.threads;
+  if (cfg.run.threads > 0) return cfg.run.threads;
+  if (const char* omp = std::getenv("OMP_NUM_THREADS")) {
+    int v = std::atoi(omp);
+    if (v > 0) return v;
+  }
+  return cores_available();
+}
+
+}  // namespace
+
+void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
+  bool resume = opts.resume || cfg.run.resume == "auto";
+  Context c{cfg, pipeline, choose_run_dir(cfg, pipeline, opts, resume), resume, {}, {}, {}, {}, {}};
+  if (opts.resume && !fs::exists(c.run_dir + "/checkpoints")) {
+    throw UsageError("--resume: no checkpoints in '" + c.run_dir + "/checkpoints' to continue from");
+  }
+  fs::create_directories(c.run_dir);
+  write_file_atomic(c.run_dir + "/config.yaml", config::to_yaml(cfg.resolved));
+  c.sink.add(std::make_unique<track::JsonlSink>(c.run_dir + "/metrics.jsonl"));
+
+  int64_t threads = thread_count(cfg, opts);
+  torch::set_num_threads(static_cast<int>(threads));
+  if (cfg.run.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
+  std::printf("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(), pipeline.name.c_str(),
+              cfg.source.c_str(), c.run_dir.c_str(), static_cast<long long>(threads), blas_kind(blas_library()).c_str());
+
+  double start = now_unix();
+  c.summary = {{"pipeline", pipeline.name}, {"config", cfg.source}, {"run_dir", c.run_dir}, {"seed", cfg.run.seed},
+               {"threads", threads},        {"host", host_name()},  {"itwin", version_string()},
+               {"git_commit", git_commit()}, {"started", start}};
+  auto finish = [&](const std::string& status, const std::string& error) {
+    c.summary["status"] = status;
+    if (!error.empty()) c.summary["error"] = error;
+    c.summary["finished"] = now_unix();
+    c.summary["wall_seconds"] = now_unix() - start;
+    write_file_atomic(c.run_dir + "/summary.json", c.summary.dump(2) + "\n");
+    c.sink.close(status);
+  };
+  try {
+    for (const auto& step : pipeline.steps) {
+      auto it = std::find_if(executors().begin(), executors().end(), [&](const auto& e) { return e.first == step.type; });
+      if (it == executors().end()) throw RuntimeError("step '" + step.name + "': no executor for type '" + step.type + "'");
+      it->second(c, step);
+    }
+  } catch (const Error& e) {
+    finish("FAILED", e.what());
+    throw;
+  } catch (const c10::Error& e) {
+    std::string m = e.what_without_backtrace();
+    finish("FAILED", m);
+    throw RuntimeError("LibTorch: " + m.substr(0, m.find('\n')));
+  }
+  finish("FINISHED", "");
 }
 
 }  // namespace itwin::train

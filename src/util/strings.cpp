@@ -95,6 +95,8 @@ std::string format_duration(double seconds) {
   auto s = static_cast<long>(std::lround(seconds));
   if (seconds < 10) {
     std::snprintf(buf, sizeof buf, "%.1fs", seconds);
+  } else if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%lds", s);
   } else if (s < 3600) {
     std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
   } else {

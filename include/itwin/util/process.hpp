@@ -1,0 +1,21 @@
+#pragma once
+/// Running an external program (the `command` pipeline step).
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace itwin {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;           ///< argv[0] is looked up in PATH
+  std::map<std::string, std::string> env;  ///< added to the inherited environment
+  std::string cwd;
+  double timeout_s = 0;                    ///< 0 = no limit; SIGTERM then SIGKILL
+};
+
+/// Runs the program with inherited stdout/stderr; returns its exit status
+/// (128+signal when killed). Throws RuntimeError when it cannot start.
+int run_process(const ProcessSpec& p);
+
+}  // namespace itwin

@@ -1,0 +1,93 @@
+#include <zlib.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "itwin/data/array.hpp"
+#include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
+
+namespace itwin::data {
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::U8: return "uint8";
+    case DType::I8: return "int8";
+    case DType::I16: return "int16";
+    case DType::I32: return "int32";
+    case DType::I64: return "int64";
+    case DType::F32: return "float32";
+    case DType::F64: return "float64";
+    case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+size_t dtype_size(DType t) {
+  switch (t) {
+    case DType::U8: case DType::I8: case DType::Bool: return 1;
+    case DType::I16: return 2;
+    case DType::I32: case DType::F32: return 4;
+    case DType::I64: case DType::F64: return 8;
+  }
+  return 1;
+}
+
+bool dtype_is_integral(DType t) { return t != DType::F32 && t != DType::F64; }
+
+int64_t Array::numel() const {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+double Array::at(int64_t i) const {
+  const unsigned char* p = bytes.data() + static_cast<size_t>(i) * dtype_size(dtype);
+  switch (dtype) {
+    case DType::U8: return *p;
+    case DType::Bool: return *p ? 1 : 0;
+    case DType::I8: return static_cast<int8_t>(*p);
+    case DType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
+    case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+    case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
+    case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
+    case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
+  }
+  return 0;
+}
+
+std::string Array::shape_str() const {
+  std::ostringstream s;
+  s << "[";
+  for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
+  s << "]";
+  return s.str();
+}
+
+std::string read_maybe_gzip(const std::string& path) {
+  std::string raw = read_file(path);
+  if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f || static_cast<unsigned char>(raw[1]) != 0x8b) {
+    return raw;
+  }
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw RuntimeError("zlib init failed for " + path);
+  zs.next_in = reinterpret_cast<Bytef*>(raw.data());
+  zs.avail_in = static_cast<uInt>(raw.size());
+  std::string out;
+  char buf[1 << 16];
+  int rc;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&zs);
+      throw RuntimeError(path + ": corrupt gzip data (" + (zs.msg ? zs.msg : "inflate failed") + ")");
+    }
+    out.append(buf, sizeof buf - zs.avail_out);
+  } while (rc != Z_STREAM_END);
+  inflateEnd(&zs);
+  return out;
+}
+
+}  // namespace itwin::data

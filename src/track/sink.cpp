@@ -1,0 +1,52 @@
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "itwin/track/sink.hpp"
+#include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
+
+namespace itwin::track {
+
+void JsonlSink::log(const MetricPoint& p) {
+  nlohmann::json j = {{"step", p.step}, {"epoch", p.epoch}, {"time", p.time}};
+  for (const auto& [k, v] : p.values) j[k] = v;
+  append_line(path_, j.dump());
+}
+
+void MultiSink::params(const std::map<std::string, std::string>& p) {
+  for (auto& s : sinks_) s->params(p);
+}
+void MultiSink::log(const MetricPoint& p) {
+  for (auto& s : sinks_) s->log(p);
+}
+void MultiSink::close(const std::string& status) {
+  for (auto& s : sinks_) s->close(status);
+}
+
+std::vector<MetricPoint> read_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<MetricPoint> out;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty()) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw RuntimeError(path + ":" + std::to_string(lineno) + ": not JSON: " + e.what());
+    }
+    MetricPoint p;
+    for (auto& [k, v] : j.items()) {
+      if (k == "step") p.step = v.get<int64_t>();
+      else if (k == "epoch") p.epoch = v.get<int64_t>();
+      else if (k == "time") p.time = v.get<double>();
+      else if (v.is_number()) p.values[k] = v.get<double>();
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace itwin::track

@@ -1,0 +1,76 @@
+#include "predict.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
+
+namespace itwin::train {
+
+Predictions predict(const config::PredictorSpec& spec, models::Model& model, const data::DataSplits& data,
+                    const std::string& step) {
+  const data::TensorData& d = spec.split == "test" ? data.test : spec.split == "validation" ? data.val : data.train;
+  if (d.size() == 0) throw RuntimeError("step '" + step + "': the " + spec.split + " split is empty");
+  torch::NoGradGuard ng;
+  model.set_training(false);
+  std::vector<torch::Tensor> outs;
+  for (int64_t b = 0; b < d.size(); b += spec.batch_size) {
+    outs.push_back(model.forward(d.x.slice(0, b, std::min(d.size(), b + spec.batch_size))));
+  }
+  auto out = torch::cat(outs);
+  Predictions p;
+  p.output = spec.output;
+  p.labels = d.y;
+  if (data.classification) p.accuracy = out.argmax(1).eq(d.y).to(torch::kFloat64).mean().item<double>();
+  if (spec.output == "class") {
+    if (!data.classification) throw RuntimeError("step '" + step + "': output 'class' needs a classification data set; use output: raw");
+    p.values = out.argmax(1);
+  } else if (spec.output == "probs") {
+    p.values = torch::softmax(out, 1);
+  } else {
+    p.values = out;
+  }
+  return p;
+}
+
+void save_predictions(const Predictions& p, const config::SaverSpec& spec) {
+  auto v = p.values.to(torch::kFloat64).contiguous();
+  if (v.dim() == 1) v = v.unsqueeze(1);
+  auto y = p.labels.to(torch::kFloat64).contiguous();
+  if (y.dim() == 1) y = y.unsqueeze(1);
+  bool ints = p.output == "class";
+  std::ostringstream s;
+  s.precision(7);
+  const int64_t n = v.size(0), k = v.size(1), t = y.size(1);
+  auto va = v.accessor<double, 2>();
+  auto ya = y.accessor<double, 2>();
+  if (spec.format == "csv") {
+    s << "index";
+    for (int64_t j = 0; j < k; ++j) s << (k == 1 ? ",prediction" : ",prediction_" + std::to_string(j));
+    for (int64_t j = 0; j < t; ++j) s << (t == 1 ? ",label" : ",label_" + std::to_string(j));
+    s << "\n";
+    for (int64_t i = 0; i < n; ++i) {
+      s << i;
+      for (int64_t j = 0; j < k; ++j) {
+        if (ints) s << "," << static_cast<int64_t>(va[i][j]);
+        else s << "," << va[i][j];
+      }
+      for (int64_t j = 0; j < t; ++j) s << "," << ya[i][j];
+      s << "\n";
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      nlohmann::json j = {{"index", i}};
+      std::vector<double> pr(k), lb(t);
+      for (int64_t a = 0; a < k; ++a) pr[static_cast<size_t>(a)] = va[i][a];
+      for (int64_t a = 0; a < t; ++a) lb[static_cast<size_t>(a)] = ya[i][a];
+      if (k == 1) j["prediction"] = pr[0]; else j["prediction"] = pr;
+      if (t == 1) j["label"] = lb[0]; else j["label"] = lb;
+      s << j.dump() << "\n";
+    }
+  }
+  write_file_atomic(spec.path, s.str());
+}
+
+}  // namespace itwin::train

@@ -1,0 +1,241 @@
+#include "itwin/train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+#include "itwin/train/checkpoint.hpp"
+#include "itwin/train/objective.hpp"
+#include "itwin/train/progress.hpp"
+#include "itwin/train/schedule.hpp"
+#include "itwin/util/error.hpp"
+#include "itwin/util/log.hpp"
+#include "optimizer.hpp"
+
+namespace itwin::train {
+namespace {
+
+double now_unix() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string first_line(const c10::Error& e) {
+  std::string m = e.what_without_backtrace();
+  return m.substr(0, m.find('\n'));
+}
+
+// Runs one tiny batch through the model before training so that shape and
+// task mismatches are clear errors, not a LibTorch backtrace mid-epoch.
+void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data) {
+  bool cls_loss = loss_is_classification(spec.loss);
+  if (cls_loss && !data.classification) {
+    throw RuntimeError("loss '" + spec.loss + "' needs integer class labels, but the data set has real-valued targets");
+  }
+  if (!cls_loss && data.classification && spec.loss != "bce_with_logits") {
+    throw RuntimeError("loss '" + spec.loss + "' needs real-valued targets, but the data set has class labels (set the "
+                       "dataset's task: regression, or use cross_entropy)");
+  }
+  auto x = data.train.x.slice(0, 0, 2);
+  torch::Tensor out;
+  model.set_training(false);
+  try {
+    torch::NoGradGuard ng;
+    out = model.forward(x);
+  } catch (const c10::Error& e) {
+    std::ostringstream shape;
+    shape << x.sizes();
+    throw RuntimeError("the model (" + model.describe() + ") cannot take the data's input " + shape.str() + ": " + first_line(e));
+  }
+  int64_t want = data.classification ? data.num_classes : data.num_targets;
+  if (out.dim() != 2 || (data.classification ? out.size(1) < want : out.size(1) != want)) {
+    std::ostringstream got;
+    got << out.sizes();
+    throw RuntimeError("the model (" + model.describe() + ") outputs " + got.str() + " per batch of 2, but the data needs " +
+                       std::to_string(want) + (data.classification ? " class scores" : " targets") + " per sample");
+  }
+}
+
+bool improved(double v, double best, const std::string& mode, double min_delta) {
+  return mode == "min" ? v < best - min_delta : v > best + min_delta;
+}
+
+// `val_x` without a validation split falls back to `train_x`.
+double monitored(const std::map<std::string, double>& m, std::string name) {
+  auto it = m.find(name);
+  if (it == m.end() && name.rfind("val_", 0) == 0) it = m.find("train_" + name.substr(4));
+  return it == m.end() ? std::nan("") : it->second;
+}
+
+std::string summary_line(int64_t epoch, int64_t epochs, const std::map<std::string, double>& m) {
+  std::ostringstream s;
+  s << "epoch " << epoch << "/" << epochs;
+  for (const auto& [k, v] : m) {
+    if (k == "epoch_time_s" || k == "samples_per_s") continue;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %s %.4g", k.c_str(), v);
+    s << buf;
+  }
+  char tail[64];
+  std::snprintf(tail, sizeof tail, " (%.1fs, %.0f samples/s)", m.at("epoch_time_s"), m.at("samples_per_s"));
+  return s.str() + tail;
+}
+
+}  // namespace
+
+std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
+                                       const std::string& prefix) {
+  torch::NoGradGuard ng;
+  model.set_training(false);
+  MetricSums sums(spec.metrics);
+  auto order = data::epoch_indices(d.size(), false, 0, 0);
+  for (size_t b = 0; b < order.size(); b += static_cast<size_t>(spec.eval_batch_size)) {
+    size_t e = std::min(order.size(), b + static_cast<size_t>(spec.eval_batch_size));
+    auto batch = data::gather(d, order, b, e);
+    auto out = model.forward(batch.x);
+    sums.add(compute_loss(spec, out, batch.y).item<double>(), out, batch.y);
+  }
+  return sums.finalize(prefix);
+}
+
+TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
+                        const TrainerEnv& env) {
+  preflight(spec, model, data);
+  auto params = model.parameters();
+  auto opt = make_optimizer(spec.optimizer, params);
+  const std::string ckpt_root = env.run_dir + "/checkpoints";
+  TrainResult result;
+  TrainState st;
+  // Training draws dropout masks from the global generator: seed it here so
+  // a run never depends on what ran before it (a resume restores it instead).
+  torch::manual_seed(env.run.seed + 1);
+  if (env.resume) {
+    if (auto dir = latest_checkpoint(ckpt_root)) {
+      st = load_checkpoint(*dir, model, *opt);
+      result.resumed = true;
+      spdlog::info("resuming from {} ({} epochs done, step {})", *dir, st.epochs_done, st.step);
+    }
+  }
+
+  Progress progress(env.print, spec.log_every);
+  const int64_t n = data.train.size();
+  const auto batch = static_cast<size_t>(spec.batch_size);
+  double session_seconds = 0;
+  int64_t session_samples = 0;
+  std::map<std::string, double> last;
+  if (!st.history.empty()) last = st.history.back();
+
+  for (int64_t epoch = st.epochs_done; epoch < spec.epochs; ++epoch) {
+    const double lr = lr_at(spec.scheduler, spec.optimizer.lr, epoch, spec.epochs);
+    set_lr(*opt, lr);
+    model.set_training(true);
+    // Seam (distributed): this rank's share of the epoch.
+    auto order = data::epoch_indices(n, data.shuffle, env.run.seed, static_cast<uint64_t>(epoch));
+    int64_t steps = static_cast<int64_t>((order.size() + batch - 1) / batch);
+    if (spec.max_steps > 0) steps = std::min(steps, spec.max_steps);
+    progress.begin_epoch(epoch + 1, spec.epochs, steps);
+    MetricSums sums(spec.metrics);
+    auto t0 = std::chrono::steady_clock::now();
+    int64_t samples = 0;
+    opt->zero_grad();
+    for (int64_t i = 0; i < steps; ++i) {
+      size_t b = static_cast<size_t>(i) * batch, e = std::min(order.size(), b + batch);
+      auto bt = data::gather(data.train, order, b, e);
+      auto out = model.forward(bt.x);
+      auto loss = compute_loss(spec, out, bt.y);
+      double lv = loss.item<double>();
+      if (!std::isfinite(lv)) {
+        auto ck = latest_checkpoint(ckpt_root);
+        throw RuntimeError("training diverged: the loss is " + std::to_string(lv) + " at epoch " +
+                               std::to_string(epoch + 1) + ", step " + std::to_string(i + 1) +
+                               (ck ? "; the last good checkpoint is " + *ck : "; no checkpoint was written yet") +
+                               " (try a lower learning rate or grad_clip)",
+                           kExitDiverged);
+      }
+      if (spec.grad_accum > 1) {
+        // Each micro-batch weighs by its share of the samples in its group,
+        // so a group equals one big batch (the last group may be short).
+        int64_t g0 = (i / spec.grad_accum) * spec.grad_accum, g1 = std::min(steps, g0 + spec.grad_accum);
+        size_t group = std::min(order.size(), static_cast<size_t>(g1) * batch) - static_cast<size_t>(g0) * batch;
+        (loss * (static_cast<double>(e - b) / static_cast<double>(group))).backward();
+      } else {
+        loss.backward();
+      }
+      if ((i + 1) % spec.grad_accum == 0 || i + 1 == steps) {
+        // Seam (distributed): gradients are averaged across ranks here.
+        if (spec.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, spec.grad_clip);
+        opt->step();
+        opt->zero_grad();
+        ++st.step;
+      }
+      sums.add(lv, out.detach(), bt.y);
+      samples += static_cast<int64_t>(e - b);
+      progress.step(i + 1, samples, lv);
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    session_seconds += secs;
+    session_samples += samples;
+    st.train_seconds += secs;
+
+    // Seam (distributed): metric sums are reduced across ranks here.
+    std::map<std::string, double> m = sums.finalize("train_");
+    if (data.val.size() > 0) {
+      for (const auto& kv : evaluate(spec, model, data.val, "val_")) m.insert(kv);
+    }
+    m["lr"] = lr;
+    m["epoch_time_s"] = secs;
+    m["samples_per_s"] = secs > 0 ? static_cast<double>(samples) / secs : 0;
+    st.epochs_done = epoch + 1;
+    st.history.push_back(m);
+    last = m;
+    env.sink.log({st.step, epoch + 1, now_unix(), m});
+    progress.end_epoch(summary_line(epoch + 1, spec.epochs, m));
+
+    // Best and periodic checkpoints, then early stopping.
+    const auto& ck = spec.checkpoint;
+    double v = monitored(m, ck.best_metric);
+    bool is_best = std::isfinite(v) && (!st.has_best || improved(v, st.best, ck.best_mode, 0.0));
+    if (is_best) {
+      st.best = v;
+      st.has_best = true;
+    }
+    const auto& es = spec.early_stopping;
+    bool stop = false;
+    if (es.patience > 0) {
+      double ev = monitored(m, es.metric);
+      if (!st.es_has_best || improved(ev, st.es_best, es.mode, es.min_delta)) {
+        st.es_best = ev;
+        st.es_has_best = true;
+        st.bad_epochs = 0;
+      } else if (++st.bad_epochs >= es.patience) {
+        stop = true;
+      }
+    }
+    bool last_epoch = epoch + 1 == spec.epochs || stop;
+    if (is_best) save_checkpoint(ckpt_root, "best", model, *opt, st, env.config_yaml);
+    if ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last_epoch) {
+      char name[32];
+      std::snprintf(name, sizeof name, "epoch-%04lld", static_cast<long long>(epoch + 1));
+      save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml);
+      prune_checkpoints(ckpt_root, ck.keep);
+    }
+    if (stop) {
+      spdlog::info("early stopping after epoch {}: {} did not improve for {} epochs", epoch + 1, es.metric, es.patience);
+      result.early_stopped = true;
+      break;
+    }
+  }
+
+  result.final_metrics = last;
+  if (spec.test && data.test.size() > 0) {
+    for (const auto& kv : evaluate(spec, model, data.test, "test_")) result.final_metrics[kv.first] = kv.second;
+  }
+  result.epochs_done = st.epochs_done;
+  result.steps = st.step;
+  result.train_seconds = st.train_seconds;
+  result.samples_per_s = session_seconds > 0 ? static_cast<double>(session_samples) / session_seconds : 0;
+  return result;
+}
+
+}  // namespace itwin::train

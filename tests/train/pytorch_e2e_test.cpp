@@ -1,0 +1,140 @@
+// End to end with the built binary and real Python PyTorch: TorchScript in,
+// state dicts out, kill -9 and resume, bad input.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "../helpers.hpp"
+
+using namespace itwin::test;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string py(const std::string& args) {
+  return "/usr/bin/python3 " + source_root() + "/tests/train/pytorch_helper.py " + args;
+}
+
+std::string synthetic_pipeline(const std::string& model, int epochs, int samples = 1000) {
+  return "run: {seed: 5}\n"
+         "pipelines:\n  training:\n    steps:\n"
+         "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: " + std::to_string(samples) +
+         ", features: 16, classes: 4, noise: 1.0}}\n"
+         "      - " + model + "\n"
+         "      - {name: train, type: trainer, epochs: " + std::to_string(epochs) + ", batch_size: 32}\n";
+}
+
+}  // namespace
+
+TEST_CASE("e2e: a TorchScript model made in Python trains and comes back to Python", "[python][train]") {
+  TempDir d;
+  REQUIRE(run_shell(py("make-ts " + d.path() + "/mlp.pt 16 4")).exit_code == 0);
+  std::string cfg = d.write("p.yaml", synthetic_pipeline("{name: model, type: model, arch: torchscript, path: " + d.path() + "/mlp.pt}", 3));
+  auto r = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/run");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("model: torchscript"));
+  CHECK(fs::exists(d.path() + "/run/model.ts.pt"));
+  auto check = run_shell(py("check-ts " + d.path() + "/mlp.pt " + d.path() + "/run/model.pt " + d.path() + "/run/model.ts.pt"));
+  INFO(check.out);
+  CHECK(check.exit_code == 0);
+}
+
+TEST_CASE("e2e: Fashion-MNIST CNN weights load into the PyTorch tutorial CNN and predict the same", "[python][train]") {
+  TempDir d;
+  std::string ex = source_root() + "/use-cases/fashion-mnist/pipeline.yaml";
+  auto t = run_shell(itwin_bin() + " train " + ex + " --set run.root=" + d.path() +
+                     " --set pipelines.training.steps.train.max_steps=60 --set vars.epochs=1");
+  INFO(t.out);
+  REQUIRE(t.exit_code == 0);
+  CHECK_THAT(t.out, Contains("test_accuracy"));
+  auto i = run_shell(itwin_bin() + " infer " + ex + " --set run.root=" + d.path());
+  INFO(i.out);
+  REQUIRE(i.exit_code == 0);
+  CHECK_THAT(i.out, Contains("predicted 10000 samples of the test split, accuracy"));
+  auto p = run_shell(py("cnn-predict " + d.path() + "/fashion-mnist/model.pt " + d.path() + "/fashion-mnist/predictions.csv 500"));
+  INFO(p.out);
+  CHECK(p.exit_code == 0);
+}
+
+TEST_CASE("e2e: a run killed mid-epoch resumes to the same final weights", "[python][train]") {
+  TempDir d;
+  std::string model = "{name: model, type: model, arch: mlp, hidden: [512, 512], dropout: 0.2}";
+  std::string cfg = d.write("p.yaml", synthetic_pipeline(model, 3, 30000));
+  auto whole = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + d.path() + "/whole");
+  INFO(whole.out);
+  REQUIRE(whole.exit_code == 0);
+
+  // The same run, killed with SIGKILL once the first checkpoint is in place.
+  std::string log = d.path() + "/killed.log";
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::string out = log;
+    if (!freopen(out.c_str(), "w", stdout)) _exit(126);
+    execl(itwin_bin().c_str(), "itwin", "train", cfg.c_str(), "--threads", "1", "--run-dir", (d.path() + "/split").c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string first = d.path() + "/split/checkpoints/epoch-0001/state.json";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  int status = 0;
+  bool exited = false;
+  while (!fs::exists(first) && std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling for the checkpoint file
+  }
+  REQUIRE_FALSE(exited);
+  REQUIRE(fs::exists(first));
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  CHECK_FALSE(fs::exists(d.path() + "/split/model.pt"));  // it died before finishing
+
+  auto resumed = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --resume --run-dir " + d.path() + "/split");
+  INFO(resumed.out);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.out, Contains("(1 epochs done"));
+  auto same = run_shell(py("same-state " + d.path() + "/whole/model.pt " + d.path() + "/split/model.pt"));
+  INFO(same.out);
+  CHECK(same.exit_code == 0);
+}
+
+TEST_CASE("e2e: bad training input gives clear errors and non-zero exits", "[train]") {
+  TempDir d;
+  auto missing = run_shell(itwin_bin() + " train " + source_root() + "/use-cases/fashion-mnist/pipeline.yaml --set vars.data_dir=" +
+                           d.path() + "/nodata --set run.root=" + d.path());
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.out, Contains("no file 'train-images-idx3-ubyte[.gz]'"));
+  CHECK_THAT(missing.out, Contains("the directory does not exist"));
+
+  std::string cnn = d.write("cnn.yaml", synthetic_pipeline("{name: model, type: model, arch: cnn}", 1));
+  auto shape = run_shell(itwin_bin() + " train " + cnn + " --run-dir " + d.path() + "/r1");
+  CHECK(shape.exit_code == 1);
+  CHECK_THAT(shape.out, Contains("model 'cnn' needs an image [C, H, W]"));
+
+  std::string opt = d.write("opt.yaml", synthetic_pipeline("{name: model, type: model, arch: mlp}", 1));
+  auto bad_opt = run_shell(itwin_bin() + " train " + opt + " --set pipelines.training.steps.train.optimizer=adamax");
+  CHECK(bad_opt.exit_code == 2);
+  CHECK_THAT(bad_opt.out, Contains("got 'adamax' (did you mean 'adam'?)"));
+
+  auto nothing = run_shell(itwin_bin() + " train " + opt + " --resume --run-dir " + d.path() + "/empty");
+  CHECK(nothing.exit_code == 2);
+  CHECK_THAT(nothing.out, Contains("no checkpoints"));
+
+  // A run directory that holds a run is never overwritten.
+  REQUIRE(run_shell(itwin_bin() + " train " + opt + " --run-dir " + d.path() + "/r2").exit_code == 0);
+  auto again = run_shell(itwin_bin() + " train " + opt + " --run-dir " + d.path() + "/r2");
+  CHECK(again.exit_code == 2);
+  CHECK_THAT(again.out, Contains("already holds a run"));
+  CHECK_THAT(again.out, !Contains("terminate called"));
+}
