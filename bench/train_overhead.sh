@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-5} T=${2:-1} B=${3:-build}
 OUT=bench/out; mkdir -p "$OUT"
-export OMP_NUM_THREADS=$T OMP_WAIT_POLICY=passive
+export OMP_NUM_THREADS=$T
 itwin=() plain=()
 for i in $(seq 1 "$R"); do
   rm -rf "$OUT/run"

@@ -192,6 +192,9 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
 
   int64_t threads = thread_count(cfg, opts);
   torch::set_num_threads(static_cast<int>(threads));
+  // LibTorch parallelizes around BLAS calls; a BLAS with its own threads on
+  // top oversubscribes the cores. Respect an explicit OPENBLAS_NUM_THREADS.
+  if (!std::getenv("OPENBLAS_NUM_THREADS")) set_blas_threads(1);
   if (cfg.run.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
   std::printf("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(), pipeline.name.c_str(),
               cfg.source.c_str(), c.run_dir.c_str(), static_cast<long long>(threads), blas_kind(blas_library()).c_str());

@@ -183,6 +183,9 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
     if (data.val.size() > 0) {
       for (const auto& kv : evaluate(spec, model, data.val, "val_")) m.insert(kv);
     }
+    if (spec.test_every > 0 && (epoch + 1) % spec.test_every == 0 && data.test.size() > 0) {
+      for (const auto& kv : evaluate(spec, model, data.test, "test_")) m.insert(kv);
+    }
     m["lr"] = lr;
     m["epoch_time_s"] = secs;
     m["samples_per_s"] = secs > 0 ? static_cast<double>(samples) / secs : 0;

@@ -1,5 +1,6 @@
 #include "itwin/util/sysinfo.hpp"
 
+#include <dlfcn.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -45,6 +46,21 @@ std::string host_name() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+}  // namespace itwin
+
+namespace itwin {
+
+bool set_blas_threads(int n) {
+  using SetThreads = void (*)(int);
+  for (const char* sym : {"openblas_set_num_threads", "bli_thread_set_num_threads", "MKL_Set_Num_Threads"}) {
+    if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, sym))) {
+      f(n);
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace itwin

@@ -120,6 +120,7 @@ struct TrainerSpec {
   EarlyStopSpec early_stopping;
   CheckpointSpec checkpoint;
   bool test = true;          ///< evaluate the test split after training
+  int64_t test_every = 0;    ///< also evaluate it every N epochs (0 = only at the end)
   int64_t log_every = 200;   ///< progress line every N steps when not a terminal
   int64_t max_steps = 0;     ///< per-epoch step cap (0 = whole epoch), for smoke runs
 };

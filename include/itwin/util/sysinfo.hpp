@@ -17,4 +17,10 @@ std::string blas_kind(const std::string& path);
 
 std::string host_name();
 
+/// Sets the thread count of a threaded BLAS (OpenBLAS, BLIS, MKL) loaded in
+/// this process, found at run time; false when none is. LibTorch runs its own
+/// threads around BLAS calls, so a BLAS with threads of its own
+/// oversubscribes the cores (measured: 2.2x slower CNN training on 2 cores).
+bool set_blas_threads(int n);
+
 }  // namespace itwin
