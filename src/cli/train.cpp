@@ -1,9 +1,17 @@
 // itwin train / run / infer: run a pipeline of a YAML file here and now.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <memory>
 
 #include "itwin/cli/commands.hpp"
+#include "itwin/comm/backend.hpp"
+#include "itwin/launch/spawn.hpp"
+#include "itwin/launch/world.hpp"
+#include "itwin/util/error.hpp"
 #include "itwin/train/run.hpp"
+#include "itwin/util/strings.hpp"
 #include "pipeline_args.hpp"
 
 namespace itwin::cli {
@@ -12,11 +20,49 @@ namespace {
 struct RunCommandOptions {
   PipelineArgs args;
   train::RunOptions run;
+  int nproc = 1;
   std::string default_pipeline;  ///< "" = the only pipeline of the file
 };
 
+bool on_path(const std::string& prog) {
+  const char* path = std::getenv("PATH");
+  for (const auto& dir : split(path ? path : "", ':')) {
+    if (!dir.empty() && ::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+// --nproc N: re-run this same command line as N ranks (mpirun for mpi,
+// itwin's own launcher with a file rendezvous otherwise).
+int run_as_ranks(const RunCommandOptions& o, const config::Config& cfg) {
+  if (launch::detect_world().world > 1) {
+    throw UsageError("--nproc starts ranks itself; this process is already rank of a launched job (drop --nproc)");
+  }
+  const std::string& b = cfg.distributed.backend;
+  if (b == "local") throw UsageError("--nproc " + std::to_string(o.nproc) + " needs a communication backend, not 'local'");
+  bool mpi_built = false;
+  for (const auto& info : comm::backend_table()) mpi_built = mpi_built || (std::string(info.name) == "mpi" && info.built);
+  launch::SpawnOptions so;
+  so.nproc = o.nproc;
+  so.use_mpirun = b == "mpi" || (b == "auto" && mpi_built && on_path("mpirun"));
+  const auto& all = original_args();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i] == "--nproc") {
+      ++i;
+      continue;
+    }
+    if (all[i].rfind("--nproc=", 0) == 0) continue;
+    so.args.push_back(all[i]);
+  }
+  return launch::spawn_local(so);
+}
+
 void run_command(const RunCommandOptions& o) {
   config::Config cfg = load_from_args(o.args);
+  if (o.nproc > 1) {
+    command_status() = run_as_ranks(o, cfg);
+    return;
+  }
   std::string name = o.args.pipeline.empty() ? o.default_pipeline : o.args.pipeline;
   if (name.empty() == false && o.args.pipeline.empty() && !cfg.find(name) && cfg.pipelines.size() == 1) {
     name.clear();  // a one-pipeline file runs whatever its pipeline is called
@@ -38,6 +84,10 @@ void add_run_command(CLI::App& app, const std::string& name, const std::string& 
                 "uninterrupted run)");
   cmd->add_option("--threads", o->run.threads, "intra-op threads (default: run.threads, else the cores available)")
       ->check(CLI::Range(1, 4096));
+  cmd->add_option("--nproc", o->nproc,
+                  "start N local ranks for data-parallel training (through mpirun for the mpi backend, else "
+                  "itwin's own launcher); under mpirun or srun, leave it out: itwin joins the existing world")
+      ->check(CLI::Range(1, 1024));
   cmd->callback([o] { run_command(*o); });
 }
 

@@ -15,6 +15,11 @@ int& command_status() {
   return status;
 }
 
+std::vector<std::string>& original_args() {
+  static std::vector<std::string> args;
+  return args;
+}
+
 void setup_version(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("version", "Print itwin's version, git commit, compiler and LibTorch version.");

@@ -56,6 +56,21 @@ RunSpec parse_run(Reader& r, const std::string& default_name) {
   return s;
 }
 
+DistributedSpec parse_distributed(Reader& r) {
+  DistributedSpec d;
+  d.backend = r.get_choice("backend", d.backend, {"auto", "local", "mpi", "gloo", "nccl"});
+  d.strategy = r.get_choice("strategy", d.strategy, {"ddp", "zero1"});
+  d.bucket_mb = r.get_double("bucket_mb", d.bucket_mb, 0.001, 65536);
+  d.compression = r.get_choice("compression", d.compression, {"none", "fp16", "bf16"});
+  d.rendezvous = r.get_string("rendezvous", "");
+  if (!d.rendezvous.empty() && d.rendezvous.rfind("file:", 0) != 0 && d.rendezvous.rfind("tcp:", 0) != 0) {
+    r.fail("rendezvous", "must be file:PATH or tcp:HOST:PORT, got '" + d.rendezvous + "'");
+  }
+  d.timeout = r.get_double("timeout", d.timeout, 1.0, 86400.0);
+  r.finish();
+  return d;
+}
+
 Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* out) {
   std::string where = "pipeline '" + pipeline + "' step " + std::to_string(index + 1);
   if (!n.is_map()) throw ConfigError(n.mark.str() + ": " + where + ": expected a map with 'name' and 'type', got " + n.describe());
@@ -137,6 +152,8 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   if (stem.empty()) stem = "run";
   Reader run = top.sub("run");
   cfg.run = parse_run(run, stem);
+  Reader dist = top.sub("distributed");
+  cfg.distributed = parse_distributed(dist);
   const Node* pipes = top.raw("pipelines");
   if (!pipes || !pipes->is_map() || pipes->map.empty()) {
     throw ConfigError((pipes ? pipes->mark : root.mark).str() +

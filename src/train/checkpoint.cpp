@@ -71,10 +71,10 @@ std::optional<std::string> latest_checkpoint(const std::string& root) {
   return best;
 }
 
-TrainState load_checkpoint(const std::string& dir, models::Model& model, torch::optim::Optimizer& opt) {
-  models::load_state_dict(model, dir + "/model.pt");
+TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::optim::Optimizer* opt) {
+  if (model) models::load_state_dict(*model, dir + "/model.pt");
   try {
-    torch::load(opt, dir + "/optimizer.pt");
+    if (opt) torch::load(*opt, dir + "/optimizer.pt");
     torch::Tensor rng;
     torch::load(rng, dir + "/rng.pt");
     auto gen = at::detail::getDefaultCPUGenerator();

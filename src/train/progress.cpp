@@ -3,13 +3,18 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "itwin/util/strings.hpp"
 
 namespace itwin::train {
 
+// mpirun hands ranks a pseudo-terminal even when its own output is a file,
+// so a rank's isatty() says nothing about where the lines end up.
 Progress::Progress(bool enabled, int64_t log_every)
-    : enabled_(enabled), tty_(enabled && isatty(STDOUT_FILENO)), log_every_(log_every) {}
+    : enabled_(enabled),
+      tty_(enabled && isatty(STDOUT_FILENO) && !std::getenv("OMPI_COMM_WORLD_RANK")),
+      log_every_(log_every) {}
 
 void Progress::begin_epoch(int64_t epoch, int64_t epochs, int64_t steps) {
   epoch_ = epoch;

@@ -3,14 +3,20 @@
 
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "itwin/comm/backend.hpp"
 #include "itwin/config/load.hpp"
+#include "itwin/launch/world.hpp"
 #include "itwin/data/dataset.hpp"
 #include "itwin/models/model.hpp"
 #include "itwin/track/sink.hpp"
@@ -37,6 +43,8 @@ struct Context {
   const config::Pipeline& pipeline;
   std::string run_dir;
   bool resume = false;
+  comm::Backend* comm = nullptr;
+  bool lead = true;  ///< rank 0: prints and writes run-level files
   std::optional<data::DataSplits> data;
   std::shared_ptr<models::Model> model;
   std::optional<Predictions> predictions;
@@ -106,8 +114,11 @@ void run_trainer(Context& c, const config::Step& s) {
   const auto& spec = std::get<config::TrainerSpec>(s.spec);
   const auto& data = need_data(c, s);
   auto& model = need_model(c, s);
-  TrainerEnv env{c.cfg.run, c.run_dir, config::to_yaml(c.cfg.resolved), c.resume, true, c.sink};
+  TrainerEnv env{c.cfg.run, c.run_dir, config::to_yaml(c.cfg.resolved), c.resume, c.lead, c.sink, c.comm,
+                 c.cfg.distributed};
   TrainResult r = train_model(spec, model, data, env);
+  c.summary["comm_seconds"] = c.comm->comm_seconds();
+  if (!c.lead) return;
   models::save_state_dict(model, c.run_dir + "/model.pt");
   bool ts = model.save_torchscript(c.run_dir + "/model.ts.pt");
   std::printf("trained %lld epochs (%lld steps) in %.1fs%s; %.0f samples/s\n", static_cast<long long>(r.epochs_done),
@@ -141,11 +152,20 @@ void run_predictor(Context& c, const config::Step& s) {
 void run_saver(Context& c, const config::Step& s) {
   const auto& spec = std::get<config::SaverSpec>(s.spec);
   if (!c.predictions) throw RuntimeError("step '" + s.name + "' needs a predictor step before it");
+  if (!c.lead) return;
   save_predictions(*c.predictions, spec);
   std::printf("predictions saved: %s\n", spec.path.c_str());
 }
 
-void run_command(Context&, const config::Step& s) {
+// Runs on rank 0 only (a download, a conversion); the others wait for it.
+void run_command(Context& c, const config::Step& s) {
+  struct Wait {
+    comm::Backend* comm;
+    ~Wait() noexcept(false) {
+      if (!std::uncaught_exceptions()) comm->barrier();
+    }
+  } wait{c.comm};
+  if (!c.lead) return;
   const auto& spec = std::get<config::CommandSpec>(s.spec);
   ProcessSpec p;
   p.argv = spec.argv.empty() ? std::vector<std::string>{"bash", "-c", spec.shell} : spec.argv;
@@ -168,29 +188,83 @@ const std::vector<std::pair<std::string, std::function<void(Context&, const conf
   return table;
 }
 
-int64_t thread_count(const config::Config& cfg, const RunOptions& o) {
+int64_t thread_count(const config::Config& cfg, const RunOptions& o, int local_world) {
   if (o.threads > 0) return o.threads;
   if (cfg.run.threads > 0) return cfg.run.threads;
   if (const char* omp = std::getenv("OMP_NUM_THREADS")) {
     int v = std::atoi(omp);
     if (v > 0) return v;
   }
-  return cores_available();
+  return std::max(1, cores_available() / local_world);  // ranks on one host share its cores
+}
+
+std::string choose_backend(const config::DistributedSpec& d, const launch::World& w) {
+  if (d.backend != "auto") return d.backend;
+  if (w.world == 1) return "local";
+  bool mpi_built = false;
+  for (const auto& b : comm::backend_table()) mpi_built = mpi_built || (std::string(b.name) == "mpi" && b.built);
+  if (mpi_built && (w.launcher == "mpirun" || w.launcher == "pmix")) return "mpi";
+  return "gloo";
+}
+
+// Rank 0 decides; everyone gets the answer, or the same error.
+std::string agree(comm::Backend& comm, const std::function<std::string()>& decide) {
+  std::string s;
+  if (comm.rank() == 0) {
+    try {
+      s = decide();
+    } catch (const Error& e) {
+      s = std::string(1, '\x01') + std::to_string(e.exit_code()) + "\x01" + e.what();
+    }
+  }
+  int64_t n = static_cast<int64_t>(s.size());
+  comm.broadcast(&n, 1, comm::DType::I64, 0);
+  s.resize(static_cast<size_t>(n));
+  comm.broadcast(s.data(), s.size(), comm::DType::U8, 0);
+  if (!s.empty() && s[0] == '\x01') {
+    auto sep = s.find('\x01', 1);
+    throw Error(s.substr(sep + 1), std::atoi(s.substr(1, sep - 1).c_str()));
+  }
+  return s;
 }
 
 }  // namespace
 
 void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
-  bool resume = opts.resume || cfg.run.resume == "auto";
-  Context c{cfg, pipeline, choose_run_dir(cfg, pipeline, opts, resume), resume, {}, {}, {}, {}, {}};
-  if (opts.resume && !fs::exists(c.run_dir + "/checkpoints")) {
-    throw UsageError("--resume: no checkpoints in '" + c.run_dir + "/checkpoints' to continue from");
-  }
-  fs::create_directories(c.run_dir);
-  write_file_atomic(c.run_dir + "/config.yaml", config::to_yaml(cfg.resolved));
-  c.sink.add(std::make_unique<track::JsonlSink>(c.run_dir + "/metrics.jsonl"));
+  // 1. Join the world the launcher started (a world of one without one).
+  launch::World w = launch::detect_world();
+  const std::string backend = choose_backend(cfg.distributed, w);
+  comm::BackendOptions bo{w.rank, w.world, w.local_rank, w.local_world,
+                          cfg.distributed.rendezvous.empty() ? w.rendezvous : cfg.distributed.rendezvous,
+                          cfg.distributed.timeout};
+  std::unique_ptr<comm::Backend> comm = comm::make_backend(backend, bo);
+  const bool lead = comm->rank() == 0;
+  init_logging(comm->rank(), comm->world());
 
-  int64_t threads = thread_count(cfg, opts);
+  // 2. Rank 0 picks the run directory; the others log to files in it.
+  bool resume = opts.resume || cfg.run.resume == "auto";
+  std::string run_dir = agree(*comm, [&] {
+    std::string d = choose_run_dir(cfg, pipeline, opts, resume);
+    if (opts.resume && !fs::exists(d + "/checkpoints")) {
+      throw UsageError("--resume: no checkpoints in '" + d + "/checkpoints' to continue from");
+    }
+    fs::create_directories(d);
+    return d;
+  });
+  if (!lead) {
+    std::string log = run_dir + "/logs/rank-" + std::to_string(comm->rank()) + ".log";
+    fs::create_directories(run_dir + "/logs");
+    if (!std::freopen(log.c_str(), "a", stdout) || !std::freopen(log.c_str(), "a", stderr)) throw_errno("cannot open " + log);
+    spdlog::info("rank {} of {} (local {} of {}), pid {}, host {}, backend {}", comm->rank(), comm->world(), w.local_rank,
+                 w.local_world, ::getpid(), host_name(), backend);
+  }
+  Context c{cfg, pipeline, run_dir, resume, comm.get(), lead, {}, {}, {}, {}, {}};
+  if (lead) {
+    write_file_atomic(c.run_dir + "/config.yaml", config::to_yaml(cfg.resolved));
+    c.sink.add(std::make_unique<track::JsonlSink>(c.run_dir + "/metrics.jsonl"));
+  }
+
+  int64_t threads = thread_count(cfg, opts, w.local_world);
   torch::set_num_threads(static_cast<int>(threads));
   // LibTorch parallelizes around BLAS calls; a BLAS with its own threads on
   // top oversubscribes the cores. Respect an explicit OPENBLAS_NUM_THREADS.
@@ -198,12 +272,22 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
   if (cfg.run.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
   std::printf("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(), pipeline.name.c_str(),
               cfg.source.c_str(), c.run_dir.c_str(), static_cast<long long>(threads), blas_kind(blas_library()).c_str());
+  if (comm->world() > 1) {
+    std::printf("distributed: %d ranks (%s launcher), backend %s, strategy %s%s\n", comm->world(), w.launcher.c_str(),
+                backend.c_str(), cfg.distributed.strategy.c_str(),
+                cfg.distributed.compression == "none" ? "" : (", " + cfg.distributed.compression + " gradients").c_str());
+  }
 
   double start = now_unix();
   c.summary = {{"pipeline", pipeline.name}, {"config", cfg.source}, {"run_dir", c.run_dir}, {"seed", cfg.run.seed},
                {"threads", threads},        {"host", host_name()},  {"itwin", version_string()},
-               {"git_commit", git_commit()}, {"started", start}};
+               {"git_commit", git_commit()}, {"started", start},   {"world_size", comm->world()},
+               {"backend", backend}, {"strategy", cfg.distributed.strategy}};
   auto finish = [&](const std::string& status, const std::string& error) {
+    if (!lead) {
+      if (!error.empty()) spdlog::error("{}", error);
+      return;
+    }
     c.summary["status"] = status;
     if (!error.empty()) c.summary["error"] = error;
     c.summary["finished"] = now_unix();

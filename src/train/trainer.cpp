@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <sstream>
 
 #include "itwin/train/checkpoint.hpp"
 #include "itwin/train/objective.hpp"
 #include "itwin/train/progress.hpp"
 #include "itwin/train/schedule.hpp"
+#include "itwin/train/strategy.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/log.hpp"
 #include "optimizer.hpp"
@@ -82,41 +84,65 @@ std::string summary_line(int64_t epoch, int64_t epochs, const std::map<std::stri
   return s.str() + tail;
 }
 
+void reduce_sums(MetricSums& sums, comm::Backend* comm) {
+  if (comm && comm->world() > 1) comm->allreduce(sums.sums().data(), sums.sums().size(), comm::DType::F64);
+}
+
 }  // namespace
 
 std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
-                                       const std::string& prefix) {
+                                       const std::string& prefix, comm::Backend* comm) {
   torch::NoGradGuard ng;
   model.set_training(false);
   MetricSums sums(spec.metrics);
-  auto order = data::epoch_indices(d.size(), false, 0, 0);
+  std::vector<int64_t> order;  // this rank's samples: r, r + world, ... (no padding: exact sums)
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
+  for (int64_t i = rank; i < d.size(); i += world) order.push_back(i);
   for (size_t b = 0; b < order.size(); b += static_cast<size_t>(spec.eval_batch_size)) {
     size_t e = std::min(order.size(), b + static_cast<size_t>(spec.eval_batch_size));
     auto batch = data::gather(d, order, b, e);
     auto out = model.forward(batch.x);
     sums.add(compute_loss(spec, out, batch.y).item<double>(), out, batch.y);
   }
+  reduce_sums(sums, comm);
   return sums.finalize(prefix);
 }
 
 TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
                         const TrainerEnv& env) {
   preflight(spec, model, data);
-  auto params = model.parameters();
-  auto opt = make_optimizer(spec.optimizer, params);
+  std::unique_ptr<comm::Backend> own_comm;
+  comm::Backend* comm = env.comm;
+  if (!comm) {
+    own_comm = comm::make_backend("local", {});
+    comm = own_comm.get();
+  }
+  const int rank = comm->rank(), world = comm->world();
+  const bool lead = rank == 0;  // rank 0 writes checkpoints and run-level files
   const std::string ckpt_root = env.run_dir + "/checkpoints";
   TrainResult result;
   TrainState st;
   // Training draws dropout masks from the global generator: seed it here so
   // a run never depends on what ran before it (a resume restores it instead).
   torch::manual_seed(env.run.seed + 1);
-  if (env.resume) {
-    if (auto dir = latest_checkpoint(ckpt_root)) {
-      st = load_checkpoint(*dir, model, *opt);
-      result.resumed = true;
-      spdlog::info("resuming from {} ({} epochs done, step {})", *dir, st.epochs_done, st.step);
-    }
+  std::optional<std::string> resume_from = env.resume ? latest_checkpoint(ckpt_root) : std::nullopt;
+  if (resume_from) models::load_state_dict(model, *resume_from + "/model.pt");
+  auto strategy = make_strategy(env.dist, *comm);
+  strategy->setup(model);  // every rank starts from rank 0's weights
+  auto opt = make_optimizer(spec.optimizer, strategy->optimizer_params(model));
+  auto model_params = model.parameters();
+  if (resume_from) {
+    bool with_opt = strategy->replicated_optimizer();
+    if (!with_opt) spdlog::warn("zero1: the sharded optimizer state is not in checkpoints; it starts afresh");
+    st = load_checkpoint(*resume_from, nullptr, with_opt ? opt.get() : nullptr);
+    result.resumed = true;
+    spdlog::info("resuming from {} ({} epochs done, step {})", *resume_from, st.epochs_done, st.step);
   }
+  auto zero_grads = [&] {
+    opt->zero_grad();
+    for (auto& p : model_params)
+      if (p.grad().defined()) p.mutable_grad().zero_();
+  };
 
   Progress progress(env.print, spec.log_every);
   const int64_t n = data.train.size();
@@ -130,15 +156,15 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
     const double lr = lr_at(spec.scheduler, spec.optimizer.lr, epoch, spec.epochs);
     set_lr(*opt, lr);
     model.set_training(true);
-    // Seam (distributed): this rank's share of the epoch.
-    auto order = data::epoch_indices(n, data.shuffle, env.run.seed, static_cast<uint64_t>(epoch));
+    // This rank's share of the epoch (DistributedSampler semantics).
+    auto order = data::epoch_indices(n, data.shuffle, env.run.seed, static_cast<uint64_t>(epoch), rank, world);
     int64_t steps = static_cast<int64_t>((order.size() + batch - 1) / batch);
     if (spec.max_steps > 0) steps = std::min(steps, spec.max_steps);
     progress.begin_epoch(epoch + 1, spec.epochs, steps);
     MetricSums sums(spec.metrics);
     auto t0 = std::chrono::steady_clock::now();
     int64_t samples = 0;
-    opt->zero_grad();
+    zero_grads();
     for (int64_t i = 0; i < steps; ++i) {
       size_t b = static_cast<size_t>(i) * batch, e = std::min(order.size(), b + batch);
       auto bt = data::gather(data.train, order, b, e);
@@ -153,6 +179,8 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
                                " (try a lower learning rate or grad_clip)",
                            kExitDiverged);
       }
+      const bool sync = (i + 1) % spec.grad_accum == 0 || i + 1 == steps;
+      strategy->before_backward(sync);
       if (spec.grad_accum > 1) {
         // Each micro-batch weighs by its share of the samples in its group,
         // so a group equals one big batch (the last group may be short).
@@ -162,11 +190,10 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
       } else {
         loss.backward();
       }
-      if ((i + 1) % spec.grad_accum == 0 || i + 1 == steps) {
-        // Seam (distributed): gradients are averaged across ranks here.
-        if (spec.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, spec.grad_clip);
-        opt->step();
-        opt->zero_grad();
+      if (sync) {
+        strategy->reduce_gradients();
+        strategy->step(*opt, spec.grad_clip);
+        zero_grads();
         ++st.step;
       }
       sums.add(lv, out.detach(), bt.y);
@@ -175,24 +202,27 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     session_seconds += secs;
-    session_samples += samples;
+    session_samples += samples * world;
     st.train_seconds += secs;
 
-    // Seam (distributed): metric sums are reduced across ranks here.
+    strategy->sync_buffers(model);
+    reduce_sums(sums, comm);
+    double all_samples = static_cast<double>(samples);
+    if (world > 1) comm->allreduce(&all_samples, 1, comm::DType::F64, comm::ReduceOp::Sum);
     std::map<std::string, double> m = sums.finalize("train_");
     if (data.val.size() > 0) {
-      for (const auto& kv : evaluate(spec, model, data.val, "val_")) m.insert(kv);
+      for (const auto& kv : evaluate(spec, model, data.val, "val_", comm)) m.insert(kv);
     }
     if (spec.test_every > 0 && (epoch + 1) % spec.test_every == 0 && data.test.size() > 0) {
-      for (const auto& kv : evaluate(spec, model, data.test, "test_")) m.insert(kv);
+      for (const auto& kv : evaluate(spec, model, data.test, "test_", comm)) m.insert(kv);
     }
     m["lr"] = lr;
     m["epoch_time_s"] = secs;
-    m["samples_per_s"] = secs > 0 ? static_cast<double>(samples) / secs : 0;
+    m["samples_per_s"] = secs > 0 ? all_samples / secs : 0;  // all ranks together
     st.epochs_done = epoch + 1;
     st.history.push_back(m);
     last = m;
-    env.sink.log({st.step, epoch + 1, now_unix(), m});
+    if (lead) env.sink.log({st.step, epoch + 1, now_unix(), m});
     progress.end_epoch(summary_line(epoch + 1, spec.epochs, m));
 
     // Best and periodic checkpoints, then early stopping.
@@ -216,8 +246,8 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
       }
     }
     bool last_epoch = epoch + 1 == spec.epochs || stop;
-    if (is_best) save_checkpoint(ckpt_root, "best", model, *opt, st, env.config_yaml);
-    if ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last_epoch) {
+    if (is_best && lead) save_checkpoint(ckpt_root, "best", model, *opt, st, env.config_yaml);
+    if (lead && ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last_epoch)) {
       char name[32];
       std::snprintf(name, sizeof name, "epoch-%04lld", static_cast<long long>(epoch + 1));
       save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml);
@@ -232,7 +262,7 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
 
   result.final_metrics = last;
   if (spec.test && data.test.size() > 0) {
-    for (const auto& kv : evaluate(spec, model, data.test, "test_")) result.final_metrics[kv.first] = kv.second;
+    for (const auto& kv : evaluate(spec, model, data.test, "test_", comm)) result.final_metrics[kv.first] = kv.second;
   }
   result.epochs_done = st.epochs_done;
   result.steps = st.step;

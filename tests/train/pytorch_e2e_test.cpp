@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -73,6 +74,7 @@ TEST_CASE("e2e: a run killed mid-epoch resumes to the same final weights", "[pyt
 
   // The same run, killed with SIGKILL once the first checkpoint is in place.
   std::string log = d.path() + "/killed.log";
+  std::fflush(stdout);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {

@@ -8,6 +8,8 @@
                                load itwin's CNN weights into the itwinai tutorial CNN defined here and
                                check its predictions on the first N t10k images equal itwin's
   same-state A.pt B.pt         the two state dicts hold identical tensors
+  close-state A.pt B.pt RTOL ATOL
+                               the two state dicts agree within tolerance (prints the largest difference)
 """
 import csv
 import gzip
@@ -85,6 +87,14 @@ def main(cmd, *args):
         assert a.keys() == b.keys(), "different parameter names"
         bad = [k for k in a if not torch.equal(a[k], b[k])]
         assert not bad, f"tensors differ: {bad}"
+    elif cmd == "close-state":
+        a, b = torch.load(args[0]), torch.load(args[1])
+        assert a.keys() == b.keys(), "different parameter names"
+        rtol, atol = float(args[2]), float(args[3])
+        worst = max((a[k] - b[k]).abs().max().item() for k in a)
+        bad = [k for k in a if not torch.allclose(a[k], b[k], rtol=rtol, atol=atol)]
+        print(f"largest difference {worst:.3g}")
+        assert not bad, f"tensors differ beyond rtol={rtol} atol={atol}: {bad}"
     else:
         raise SystemExit(f"unknown command {cmd}")
     print("ok")

@@ -2,6 +2,9 @@
 /// Every subcommand registers itself on the root app through one setup
 /// function (one file each under src/cli/). `main` only calls these.
 
+#include <string>
+#include <vector>
+
 namespace CLI {
 class App;
 }
@@ -16,5 +19,8 @@ void setup_planned(CLI::App& app);   ///< hpo, submit, jobs, report, bench: not 
 
 /// The exit status the command that ran wants (0 unless it set one).
 int& command_status();
+
+/// The command line as given (for re-running it as several ranks).
+std::vector<std::string>& original_args();
 
 }  // namespace itwin::cli

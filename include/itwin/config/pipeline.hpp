@@ -27,6 +27,7 @@ struct Pipeline {
 struct Config {
   std::string source;              ///< the file (or "<embedded:...>")
   RunSpec run;
+  DistributedSpec distributed;
   std::vector<Pipeline> pipelines;
   Node resolved;                   ///< everything that will run, defaults filled in
 

@@ -21,6 +21,16 @@ struct RunSpec {
   bool deterministic = false;      ///< force deterministic kernels (slower)
 };
 
+/// `distributed:` — how ranks cooperate in data-parallel training.
+struct DistributedSpec {
+  std::string backend = "auto";     ///< auto | local | mpi | gloo | nccl
+  std::string strategy = "ddp";     ///< ddp | zero1
+  double bucket_mb = 25;            ///< gradient bucket size (ddp)
+  std::string compression = "none"; ///< none | fp16 | bf16 (gradients on the wire)
+  std::string rendezvous;           ///< gloo/nccl: file:PATH | tcp:HOST:PORT (default: from the launcher)
+  double timeout = 300;             ///< seconds before a collective or the rendezvous gives up
+};
+
 /// Fractions (< 1) or counts (>= 1) of samples held out.
 struct SplitSpec {
   double validation = 0.1;

@@ -33,8 +33,9 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
 /// The checkpoint directory with the most completed epochs, if any.
 std::optional<std::string> latest_checkpoint(const std::string& root);
 
-/// Restores model, optimizer and the global RNG; returns the loop state.
-TrainState load_checkpoint(const std::string& dir, models::Model& model, torch::optim::Optimizer& opt);
+/// Restores the model (when given), the optimizer (when given) and the
+/// global RNG; returns the loop state.
+TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::optim::Optimizer* opt);
 
 /// Removes periodic checkpoints (epoch-*) beyond the newest `keep`.
 void prune_checkpoints(const std::string& root, int64_t keep);

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "itwin/comm/backend.hpp"
 #include "itwin/config/specs.hpp"
 #include "itwin/data/dataset.hpp"
 #include "itwin/models/model.hpp"
@@ -21,6 +22,8 @@ struct TrainerEnv {
   bool resume = false;         ///< continue from the latest checkpoint
   bool print = true;           ///< rank 0 prints progress
   track::MetricSink& sink;
+  comm::Backend* comm = nullptr;       ///< nullptr: one process
+  config::DistributedSpec dist = {};   ///< strategy, buckets, compression
 };
 
 struct TrainResult {
@@ -37,7 +40,9 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
                         const TrainerEnv& env);
 
 /// Evaluates `model` on `d` without gradients; metrics named `<prefix>...`.
+/// With `comm`, each rank takes every world-th sample and the sums are
+/// reduced, so every rank gets the metrics of the whole split.
 std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
-                                       const std::string& prefix);
+                                       const std::string& prefix, comm::Backend* comm = nullptr);
 
 }  // namespace itwin::train

@@ -1,0 +1,93 @@
+#pragma once
+/// Communication backends: one interface for every way ranks talk (local,
+/// mpi, gloo, nccl), on raw host buffers so that callers need no torch
+/// headers. Public methods are non-virtual: they validate, time, and turn a
+/// backend's failure into an itwin::RuntimeError naming the operation, rank
+/// and host; backends implement the private `do_*` hooks.
+///
+/// Every rank must call the same collectives in the same order.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace itwin::comm {
+
+enum class DType { F32, F64, F16, BF16, I32, I64, U8 };
+enum class ReduceOp { Sum, Max, Min };
+
+size_t dtype_bytes(DType t);
+const char* dtype_name(DType t);
+
+/// A pending asynchronous collective.
+class Work {
+ public:
+  virtual ~Work() = default;
+  virtual void wait() = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  const std::string& name() const { return name_; }
+  int rank() const { return rank_; }
+  int world() const { return world_; }
+
+  /// In place: every rank ends with op(all ranks' data).
+  void allreduce(void* data, size_t count, DType t, ReduceOp op = ReduceOp::Sum);
+  /// Starts an in-place sum allreduce; the result is there after wait().
+  std::unique_ptr<Work> allreduce_async(void* data, size_t count, DType t);
+  /// In place: every rank ends with `root`'s data.
+  void broadcast(void* data, size_t count, DType t, int root);
+  /// `out` (world * count) gets every rank's `in` (count), in rank order.
+  void allgather(const void* in, void* out, size_t count, DType t);
+  /// `in` (world * count) is reduced across ranks; rank r keeps slice r in `out` (count).
+  void reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op = ReduceOp::Sum);
+  void barrier();
+
+  /// Seconds spent inside collectives so far (communication overhead).
+  double comm_seconds() const { return comm_seconds_; }
+
+ protected:
+  Backend(std::string name, int rank, int world);
+  /// Throws RuntimeError: "<name> <op> failed on rank R/W (host H): <why>".
+  [[noreturn]] void fail(const std::string& op, const std::string& why) const;
+
+ private:
+  virtual void do_allreduce(void* data, size_t count, DType t, ReduceOp op) = 0;
+  virtual std::unique_ptr<Work> do_allreduce_async(void* data, size_t count, DType t);
+  virtual void do_broadcast(void* data, size_t count, DType t, int root) = 0;
+  virtual void do_allgather(const void* in, void* out, size_t count, DType t) = 0;
+  virtual void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) = 0;
+  virtual void do_barrier() = 0;
+
+  friend class TimedWork;
+  std::string name_;
+  int rank_, world_;
+  double comm_seconds_ = 0;
+};
+
+/// Where and how this process joins its world (see launch/world.hpp).
+struct BackendOptions {
+  int rank = 0;
+  int world = 1;
+  int local_rank = 0;
+  int local_world = 1;
+  std::string rendezvous;  ///< gloo/nccl: "file:PATH" or "tcp:HOST:PORT"
+  double timeout_s = 300;  ///< collectives and rendezvous give up after this
+};
+
+/// One row of the backend registry (also `itwin backends` and did-you-mean).
+struct BackendInfo {
+  const char* name;
+  const char* summary;
+  bool built;  ///< compiled into this binary
+};
+const std::vector<BackendInfo>& backend_table();
+
+/// Creates backend `name` ("local", "mpi", "gloo", "nccl"). A backend that
+/// is not built, or cannot start, is an error: never a silent fallback.
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& opts);
+
+}  // namespace itwin::comm

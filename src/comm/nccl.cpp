@@ -1,0 +1,148 @@
+// `nccl`: NCCL collectives on the GPU of this rank (local_rank modulo the
+// visible devices). Debian's LibTorch has no CUDA tensors, so host buffers
+// are staged through device memory here. The NCCL unique id travels through
+// the rendezvous file (`file:PATH`), written atomically by rank 0.
+#include "factories.hpp"
+#include "itwin/util/error.hpp"
+#include "itwin_build.h"
+
+#if ITWIN_HAVE_NCCL
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "itwin/util/fs.hpp"
+
+namespace itwin::comm {
+namespace {
+
+class NcclBackend : public Backend {
+ public:
+  NcclBackend(ncclComm_t comm, cudaStream_t stream, int rank, int world)
+      : Backend("nccl", rank, world), comm_(comm), stream_(stream) {}
+  ~NcclBackend() override {
+    if (buf_) cudaFree(buf_);
+    ncclCommDestroy(comm_);
+    cudaStreamDestroy(stream_);
+  }
+
+ private:
+  void nccl(ncclResult_t r, const char* op) const {
+    if (r != ncclSuccess) fail(op, ncclGetErrorString(r));
+  }
+  void cuda(cudaError_t e, const char* op) const {
+    if (e != cudaSuccess) fail(op, cudaGetErrorString(e));
+  }
+  void* device(size_t bytes) {
+    if (bytes > cap_) {
+      if (buf_) cudaFree(buf_);
+      cuda(cudaMalloc(&buf_, bytes), "cudaMalloc");
+      cap_ = bytes;
+    }
+    return buf_;
+  }
+  static ncclDataType_t type(DType t) {
+    switch (t) {
+      case DType::F32: return ncclFloat32;
+      case DType::F64: return ncclFloat64;
+      case DType::F16: return ncclFloat16;
+      case DType::BF16: return ncclBfloat16;
+      case DType::I32: return ncclInt32;
+      case DType::I64: return ncclInt64;
+      case DType::U8: return ncclUint8;
+    }
+    return ncclFloat32;
+  }
+  static ncclRedOp_t red(ReduceOp op) { return op == ReduceOp::Sum ? ncclSum : op == ReduceOp::Max ? ncclMax : ncclMin; }
+  void to_dev(void* d, const void* h, size_t bytes) { cuda(cudaMemcpyAsync(d, h, bytes, cudaMemcpyHostToDevice, stream_), "copy to GPU"); }
+  void to_host(void* h, const void* d, size_t bytes) {
+    cuda(cudaMemcpyAsync(h, d, bytes, cudaMemcpyDeviceToHost, stream_), "copy from GPU");
+    cuda(cudaStreamSynchronize(stream_), "synchronize");
+  }
+
+  void do_allreduce(void* data, size_t count, DType t, ReduceOp op) override {
+    size_t bytes = count * dtype_bytes(t);
+    void* d = device(bytes);
+    to_dev(d, data, bytes);
+    nccl(ncclAllReduce(d, d, count, type(t), red(op), comm_, stream_), "allreduce");
+    to_host(data, d, bytes);
+  }
+  void do_broadcast(void* data, size_t count, DType t, int root) override {
+    size_t bytes = count * dtype_bytes(t);
+    void* d = device(bytes);
+    to_dev(d, data, bytes);
+    nccl(ncclBroadcast(d, d, count, type(t), root, comm_, stream_), "broadcast");
+    to_host(data, d, bytes);
+  }
+  void do_allgather(const void* in, void* out, size_t count, DType t) override {
+    size_t bytes = count * dtype_bytes(t);
+    auto* d = static_cast<char*>(device(bytes * static_cast<size_t>(world())));
+    to_dev(d + bytes * static_cast<size_t>(rank()), in, bytes);
+    nccl(ncclAllGather(d + bytes * static_cast<size_t>(rank()), d, count, type(t), comm_, stream_), "allgather");
+    to_host(out, d, bytes * static_cast<size_t>(world()));
+  }
+  void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) override {
+    size_t bytes = count * dtype_bytes(t);
+    auto* d = static_cast<char*>(device(bytes * (static_cast<size_t>(world()) + 1)));
+    to_dev(d, in, bytes * static_cast<size_t>(world()));
+    char* o = d + bytes * static_cast<size_t>(world());
+    nccl(ncclReduceScatter(d, o, count, type(t), red(op), comm_, stream_), "reduce_scatter");
+    to_host(out, o, bytes);
+  }
+  void do_barrier() override {
+    float x = 0;
+    do_allreduce(&x, 1, DType::F32, ReduceOp::Sum);
+  }
+
+  ncclComm_t comm_;
+  cudaStream_t stream_;
+  void* buf_ = nullptr;
+  size_t cap_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_nccl(const BackendOptions& o) {
+  int devices = 0;
+  cudaError_t e = cudaGetDeviceCount(&devices);
+  if (e != cudaSuccess || devices == 0) {
+    throw RuntimeError(std::string("nccl: no usable GPU on this host (") + (e != cudaSuccess ? cudaGetErrorString(e) : "0 devices") + ")");
+  }
+  if (o.rendezvous.rfind("file:", 0) != 0) {
+    throw ConfigError("nccl needs a rendezvous file ('file:PATH' on a shared file system) to share its unique id");
+  }
+  std::string id_path = o.rendezvous.substr(5) + ".nccl-id";
+  ncclUniqueId id;
+  if (o.rank == 0) {
+    if (ncclGetUniqueId(&id) != ncclSuccess) throw RuntimeError("nccl: ncclGetUniqueId failed");
+    write_file_atomic(id_path, std::string(id.internal, sizeof id.internal));
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout_s);
+    while (!std::filesystem::exists(id_path)) {
+      if (std::chrono::steady_clock::now() > deadline) throw RuntimeError("nccl: rank 0 did not publish its id in " + id_path);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the rendezvous file
+    }
+    std::string s = read_file(id_path);
+    std::copy(s.begin(), s.begin() + static_cast<long>(sizeof id.internal), id.internal);
+  }
+  if (cudaSetDevice(o.local_rank % devices) != cudaSuccess) throw RuntimeError("nccl: cudaSetDevice failed");
+  cudaStream_t stream;
+  cudaStreamCreate(&stream);
+  ncclComm_t comm;
+  ncclResult_t r = ncclCommInitRank(&comm, o.world, id, o.rank);
+  if (r != ncclSuccess) throw RuntimeError(std::string("nccl: ncclCommInitRank failed: ") + ncclGetErrorString(r));
+  return std::make_unique<NcclBackend>(comm, stream, o.rank, o.world);
+}
+
+}  // namespace itwin::comm
+
+#else
+
+namespace itwin::comm {
+std::unique_ptr<Backend> make_nccl(const BackendOptions&) { throw ConfigError("backend 'nccl' is not built into this itwin"); }
+}  // namespace itwin::comm
+
+#endif

@@ -1,0 +1,183 @@
+// Strategies: local (one rank) and ddp (bucketed, overlapped allreduce).
+#include "itwin/train/strategy.hpp"
+
+#include "itwin/util/error.hpp"
+#include "zero1.hpp"
+
+namespace itwin::train {
+namespace {
+
+comm::DType dtype_of(const torch::Tensor& t) {
+  switch (t.scalar_type()) {
+    case torch::kFloat32: return comm::DType::F32;
+    case torch::kFloat64: return comm::DType::F64;
+    case torch::kInt64: return comm::DType::I64;
+    case torch::kInt32: return comm::DType::I32;
+    case torch::kUInt8: case torch::kBool: return comm::DType::U8;
+    case torch::kHalf: return comm::DType::F16;
+    case torch::kBFloat16: return comm::DType::BF16;
+    default: throw RuntimeError(std::string("cannot communicate tensors of type ") + c10::toString(t.scalar_type()));
+  }
+}
+
+void clip(const std::vector<torch::Tensor>& params, double max_norm) {
+  if (max_norm > 0) torch::nn::utils::clip_grad_norm_(params, max_norm);
+}
+
+class LocalStrategy : public Strategy {
+ public:
+  void setup(models::Model&) override {}
+  std::vector<torch::Tensor> optimizer_params(models::Model& m) override { return params_ = m.parameters(); }
+  void reduce_gradients() override {}
+  void step(torch::optim::Optimizer& opt, double grad_clip) override {
+    clip(params_, grad_clip);
+    opt.step();
+  }
+
+ private:
+  std::vector<torch::Tensor> params_;
+};
+
+// DDP: parameters go into buckets in reverse order (the order backward
+// produces their gradients). A hook on each parameter copies its gradient
+// into its bucket; a full bucket starts an asynchronous allreduce while
+// backward goes on with the earlier layers.
+class DdpStrategy : public Strategy {
+ public:
+  DdpStrategy(const config::DistributedSpec& spec, comm::Backend& comm) : spec_(spec), comm_(comm) {}
+
+  void setup(models::Model& model) override {
+    params_ = model.parameters();
+    std::vector<torch::Tensor> all;
+    for (auto& [name, t] : model.state()) all.push_back(t);
+    broadcast_tensors(comm_, all);
+    const int64_t cap = std::max<int64_t>(1, static_cast<int64_t>(spec_.bucket_mb * 1024 * 1024 / 4));
+    where_.assign(params_.size(), {0, 0});
+    for (size_t k = params_.size(); k-- > 0;) {
+      int64_t n = params_[k].numel();
+      if (buckets_.empty() || (buckets_.back().numel > 0 && buckets_.back().numel + n > cap)) buckets_.emplace_back();
+      auto& b = buckets_.back();
+      where_[k] = {buckets_.size() - 1, b.numel};
+      b.params.push_back(k);
+      b.numel += n;
+    }
+    auto wire = spec_.compression == "fp16" ? torch::kHalf : spec_.compression == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+    for (auto& b : buckets_) {
+      b.flat = torch::zeros({b.numel});
+      b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, torch::TensorOptions().dtype(wire));
+    }
+    for (size_t k = 0; k < params_.size(); ++k) {
+      params_[k].register_hook([this, k](torch::Tensor g) { on_grad(k, g); });
+    }
+  }
+
+  std::vector<torch::Tensor> optimizer_params(models::Model&) override { return params_; }
+
+  void before_backward(bool sync) override {
+    sync_ = sync;
+    if (!sync) return;
+    got_.assign(params_.size(), false);
+    for (auto& b : buckets_) {
+      b.ready = 0;
+      b.work.reset();
+    }
+  }
+
+  void reduce_gradients() override {
+    // Buckets still waiting for parameters that got no gradient this step.
+    for (auto& b : buckets_) {
+      if (b.work) continue;
+      for (size_t k : b.params) {
+        if (got_[k]) continue;
+        auto slot = b.flat.narrow(0, where_[k].second, params_[k].numel());
+        if (params_[k].grad().defined()) slot.copy_(params_[k].grad().reshape(-1));
+        else slot.zero_();
+      }
+      launch(b);
+    }
+    const double inv = 1.0 / comm_.world();
+    torch::NoGradGuard ng;
+    for (auto& b : buckets_) {
+      b.work->wait();
+      if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
+      b.flat.mul_(inv);
+      for (size_t k : b.params) {
+        auto& p = params_[k];
+        auto avg = b.flat.narrow(0, where_[k].second, p.numel()).view_as(p);
+        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        p.mutable_grad().copy_(avg);
+      }
+    }
+    sync_ = false;
+  }
+
+  void step(torch::optim::Optimizer& opt, double grad_clip) override {
+    clip(params_, grad_clip);  // gradients are identical on every rank now
+    opt.step();
+  }
+
+  void sync_buffers(models::Model& model) override {
+    auto params = model.parameters();
+    std::vector<torch::Tensor> buffers;
+    for (auto& [name, t] : model.state()) {
+      bool is_param = false;
+      for (auto& p : params) is_param = is_param || p.is_same(t);
+      if (!is_param) buffers.push_back(t);
+    }
+    broadcast_tensors(comm_, buffers);
+  }
+
+ private:
+  struct Bucket {
+    std::vector<size_t> params;
+    int64_t numel = 0;
+    torch::Tensor flat, wire;
+    size_t ready = 0;
+    std::unique_ptr<comm::Work> work;
+  };
+
+  void on_grad(size_t k, const torch::Tensor& g) {
+    if (!sync_) return;  // a non-final micro-step: accumulate locally, no communication
+    torch::NoGradGuard ng;
+    auto& p = params_[k];
+    auto& b = buckets_[where_[k].first];
+    auto slot = b.flat.narrow(0, where_[k].second, p.numel());
+    // The hook sees this micro-step's gradient; earlier micro-steps sit in p.grad().
+    if (p.grad().defined()) slot.copy_((p.grad() + g).reshape(-1));
+    else slot.copy_(g.reshape(-1));
+    got_[k] = true;
+    if (++b.ready == b.params.size()) launch(b);
+  }
+
+  void launch(Bucket& b) {
+    if (!b.wire.is_same(b.flat)) b.wire.copy_(b.flat);
+    b.work = comm_.allreduce_async(b.wire.data_ptr(), static_cast<size_t>(b.numel), dtype_of(b.wire));
+  }
+
+  config::DistributedSpec spec_;
+  comm::Backend& comm_;
+  std::vector<torch::Tensor> params_;
+  std::vector<Bucket> buckets_;
+  std::vector<std::pair<size_t, int64_t>> where_;  // parameter -> (bucket, offset)
+  std::vector<bool> got_;
+  bool sync_ = false;
+};
+
+}  // namespace
+
+void broadcast_tensors(comm::Backend& comm, const std::vector<torch::Tensor>& tensors) {
+  torch::NoGradGuard ng;
+  for (const auto& t : tensors) {
+    auto c = t.detach().contiguous().clone();
+    comm.broadcast(c.data_ptr(), static_cast<size_t>(c.numel()), dtype_of(c), 0);
+    t.detach().copy_(c);
+  }
+}
+
+std::unique_ptr<Strategy> make_strategy(const config::DistributedSpec& spec, comm::Backend& comm) {
+  if (comm.world() == 1) return std::make_unique<LocalStrategy>();
+  if (spec.strategy == "zero1") return make_zero1(spec, comm);
+  return std::make_unique<DdpStrategy>(spec, comm);
+}
+
+}  // namespace itwin::train

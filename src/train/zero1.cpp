@@ -1,0 +1,95 @@
+#include "zero1.hpp"
+
+#include <cmath>
+
+namespace itwin::train {
+namespace {
+
+class Zero1Strategy : public Strategy {
+ public:
+  Zero1Strategy(const config::DistributedSpec& spec, comm::Backend& comm) : spec_(spec), comm_(comm) {}
+
+  void setup(models::Model& model) override {
+    params_ = model.parameters();
+    std::vector<torch::Tensor> all;
+    for (auto& [name, t] : model.state()) all.push_back(t);
+    broadcast_tensors(comm_, all);
+    int64_t total = 0;
+    for (auto& p : params_) total += p.numel();
+    const int64_t w = comm_.world();
+    shard_ = (total + w - 1) / w;
+    flat_ = torch::zeros({shard_ * w});
+    grads_ = torch::zeros({shard_ * w});
+    gather_params();  // flat_ <- parameters
+    torch::NoGradGuard ng;
+    shard_param_ = flat_.narrow(0, shard_ * comm_.rank(), shard_).clone().set_requires_grad(true);
+  }
+
+  std::vector<torch::Tensor> optimizer_params(models::Model&) override { return {shard_param_}; }
+
+  void reduce_gradients() override {
+    torch::NoGradGuard ng;
+    int64_t off = 0;
+    for (auto& p : params_) {
+      auto slot = grads_.narrow(0, off, p.numel());
+      if (p.grad().defined()) slot.copy_(p.grad().reshape(-1));
+      else slot.zero_();
+      off += p.numel();
+    }
+    auto out = torch::zeros({shard_});
+    if (spec_.compression == "none") {
+      comm_.reduce_scatter(grads_.data_ptr(), out.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
+    } else {
+      auto wire_type = spec_.compression == "fp16" ? torch::kHalf : torch::kBFloat16;
+      auto wire = grads_.to(wire_type);
+      auto wout = torch::zeros({shard_}, torch::TensorOptions().dtype(wire_type));
+      comm_.reduce_scatter(wire.data_ptr(), wout.data_ptr(), static_cast<size_t>(shard_),
+                           wire_type == torch::kHalf ? comm::DType::F16 : comm::DType::BF16);
+      out.copy_(wout);
+    }
+    shard_param_.mutable_grad() = out.div_(comm_.world());
+  }
+
+  void step(torch::optim::Optimizer& opt, double grad_clip) override {
+    torch::NoGradGuard ng;
+    if (grad_clip > 0) {  // the norm over all shards
+      double sq = shard_param_.grad().pow(2).sum().item<double>();
+      comm_.allreduce(&sq, 1, comm::DType::F64);
+      double norm = std::sqrt(sq);
+      if (norm > grad_clip) shard_param_.mutable_grad().mul_(grad_clip / (norm + 1e-6));
+    }
+    opt.step();
+    comm_.allgather(shard_param_.data_ptr(), flat_.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
+    int64_t off = 0;
+    for (auto& p : params_) {
+      p.detach().copy_(flat_.narrow(0, off, p.numel()).view_as(p));
+      off += p.numel();
+    }
+  }
+
+  bool replicated_optimizer() const override { return false; }
+
+ private:
+  void gather_params() {
+    torch::NoGradGuard ng;
+    int64_t off = 0;
+    for (auto& p : params_) {
+      flat_.narrow(0, off, p.numel()).copy_(p.detach().reshape(-1));
+      off += p.numel();
+    }
+  }
+
+  config::DistributedSpec spec_;
+  comm::Backend& comm_;
+  std::vector<torch::Tensor> params_;
+  int64_t shard_ = 0;
+  torch::Tensor flat_, grads_, shard_param_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_zero1(const config::DistributedSpec& spec, comm::Backend& comm) {
+  return std::make_unique<Zero1Strategy>(spec, comm);
+}
+
+}  // namespace itwin::train
