@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   itwin::cli::setup_train(app);
   itwin::cli::setup_validate(app);
   itwin::cli::setup_backends(app);
+  itwin::cli::setup_bench(app);
   itwin::cli::setup_version(app);
   itwin::cli::setup_planned(app);
   itwin::init_logging();

@@ -6,36 +6,19 @@
 #include <nlohmann/json.hpp>
 
 #include "itwin/cli/commands.hpp"
+#include "itwin/comm/backend.hpp"
 #include "itwin/train/runtime_info.hpp"
 #include "itwin/util/sysinfo.hpp"
-#include "itwin_build.h"
 
 namespace itwin::cli {
 namespace {
-
-struct Row {
-  std::string name;
-  bool built;
-  std::string detail;
-};
-
-std::vector<Row> rows() {
-  return {
-      {"local", true, "world size 1, always built"},
-      {"mpi", ITWIN_HAVE_MPI != 0, ITWIN_HAVE_MPI ? "OpenMPI found at build time" : "built without MPI (-Dmpi)"},
-      {"gloo", ITWIN_HAVE_GLOO != 0,
-       ITWIN_HAVE_GLOO ? "c10d::ProcessGroupGloo headers found" : "built without Gloo (-Dgloo; needs libgloo-dev)"},
-      {"nccl", ITWIN_HAVE_NCCL != 0,
-       ITWIN_HAVE_NCCL ? "NCCL + CUDA runtime found at build time" : "built without NCCL (-Dnccl; needs /usr/local/cuda)"},
-  };
-}
 
 void run_backends(bool json) {
   std::string blas = blas_library();
   const char* omp = std::getenv("OMP_NUM_THREADS");
   if (json) {
     nlohmann::json j;
-    for (const auto& r : rows()) j["libraries"][r.name] = {{"built", r.built}, {"detail", r.detail}};
+    for (const auto& r : comm::backend_table()) j["backends"][r.name] = {{"built", r.built}, {"summary", r.summary}};
     j["libtorch"] = train::libtorch_version();
     j["torch_cuda"] = train::cuda_available();
     j["blas"] = {{"library", blas}, {"kind", blas_kind(blas)}};
@@ -45,9 +28,9 @@ void run_backends(bool json) {
     std::cout << j.dump(2) << "\n";
     return;
   }
-  std::cout << "communication libraries in this build:\n";
-  for (const auto& r : rows()) {
-    std::printf("  %-6s %-4s %s\n", r.name.c_str(), r.built ? "yes" : "no", r.detail.c_str());
+  std::cout << "communication backends (distributed.backend):\n";
+  for (const auto& r : comm::backend_table()) {
+    std::printf("  %-6s %-9s %s\n", r.name, r.built ? "built" : "not built", r.summary);
   }
   std::cout << "libtorch " << train::libtorch_version() << " (CUDA tensors: "
             << (train::cuda_available() ? "yes" : "no, CPU build") << ")\n"

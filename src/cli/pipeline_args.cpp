@@ -1,5 +1,12 @@
 #include "pipeline_args.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "itwin/cli/commands.hpp"
+#include "itwin/comm/backend.hpp"
+#include "itwin/launch/spawn.hpp"
 #include "itwin/util/strings.hpp"
 
 namespace itwin::cli {
@@ -16,6 +23,32 @@ void add_pipeline_args(CLI::App* cmd, PipelineArgs& a, bool config_required) {
                   "override a value: --set pipelines.training.steps.train.epochs=3 or --set vars.lr=0.1 "
                   "(repeatable; the value is YAML, so lists like [1,2] work)")
       ->allow_extra_args(false);
+}
+
+namespace {
+bool on_path(const std::string& prog) {
+  const char* path = std::getenv("PATH");
+  for (const auto& dir : split(path ? path : "", ':')) {
+    if (!dir.empty() && ::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+}  // namespace
+
+int spawn_ranks(int nproc, const std::string& backend) {
+  launch::SpawnOptions so;
+  so.nproc = nproc;
+  so.use_mpirun = backend == "mpi" || (backend == "auto" && comm::backend_built("mpi") && on_path("mpirun"));
+  const auto& all = original_args();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i] == "--nproc") {
+      ++i;
+      continue;
+    }
+    if (all[i].rfind("--nproc=", 0) == 0) continue;
+    so.args.push_back(all[i]);
+  }
+  return launch::spawn_local(so);
 }
 
 config::Config load_from_args(const PipelineArgs& a) {

@@ -22,6 +22,11 @@ void add_pipeline_args(CLI::App* cmd, PipelineArgs& a, bool config_required);
 /// Loads the config the arguments name (or the embedded default).
 config::Config load_from_args(const PipelineArgs& a);
 
+/// Re-runs the current command line (without --nproc) as `nproc` local
+/// ranks: through mpirun for the mpi backend (or auto with mpirun present),
+/// else with itwin's own launcher. Returns the job's exit status.
+int spawn_ranks(int nproc, const std::string& backend);
+
 /// The embedded default pipeline (use-cases/fashion-mnist/pipeline.yaml).
 extern const char* const kEmbeddedPipeline;
 extern const char* const kEmbeddedPipelineName;

@@ -19,7 +19,6 @@ const Planned kPlanned[] = {
     {"submit", "Render a complete sbatch script for the pipeline from a cluster profile and submit it to SLURM."},
     {"jobs", "List, watch, tail, cancel and wait for jobs submitted with itwin submit."},
     {"report", "Scalability report from tracked runs: epoch time, speedup, communication share, GPU use, energy."},
-    {"bench", "Benchmarks: collective bandwidth per backend (nccl-tests style table), training throughput."},
 };
 
 }  // namespace

@@ -24,14 +24,6 @@ struct RunCommandOptions {
   std::string default_pipeline;  ///< "" = the only pipeline of the file
 };
 
-bool on_path(const std::string& prog) {
-  const char* path = std::getenv("PATH");
-  for (const auto& dir : split(path ? path : "", ':')) {
-    if (!dir.empty() && ::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
 // --nproc N: re-run this same command line as N ranks (mpirun for mpi,
 // itwin's own launcher with a file rendezvous otherwise).
 int run_as_ranks(const RunCommandOptions& o, const config::Config& cfg) {
@@ -40,21 +32,7 @@ int run_as_ranks(const RunCommandOptions& o, const config::Config& cfg) {
   }
   const std::string& b = cfg.distributed.backend;
   if (b == "local") throw UsageError("--nproc " + std::to_string(o.nproc) + " needs a communication backend, not 'local'");
-  bool mpi_built = false;
-  for (const auto& info : comm::backend_table()) mpi_built = mpi_built || (std::string(info.name) == "mpi" && info.built);
-  launch::SpawnOptions so;
-  so.nproc = o.nproc;
-  so.use_mpirun = b == "mpi" || (b == "auto" && mpi_built && on_path("mpirun"));
-  const auto& all = original_args();
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (all[i] == "--nproc") {
-      ++i;
-      continue;
-    }
-    if (all[i].rfind("--nproc=", 0) == 0) continue;
-    so.args.push_back(all[i]);
-  }
-  return launch::spawn_local(so);
+  return spawn_ranks(o.nproc, b);
 }
 
 void run_command(const RunCommandOptions& o) {

@@ -171,6 +171,19 @@ const std::vector<BackendInfo>& backend_table() {
   return infos;
 }
 
+bool backend_built(const std::string& name) {
+  for (const auto& e : registry())
+    if (name == e.info.name) return e.info.built;
+  return false;
+}
+
+std::string resolve_backend(const std::string& requested, int world, const std::string& launcher) {
+  if (requested != "auto") return requested;
+  if (world == 1) return "local";
+  if (backend_built("mpi") && (launcher == "mpirun" || launcher == "pmix")) return "mpi";
+  return "gloo";
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& opts) {
   std::vector<std::string> names;
   for (const auto& e : registry()) {

@@ -92,6 +92,7 @@ TrainerSpec parse_trainer(Reader& r) {
   }
   t.grad_clip = r.get_double("grad_clip", t.grad_clip, 0.0);
   t.grad_accum = r.get_int("grad_accum", t.grad_accum, 1, 1 << 20);
+  t.drop_last = r.get_bool("drop_last", t.drop_last);
 
   Reader e = r.sub("early_stopping");
   t.early_stopping.patience = e.get_int("patience", 0, 0);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -33,6 +34,26 @@ namespace fs = std::filesystem;
 
 namespace itwin::train {
 namespace {
+
+bool g_lead = true;  // this process is rank 0
+
+// Result lines: plain on rank 0 (what users read), rank-tagged log lines
+// in the per-rank files of the other ranks.
+void say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void say(const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  std::string line = buf;
+  if (g_lead) {
+    std::fputs(line.c_str(), stdout);
+  } else {
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    spdlog::info("{}", line);
+  }
+}
 
 double now_unix() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -87,7 +108,7 @@ void run_dataset(Context& c, const config::Step& s) {
   const auto& d = *c.data;
   std::string shape;
   for (auto v : d.sample_shape) shape += (shape.empty() ? "" : "x") + std::to_string(v);
-  std::printf("data: %s: train %lld, validation %lld, test %lld samples of %s; %s\n", d.description.c_str(),
+  say("data: %s: train %lld, validation %lld, test %lld samples of %s; %s\n", d.description.c_str(),
               static_cast<long long>(d.train.size()), static_cast<long long>(d.val.size()),
               static_cast<long long>(d.test.size()), shape.c_str(),
               d.classification ? (std::to_string(d.num_classes) + " classes").c_str()
@@ -105,7 +126,7 @@ void run_model(Context& c, const config::Step& s) {
   }
   torch::manual_seed(c.cfg.run.seed);  // the same initial weights for the same seed
   c.model = models::build_model(spec, in, s.name);
-  std::printf("model: %s, %lld parameters%s\n", c.model->describe().c_str(),
+  say("model: %s, %lld parameters%s\n", c.model->describe().c_str(),
               static_cast<long long>(c.model->num_parameters()),
               spec.weights.empty() ? "" : (", weights from " + spec.weights).c_str());
 }
@@ -121,13 +142,13 @@ void run_trainer(Context& c, const config::Step& s) {
   if (!c.lead) return;
   models::save_state_dict(model, c.run_dir + "/model.pt");
   bool ts = model.save_torchscript(c.run_dir + "/model.ts.pt");
-  std::printf("trained %lld epochs (%lld steps) in %.1fs%s; %.0f samples/s\n", static_cast<long long>(r.epochs_done),
+  say("trained %lld epochs (%lld steps) in %.1fs%s; %.0f samples/s\n", static_cast<long long>(r.epochs_done),
               static_cast<long long>(r.steps), r.train_seconds, r.early_stopped ? ", stopped early" : "",
               r.samples_per_s);
   for (const auto& [k, v] : r.final_metrics) {
-    if (k.rfind("test_", 0) == 0) std::printf("  %s %.4f\n", k.c_str(), v);
+    if (k.rfind("test_", 0) == 0) say("  %s %.4f\n", k.c_str(), v);
   }
-  std::printf("model saved: %s/model.pt%s\n", c.run_dir.c_str(), ts ? (" and " + c.run_dir + "/model.ts.pt").c_str() : "");
+  say("model saved: %s/model.pt%s\n", c.run_dir.c_str(), ts ? (" and " + c.run_dir + "/model.ts.pt").c_str() : "");
   c.summary["metrics"] = r.final_metrics;
   c.summary["epochs"] = r.epochs_done;
   c.summary["steps"] = r.steps;
@@ -135,18 +156,19 @@ void run_trainer(Context& c, const config::Step& s) {
   c.summary["resumed"] = r.resumed;
   c.summary["train_seconds"] = r.train_seconds;
   c.summary["samples_per_s"] = r.samples_per_s;
+  c.summary["first_step_unix"] = r.first_step_unix;
 }
 
 void run_predictor(Context& c, const config::Step& s) {
   const auto& spec = std::get<config::PredictorSpec>(s.spec);
   c.predictions = predict(spec, need_model(c, s), need_data(c, s), s.name);
   const auto& p = *c.predictions;
-  std::printf("predicted %lld samples of the %s split", static_cast<long long>(p.values.size(0)), spec.split.c_str());
+  say("predicted %lld samples of the %s split", static_cast<long long>(p.values.size(0)), spec.split.c_str());
   if (p.accuracy >= 0) {
-    std::printf(", accuracy %.4f", p.accuracy);
+    say(", accuracy %.4f", p.accuracy);
     c.summary["metrics"]["accuracy"] = p.accuracy;
   }
-  std::printf("\n");
+  say("\n");
 }
 
 void run_saver(Context& c, const config::Step& s) {
@@ -154,7 +176,7 @@ void run_saver(Context& c, const config::Step& s) {
   if (!c.predictions) throw RuntimeError("step '" + s.name + "' needs a predictor step before it");
   if (!c.lead) return;
   save_predictions(*c.predictions, spec);
-  std::printf("predictions saved: %s\n", spec.path.c_str());
+  say("predictions saved: %s\n", spec.path.c_str());
 }
 
 // Runs on rank 0 only (a download, a conversion); the others wait for it.
@@ -198,15 +220,6 @@ int64_t thread_count(const config::Config& cfg, const RunOptions& o, int local_w
   return std::max(1, cores_available() / local_world);  // ranks on one host share its cores
 }
 
-std::string choose_backend(const config::DistributedSpec& d, const launch::World& w) {
-  if (d.backend != "auto") return d.backend;
-  if (w.world == 1) return "local";
-  bool mpi_built = false;
-  for (const auto& b : comm::backend_table()) mpi_built = mpi_built || (std::string(b.name) == "mpi" && b.built);
-  if (mpi_built && (w.launcher == "mpirun" || w.launcher == "pmix")) return "mpi";
-  return "gloo";
-}
-
 // Rank 0 decides; everyone gets the answer, or the same error.
 std::string agree(comm::Backend& comm, const std::function<std::string()>& decide) {
   std::string s;
@@ -233,12 +246,13 @@ std::string agree(comm::Backend& comm, const std::function<std::string()>& decid
 void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
   // 1. Join the world the launcher started (a world of one without one).
   launch::World w = launch::detect_world();
-  const std::string backend = choose_backend(cfg.distributed, w);
+  const std::string backend = comm::resolve_backend(cfg.distributed.backend, w.world, w.launcher);
   comm::BackendOptions bo{w.rank, w.world, w.local_rank, w.local_world,
                           cfg.distributed.rendezvous.empty() ? w.rendezvous : cfg.distributed.rendezvous,
                           cfg.distributed.timeout};
   std::unique_ptr<comm::Backend> comm = comm::make_backend(backend, bo);
   const bool lead = comm->rank() == 0;
+  g_lead = lead;
   init_logging(comm->rank(), comm->world());
 
   // 2. Rank 0 picks the run directory; the others log to files in it.
@@ -270,10 +284,10 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
   // top oversubscribes the cores. Respect an explicit OPENBLAS_NUM_THREADS.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) set_blas_threads(1);
   if (cfg.run.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
-  std::printf("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(), pipeline.name.c_str(),
+  say("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(), pipeline.name.c_str(),
               cfg.source.c_str(), c.run_dir.c_str(), static_cast<long long>(threads), blas_kind(blas_library()).c_str());
   if (comm->world() > 1) {
-    std::printf("distributed: %d ranks (%s launcher), backend %s, strategy %s%s\n", comm->world(), w.launcher.c_str(),
+    say("distributed: %d ranks (%s launcher), backend %s, strategy %s%s\n", comm->world(), w.launcher.c_str(),
                 backend.c_str(), cfg.distributed.strategy.c_str(),
                 cfg.distributed.compression == "none" ? "" : (", " + cfg.distributed.compression + " gradients").c_str());
   }

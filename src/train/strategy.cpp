@@ -74,6 +74,7 @@ class DdpStrategy : public Strategy {
   std::vector<torch::Tensor> optimizer_params(models::Model&) override { return params_; }
 
   void before_backward(bool sync) override {
+    fresh_ = micro_++ == 0;  // first micro-step since the last reduction: p.grad() holds zeros
     sync_ = sync;
     if (!sync) return;
     got_.assign(params_.size(), false);
@@ -109,6 +110,7 @@ class DdpStrategy : public Strategy {
       }
     }
     sync_ = false;
+    micro_ = 0;
   }
 
   void step(torch::optim::Optimizer& opt, double grad_clip) override {
@@ -143,8 +145,8 @@ class DdpStrategy : public Strategy {
     auto& b = buckets_[where_[k].first];
     auto slot = b.flat.narrow(0, where_[k].second, p.numel());
     // The hook sees this micro-step's gradient; earlier micro-steps sit in p.grad().
-    if (p.grad().defined()) slot.copy_((p.grad() + g).reshape(-1));
-    else slot.copy_(g.reshape(-1));
+    slot.copy_(g.reshape(-1));
+    if (!fresh_ && p.grad().defined()) slot.add_(p.grad().reshape(-1));
     got_[k] = true;
     if (++b.ready == b.params.size()) launch(b);
   }
@@ -161,6 +163,8 @@ class DdpStrategy : public Strategy {
   std::vector<std::pair<size_t, int64_t>> where_;  // parameter -> (bucket, offset)
   std::vector<bool> got_;
   bool sync_ = false;
+  bool fresh_ = true;
+  int micro_ = 0;
 };
 
 }  // namespace

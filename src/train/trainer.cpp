@@ -157,7 +157,7 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
     set_lr(*opt, lr);
     model.set_training(true);
     // This rank's share of the epoch (DistributedSampler semantics).
-    auto order = data::epoch_indices(n, data.shuffle, env.run.seed, static_cast<uint64_t>(epoch), rank, world);
+    auto order = data::epoch_indices(n, data.shuffle, env.run.seed, static_cast<uint64_t>(epoch), rank, world, spec.drop_last);
     int64_t steps = static_cast<int64_t>((order.size() + batch - 1) / batch);
     if (spec.max_steps > 0) steps = std::min(steps, spec.max_steps);
     progress.begin_epoch(epoch + 1, spec.epochs, steps);
@@ -195,6 +195,7 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
         strategy->step(*opt, spec.grad_clip);
         zero_grads();
         ++st.step;
+        if (result.first_step_unix == 0) result.first_step_unix = now_unix();
       }
       sums.add(lv, out.detach(), bt.y);
       samples += static_cast<int64_t>(e - b);

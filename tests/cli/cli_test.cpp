@@ -93,6 +93,22 @@ TEST_CASE("cli: version", "[cli]") {
   CHECK_THAT(r.out, Contains("libtorch"));
 }
 
+TEST_CASE("cli: bench comm prints an nccl-tests table and JSON", "[cli][distributed]") {
+  TempDir d;
+  auto r = run_shell(cmd("bench comm --nproc 2 --backend gloo -b 1K -e 64K -f 4 -n 3 --json " + d.path() + "/b.json"));
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("backend gloo, 2 ranks"));
+  CHECK_THAT(r.out, Contains("algbw"));
+  CHECK_THAT(r.out, Contains("reduce_scatter"));
+  CHECK_THAT(r.out, Contains("out of bounds values : 0 OK"));
+  auto j = run_shell("cat " + d.path() + "/b.json");
+  CHECK_THAT(j.out, Contains("\"busbw_gbs\""));
+  auto bad = run_shell(cmd("bench comm -b 10X"));
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.out, Contains("expected a size like 8, 1K, 64M or 1G, got '10X'"));
+}
+
 TEST_CASE("cli: commands not built yet say so and fail", "[cli]") {
   auto r = run_shell(cmd("submit x.yaml"));
   CHECK(r.exit_code == 1);

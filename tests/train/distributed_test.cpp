@@ -147,6 +147,21 @@ TEST_CASE("distributed: a rank killed with SIGKILL ends the whole job, non-zero,
   }
 }
 
+TEST_CASE("distributed: a checkpoint from 2 ranks resumes on 3, and rank logs say their rank", "[distributed]") {
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("adam"));
+  std::string dir = d.path() + "/run";
+  train(cfg, dir, "--nproc 2 --set pipelines.training.steps.train.epochs=1");
+  auto out = train(cfg, dir, "--nproc 3 --resume --set pipelines.training.steps.train.epochs=2");
+  CHECK_THAT(out, Contains("3 ranks"));
+  CHECK_THAT(out, Contains("epoch 2/2"));
+  CHECK_THAT(out, !Contains("epoch 1/2"));
+  std::ifstream in(dir + "/logs/rank-2.log");
+  std::string log((std::istreambuf_iterator<char>(in)), {});
+  CHECK_THAT(log, Contains("[rank 2/3] resuming from"));
+  CHECK_THAT(log, Contains("[rank 2/3] model: mlp"));
+}
+
 TEST_CASE("distributed: bad distributed input", "[distributed]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("adam"));

@@ -86,6 +86,13 @@ struct BackendInfo {
 };
 const std::vector<BackendInfo>& backend_table();
 
+/// True when backend `name` is compiled into this binary.
+bool backend_built(const std::string& name);
+
+/// Resolves "auto": local for one rank; mpi under mpirun or PMIx when built;
+/// gloo otherwise. Any other name is returned as it is.
+std::string resolve_backend(const std::string& requested, int world, const std::string& launcher);
+
 /// Creates backend `name` ("local", "mpi", "gloo", "nccl"). A backend that
 /// is not built, or cannot start, is an error: never a silent fallback.
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& opts);

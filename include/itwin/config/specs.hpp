@@ -127,6 +127,7 @@ struct TrainerSpec {
   std::vector<std::string> metrics = {"accuracy"};  ///< accuracy | top5 (topK) | mae | rmse | r2
   double grad_clip = 0.0;   ///< max global norm (0 = off)
   int64_t grad_accum = 1;   ///< micro-batches per optimizer step
+  bool drop_last = false;   ///< ranks drop the epoch's tail instead of padding it by wrapping
   EarlyStopSpec early_stopping;
   CheckpointSpec checkpoint;
   bool test = true;          ///< evaluate the test split after training

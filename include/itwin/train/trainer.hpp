@@ -34,6 +34,7 @@ struct TrainResult {
   bool resumed = false;
   double train_seconds = 0;     ///< wall time in the training loop (all sessions)
   double samples_per_s = 0;     ///< training samples per second (this session)
+  double first_step_unix = 0;   ///< wall clock when the first optimizer step of this session ended
 };
 
 TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
