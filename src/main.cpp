@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   itwin::cli::setup_validate(app);
   itwin::cli::setup_backends(app);
   itwin::cli::setup_bench(app);
+  itwin::cli::setup_submit(app);
+  itwin::cli::setup_jobs(app);
   itwin::cli::setup_version(app);
   itwin::cli::setup_planned(app);
   itwin::init_logging();

@@ -51,6 +51,14 @@ int spawn_ranks(int nproc, const std::string& backend) {
   return launch::spawn_local(so);
 }
 
+config::Pipeline select_for_command(const config::Config& cfg, const PipelineArgs& a, const std::string& default_pipeline) {
+  std::string name = a.pipeline;
+  if (name.empty() && !default_pipeline.empty() && (cfg.find(default_pipeline) || cfg.pipelines.size() != 1)) {
+    name = default_pipeline;
+  }
+  return config::select_pipeline(cfg, name, a.steps);
+}
+
 config::Config load_from_args(const PipelineArgs& a) {
   config::LoadOptions opts;
   opts.overrides = a.sets;

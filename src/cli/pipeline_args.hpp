@@ -22,6 +22,10 @@ void add_pipeline_args(CLI::App* cmd, PipelineArgs& a, bool config_required);
 /// Loads the config the arguments name (or the embedded default).
 config::Config load_from_args(const PipelineArgs& a);
 
+/// The pipeline a command runs: --pipeline, else `default_pipeline` when the
+/// file has it, else the file's only pipeline; cut to --steps.
+config::Pipeline select_for_command(const config::Config& cfg, const PipelineArgs& a, const std::string& default_pipeline);
+
 /// Re-runs the current command line (without --nproc) as `nproc` local
 /// ranks: through mpirun for the mpi backend (or auto with mpirun present),
 /// else with itwin's own launcher. Returns the job's exit status.

@@ -16,8 +16,6 @@ struct Planned {
 
 const Planned kPlanned[] = {
     {"hpo", "Run a hyper-parameter search (random, grid, ASHA) inside one allocation, trials as ranks or processes."},
-    {"submit", "Render a complete sbatch script for the pipeline from a cluster profile and submit it to SLURM."},
-    {"jobs", "List, watch, tail, cancel and wait for jobs submitted with itwin submit."},
     {"report", "Scalability report from tracked runs: epoch time, speedup, communication share, GPU use, energy."},
 };
 

@@ -41,11 +41,7 @@ void run_command(const RunCommandOptions& o) {
     command_status() = run_as_ranks(o, cfg);
     return;
   }
-  std::string name = o.args.pipeline.empty() ? o.default_pipeline : o.args.pipeline;
-  if (name.empty() == false && o.args.pipeline.empty() && !cfg.find(name) && cfg.pipelines.size() == 1) {
-    name.clear();  // a one-pipeline file runs whatever its pipeline is called
-  }
-  config::Pipeline p = config::select_pipeline(cfg, name, o.args.steps);
+  config::Pipeline p = select_for_command(cfg, o.args, o.default_pipeline);
   train::run_pipeline(cfg, p, o.run);
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "itwin/config/load.hpp"
+#include "itwin/config/slurm_spec.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
 #include "parse_steps.hpp"
@@ -154,6 +155,16 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   cfg.run = parse_run(run, stem);
   Reader dist = top.sub("distributed");
   cfg.distributed = parse_distributed(dist);
+  Reader sl = top.sub("slurm");
+  std::string profile = sl.get_string("profile", "generic");
+  try {
+    cfg.slurm_profile = load_profile(profile);
+  } catch (const ConfigError& e) {
+    throw ConfigError(sl.mark_of("profile").str() + ": " + e.what());
+  }
+  cfg.slurm = cfg.slurm_profile.defaults;
+  read_settings(sl, cfg.slurm);
+  sl.finish();
   const Node* pipes = top.raw("pipelines");
   if (!pipes || !pipes->is_map() || pipes->map.empty()) {
     throw ConfigError((pipes ? pipes->mark : root.mark).str() +

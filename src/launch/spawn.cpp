@@ -18,6 +18,10 @@ namespace fs = std::filesystem;
 namespace itwin::launch {
 namespace {
 
+volatile sig_atomic_t g_forward = 0;
+extern "C" void remember_signal(int sig) { g_forward = sig; }
+
+
 std::string self_exe() {
   std::error_code ec;
   auto p = fs::read_symlink("/proc/self/exe", ec);
@@ -81,8 +85,13 @@ int spawn_local(const SpawnOptions& o) {
     }
     pids.push_back(pid);
   }
-  // 3. Wait. The first rank to fail takes the others down (SIGTERM, then
-  //    SIGKILL after the grace period): a job never hangs on a dead rank.
+  // 3. Wait. Stop requests (SIGUSR1, SIGTERM, SIGINT) go on to every rank.
+  //    The first rank to fail takes the others down (SIGTERM, then SIGKILL
+  //    after the grace period): a job never hangs on a dead rank.
+  struct sigaction sa {};
+  sa.sa_handler = remember_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGUSR1, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
   int result = 0;
   size_t alive = pids.size();
   bool stopping = false;
@@ -93,12 +102,12 @@ int spawn_local(const SpawnOptions& o) {
     if (pid > 0) {
       --alive;
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (code != 0 && result == 0) result = code;
       for (size_t r = 0; r < pids.size(); ++r) {
         if (pids[r] != pid) continue;
         pids[r] = -1;
-        if (code != 0 && !stopping) {
+        if (code != 0 && code != kExitPreempted && !stopping) {
           spdlog::error("rank {} exited with status {}; stopping the other ranks", r, code);
-          result = code;
           stopping = true;
           for (pid_t p : pids)
             if (p > 0) kill(p, SIGTERM);
@@ -107,6 +116,11 @@ int spawn_local(const SpawnOptions& o) {
         }
       }
       continue;
+    }
+    if (int sig = g_forward) {
+      g_forward = 0;
+      for (pid_t p : pids)
+        if (p > 0) kill(p, sig);
     }
     if (stopping && std::chrono::steady_clock::now() > kill_deadline) {
       for (pid_t p : pids)

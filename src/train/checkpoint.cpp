@@ -35,7 +35,8 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
     std::lock_guard<std::mutex> lock(gen.mutex());
     torch::save(gen.get_state(), (tmp / "rng.pt").string());
   }
-  nlohmann::json j = {{"epochs_done", st.epochs_done}, {"step", st.step},         {"best", st.best},
+  nlohmann::json j = {{"epochs_done", st.epochs_done}, {"epoch_step", st.epoch_step}, {"epoch_sums", st.epoch_sums},
+                      {"epoch_samples", st.epoch_samples}, {"epoch_seconds", st.epoch_seconds}, {"step", st.step},         {"best", st.best},
                       {"has_best", st.has_best},       {"bad_epochs", st.bad_epochs}, {"es_best", st.es_best}, {"es_has_best", st.es_has_best}, {"train_seconds", st.train_seconds},
                       {"history", st.history}};
   write_file_atomic((tmp / "state.json").string(), j.dump(2));
@@ -59,7 +60,9 @@ std::optional<std::string> latest_checkpoint(const std::string& root) {
     if (name.rfind(".", 0) == 0 || !fs::exists(e.path() / "state.json")) continue;
     try {
       auto j = nlohmann::json::parse(read_file((e.path() / "state.json").string()));
-      int64_t done = j.at("epochs_done").get<int64_t>();
+      // Progress in steps-within-epoch units: a mid-epoch checkpoint of epoch
+      // e+1 is newer than the end of epoch e.
+      int64_t done = j.at("epochs_done").get<int64_t>() * (int64_t{1} << 32) + j.value("epoch_step", int64_t{0});
       if (done > best_epochs || (done == best_epochs && name.rfind("epoch-", 0) == 0)) {
         best_epochs = done;
         best = e.path().string();
@@ -87,6 +90,10 @@ TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::
   auto j = nlohmann::json::parse(read_file(dir + "/state.json"));
   TrainState st;
   st.epochs_done = j.at("epochs_done").get<int64_t>();
+  st.epoch_step = j.value("epoch_step", int64_t{0});
+  st.epoch_sums = j.value("epoch_sums", std::vector<double>{});
+  st.epoch_samples = j.value("epoch_samples", int64_t{0});
+  st.epoch_seconds = j.value("epoch_seconds", 0.0);
   st.step = j.at("step").get<int64_t>();
   st.best = j.at("best").get<double>();
   st.has_best = j.at("has_best").get<bool>();

@@ -26,6 +26,7 @@
 #include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
 #include "itwin/util/process.hpp"
+#include "itwin/util/signals.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "itwin/util/version.hpp"
 #include "predict.hpp"
@@ -244,6 +245,7 @@ std::string agree(comm::Backend& comm, const std::function<std::string()>& decid
 }  // namespace
 
 void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
+  install_stop_handlers();
   // 1. Join the world the launcher started (a world of one without one).
   launch::World w = launch::detect_world();
   const std::string backend = comm::resolve_backend(cfg.distributed.backend, w.world, w.launcher);

@@ -14,6 +14,7 @@
 #include "itwin/train/strategy.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/log.hpp"
+#include "itwin/util/signals.hpp"
 #include "optimizer.hpp"
 
 namespace itwin::train {
@@ -163,9 +164,18 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
     progress.begin_epoch(epoch + 1, spec.epochs, steps);
     MetricSums sums(spec.metrics);
     auto t0 = std::chrono::steady_clock::now();
-    int64_t samples = 0;
+    int64_t samples = 0, carried_samples = 0;
+    double carried_seconds = 0;
+    int64_t first = 0;
+    if (st.epoch_step > 0) {  // a mid-epoch checkpoint: continue where it stopped
+      first = st.epoch_step;
+      if (lead && st.epoch_sums.size() == sums.sums().size()) sums.sums() = st.epoch_sums;
+      if (lead) samples = carried_samples = st.epoch_samples;
+      carried_seconds = st.epoch_seconds;
+      st.epoch_step = 0;
+    }
     zero_grads();
-    for (int64_t i = 0; i < steps; ++i) {
+    for (int64_t i = first; i < steps; ++i) {
       size_t b = static_cast<size_t>(i) * batch, e = std::min(order.size(), b + batch);
       auto bt = data::gather(data.train, order, b, e);
       auto out = model.forward(bt.x);
@@ -200,10 +210,34 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
       sums.add(lv, out.detach(), bt.y);
       samples += static_cast<int64_t>(e - b);
       progress.step(i + 1, samples, lv);
+      // A stop request (time limit near, preemption): every rank agrees at
+      // the same step boundary, then a mid-epoch checkpoint and exit 75.
+      if (sync && i + 1 < steps && (world == 1 || (i + 1) % 10 == 0)) {
+        int64_t stop = stop_requested();
+        if (world > 1) comm->allreduce(&stop, 1, comm::DType::I64, comm::ReduceOp::Max);
+        if (stop) {
+          reduce_sums(sums, comm);
+          double done_samples = static_cast<double>(samples);
+          if (world > 1) comm->allreduce(&done_samples, 1, comm::DType::F64);
+          st.epoch_step = i + 1;
+          st.epoch_sums = sums.sums();
+          st.epoch_samples = static_cast<int64_t>(done_samples);
+          st.epoch_seconds = carried_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          char name[64];
+          std::snprintf(name, sizeof name, "epoch-%04lld-step-%06lld", static_cast<long long>(epoch + 1),
+                        static_cast<long long>(i + 1));
+          if (lead) save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml);
+          if (world > 1) comm->barrier();
+          throw RuntimeError("stopped by signal " + std::to_string(stop) + " at epoch " + std::to_string(epoch + 1) +
+                                 ", step " + std::to_string(i + 1) + "; checkpoint " + ckpt_root + "/" + name +
+                                 " written; run again with --resume (or run.resume: auto) to continue",
+                             kExitPreempted);
+        }
+      }
     }
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double secs = carried_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     session_seconds += secs;
-    session_samples += samples * world;
+    session_samples += (samples - carried_samples) * world;
     st.train_seconds += secs;
 
     strategy->sync_buffers(model);

@@ -5,14 +5,17 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
 #include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
 
 namespace itwin {
 
@@ -62,6 +65,58 @@ int run_process(const ProcessSpec& p) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the child for the timeout
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Captured run_capture(const std::vector<std::string>& argv) {
+  if (argv.empty()) throw RuntimeError("run_capture: empty argv");
+  int out[2], err[2];
+  if (pipe(out) != 0 || pipe(err) != 0) throw_errno("pipe");
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    close(out[0]);
+    close(err[0]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    std::fprintf(stderr, "cannot run '%s': %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  Captured c;
+  // Read both pipes without deadlocking on a full one.
+  struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[4096];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("poll");
+    }
+    for (int k = 0; k < 2; ++k) {
+      if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[k].fd, buf, sizeof buf);
+      if (n > 0) {
+        (k == 0 ? c.out : c.err).append(buf, static_cast<size_t>(n));
+      } else {
+        close(fds[k].fd);
+        fds[k].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (c.exit_code == 127 && c.err.find("cannot run") != std::string::npos) {
+    throw RuntimeError(trim(c.err) + " (is it installed and on PATH?)");
+  }
+  return c;
 }
 
 }  // namespace itwin

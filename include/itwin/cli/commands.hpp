@@ -15,8 +15,10 @@ void setup_train(CLI::App& app);     ///< train, run, infer (src/cli/train.cpp)
 void setup_validate(CLI::App& app);
 void setup_backends(CLI::App& app);
 void setup_bench(CLI::App& app);     ///< bench comm
+void setup_submit(CLI::App& app);
+void setup_jobs(CLI::App& app);
 void setup_version(CLI::App& app);
-void setup_planned(CLI::App& app);   ///< hpo, submit, jobs, report: not built yet
+void setup_planned(CLI::App& app);   ///< hpo, report: not built yet
 
 /// The exit status the command that ran wants (0 unless it set one).
 int& command_status();

@@ -7,6 +7,7 @@
 
 #include "itwin/config/node.hpp"
 #include "itwin/config/specs.hpp"
+#include "itwin/slurm/job.hpp"
 
 namespace itwin::config {
 
@@ -28,6 +29,8 @@ struct Config {
   std::string source;              ///< the file (or "<embedded:...>")
   RunSpec run;
   DistributedSpec distributed;
+  slurm::Profile slurm_profile;    ///< `slurm.profile` (default: generic)
+  slurm::Settings slurm;           ///< the profile's defaults with `slurm:` applied
   std::vector<Pipeline> pipelines;
   Node resolved;                   ///< everything that will run, defaults filled in
 

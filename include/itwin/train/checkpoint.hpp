@@ -16,6 +16,10 @@ namespace itwin::train {
 
 struct TrainState {
   int64_t epochs_done = 0;  ///< completed epochs
+  int64_t epoch_step = 0;   ///< steps done in the unfinished epoch (mid-epoch checkpoints; else 0)
+  std::vector<double> epoch_sums;  ///< its metric sums so far
+  int64_t epoch_samples = 0;       ///< its samples so far (all ranks)
+  double epoch_seconds = 0;        ///< its time so far
   int64_t step = 0;         ///< optimizer steps so far
   double best = 0;          ///< best monitored value so far
   bool has_best = false;

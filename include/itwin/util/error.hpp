@@ -9,12 +9,14 @@
 namespace itwin {
 
 /// Exit codes: 0 ok, 1 runtime failure, 2 bad input (config, usage),
-/// 3 training diverged (NaN), 130 interrupted.
+/// 3 training diverged (NaN), 75 checkpointed and stopped on a signal
+/// (SLURM's warning before the time limit, preemption), 130 interrupted.
 enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,
   kExitBadInput = 2,
   kExitDiverged = 3,
+  kExitPreempted = 75,  ///< stopped by a signal after writing a checkpoint (EX_TEMPFAIL): requeue me
   kExitInterrupted = 130,
 };
 

@@ -18,4 +18,13 @@ struct ProcessSpec {
 /// (128+signal when killed). Throws RuntimeError when it cannot start.
 int run_process(const ProcessSpec& p);
 
+struct Captured {
+  int exit_code = -1;
+  std::string out;  ///< stdout
+  std::string err;  ///< stderr
+};
+
+/// Runs argv (no shell) and captures its output. Throws when it cannot start.
+Captured run_capture(const std::vector<std::string>& argv);
+
 }  // namespace itwin
