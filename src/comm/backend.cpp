@@ -171,6 +171,13 @@ const std::vector<BackendInfo>& backend_table() {
   return infos;
 }
 
+std::map<std::string, std::string> library_versions() {
+  std::map<std::string, std::string> v;
+  if (backend_built("mpi")) v["mpi"] = mpi_library_version();
+  if (backend_built("nccl")) v["nccl"] = nccl_library_version();
+  return v;
+}
+
 bool backend_built(const std::string& name) {
   for (const auto& e : registry())
     if (name == e.info.name) return e.info.built;

@@ -13,6 +13,10 @@ std::unique_ptr<Backend> make_mpi(const BackendOptions& o);
 std::unique_ptr<Backend> make_gloo(const BackendOptions& o);
 std::unique_ptr<Backend> make_nccl(const BackendOptions& o);
 
+/// Library versions ("" when not built).
+std::string mpi_library_version();
+std::string nccl_library_version();
+
 /// 16-bit float helpers shared by the MPI reduction ops and compression.
 float half_to_float(uint16_t h);
 uint16_t float_to_half(float f);

@@ -95,6 +95,14 @@ class MpiBackend : public Backend {
 
 }  // namespace
 
+std::string mpi_library_version() {
+  char v[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len = 0;
+  MPI_Get_library_version(v, &len);
+  std::string s(v, static_cast<size_t>(len));
+  return s.substr(0, s.find_first_of(",\n"));
+}
+
 std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
   int inited = 0;
   MPI_Initialized(&inited);
@@ -123,6 +131,7 @@ std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
 #else
 
 namespace itwin::comm {
+std::string mpi_library_version() { return ""; }
 std::unique_ptr<Backend> make_mpi(const BackendOptions&) { throw ConfigError("backend 'mpi' is not built into this itwin"); }
 }  // namespace itwin::comm
 

@@ -105,6 +105,12 @@ class NcclBackend : public Backend {
 
 }  // namespace
 
+std::string nccl_library_version() {
+  int v = 0;
+  ncclGetVersion(&v);
+  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+}
+
 std::unique_ptr<Backend> make_nccl(const BackendOptions& o) {
   int devices = 0;
   cudaError_t e = cudaGetDeviceCount(&devices);
@@ -142,6 +148,7 @@ std::unique_ptr<Backend> make_nccl(const BackendOptions& o) {
 #else
 
 namespace itwin::comm {
+std::string nccl_library_version() { return ""; }
 std::unique_ptr<Backend> make_nccl(const BackendOptions&) { throw ConfigError("backend 'nccl' is not built into this itwin"); }
 }  // namespace itwin::comm
 

@@ -72,6 +72,61 @@ DistributedSpec parse_distributed(Reader& r) {
   return d;
 }
 
+std::vector<LoggerSpec> parse_loggers(const Node* n) {
+  std::vector<LoggerSpec> out;
+  if (!n) {
+    LoggerSpec jsonl;
+    jsonl.type = "jsonl";
+    return {jsonl};
+  }
+  if (!n->is_seq()) throw ConfigError(n->mark.str() + ": 'loggers' must be a list of loggers, e.g. [{type: jsonl}, {type: mlflow}]");
+  for (size_t i = 0; i < n->seq.size(); ++i) {
+    const Node& item = n->seq[i];
+    Node as_map = item.is_scalar() ? Node(Node::Kind::Map, item.mark) : item;
+    if (item.is_scalar()) as_map.set("type", item, item.mark);
+    Reader r(as_map, "loggers item " + std::to_string(i + 1), nullptr);
+    LoggerSpec l;
+    l.type = r.get_choice("type", "", {"jsonl", "csv", "mlflow", "tensorboard"});
+    const Node* every = as_map.find("log_every");
+    if (every && every->is_scalar() && every->scalar == "epoch") {
+      r.raw("log_every");
+    } else {
+      l.log_every = r.get_int("log_every", 0, 0);
+    }
+    const Node* ranks = as_map.find("ranks");
+    if (ranks && ranks->is_scalar() && ranks->scalar == "all") {
+      r.raw("ranks");
+      l.ranks.clear();
+    } else {
+      auto v = r.get_int_list("ranks", {0}, 0, 1 << 20);
+      l.ranks.assign(v.begin(), v.end());
+    }
+    l.dir = r.get_string("dir", "");
+    if (l.type == "mlflow") l.experiment = r.get_string("experiment", "");
+    r.finish();
+    out.push_back(l);
+  }
+  return out;
+}
+
+void flatten_node(const Node& n, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (n.is_map()) {
+    for (const auto& e : n.map) flatten_node(*e.value, prefix.empty() ? e.key : prefix + "." + e.key, out);
+  } else if (n.is_seq()) {
+    std::string joined;
+    bool scalars = true;
+    for (const auto& c : n.seq) scalars = scalars && c.is_scalar();
+    if (scalars) {
+      for (const auto& c : n.seq) joined += (joined.empty() ? "" : ",") + c.scalar;
+      out[prefix] = joined;
+    } else {
+      for (size_t i = 0; i < n.seq.size(); ++i) flatten_node(n.seq[i], prefix + "." + std::to_string(i), out);
+    }
+  } else {
+    out[prefix] = n.is_scalar() ? n.scalar : "";
+  }
+}
+
 Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* out) {
   std::string where = "pipeline '" + pipeline + "' step " + std::to_string(index + 1);
   if (!n.is_map()) throw ConfigError(n.mark.str() + ": " + where + ": expected a map with 'name' and 'type', got " + n.describe());
@@ -165,6 +220,7 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   cfg.slurm = cfg.slurm_profile.defaults;
   read_settings(sl, cfg.slurm);
   sl.finish();
+  cfg.loggers = parse_loggers(top.raw("loggers"));
   const Node* pipes = top.raw("pipelines");
   if (!pipes || !pipes->is_map() || pipes->map.empty()) {
     throw ConfigError((pipes ? pipes->mark : root.mark).str() +
@@ -189,6 +245,25 @@ const std::vector<StepType>& step_types() {
     return v;
   }();
   return types;
+}
+
+std::map<std::string, std::string> flat_params(const Config& cfg, const Pipeline& p) {
+  std::map<std::string, std::string> out;
+  for (const char* section : {"run", "distributed"}) {
+    if (const Node* n = cfg.resolved.find(section)) flatten_node(*n, section, out);
+  }
+  const Node* pipes = cfg.resolved.find("pipelines");
+  const Node* steps = pipes && pipes->find(p.name) ? pipes->find(p.name)->find("steps") : nullptr;
+  if (steps) {
+    for (const auto& s : steps->seq) {
+      const Node* name = s.find("name");
+      std::string prefix = name ? name->scalar : "step";
+      for (const auto& e : s.map) {
+        if (e.key != "name") flatten_node(*e.value, prefix + "." + e.key, out);
+      }
+    }
+  }
+  return out;
 }
 
 const Pipeline* Config::find(const std::string& name) const {

@@ -7,11 +7,20 @@
 
 namespace itwin::track {
 
+JsonlSink::JsonlSink(std::string path)
+    : path_(std::move(path)), out_(std::make_unique<std::ofstream>(path_, std::ios::app)) {
+  if (!*out_) throw RuntimeError("cannot write " + path_);
+}
+
 void JsonlSink::log(const MetricPoint& p) {
   nlohmann::json j = {{"step", p.step}, {"epoch", p.epoch}, {"time", p.time}};
+  if (p.per_step) j["per_step"] = true;
   for (const auto& [k, v] : p.values) j[k] = v;
-  append_line(path_, j.dump());
+  *out_ << j.dump() << '\n';
+  if (!p.per_step) out_->flush();
 }
+
+void JsonlSink::close(const std::string&) { out_->flush(); }
 
 void MultiSink::params(const std::map<std::string, std::string>& p) {
   for (auto& s : sinks_) s->params(p);
@@ -21,6 +30,15 @@ void MultiSink::log(const MetricPoint& p) {
 }
 void MultiSink::close(const std::string& status) {
   for (auto& s : sinks_) s->close(status);
+}
+
+int64_t MultiSink::step_interval() const {
+  int64_t every = 0;
+  for (const auto& s : sinks_) {
+    int64_t e = s->step_interval();
+    if (e > 0 && (every == 0 || e < every)) every = e;
+  }
+  return every;
 }
 
 std::vector<MetricPoint> read_jsonl(const std::string& path) {

@@ -2,6 +2,7 @@
 #include "itwin/train/run.hpp"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <unistd.h>
 
@@ -20,6 +21,8 @@
 #include "itwin/launch/world.hpp"
 #include "itwin/data/dataset.hpp"
 #include "itwin/models/model.hpp"
+#include "itwin/track/loggers.hpp"
+#include "itwin/track/provenance.hpp"
 #include "itwin/track/sink.hpp"
 #include "itwin/train/trainer.hpp"
 #include "itwin/util/error.hpp"
@@ -70,7 +73,7 @@ struct Context {
   std::optional<data::DataSplits> data;
   std::shared_ptr<models::Model> model;
   std::optional<Predictions> predictions;
-  track::MultiSink sink;
+  std::unique_ptr<track::MultiSink> sink;
   nlohmann::json summary;
 };
 
@@ -136,7 +139,7 @@ void run_trainer(Context& c, const config::Step& s) {
   const auto& spec = std::get<config::TrainerSpec>(s.spec);
   const auto& data = need_data(c, s);
   auto& model = need_model(c, s);
-  TrainerEnv env{c.cfg.run, c.run_dir, config::to_yaml(c.cfg.resolved), c.resume, c.lead, c.sink, c.comm,
+  TrainerEnv env{c.cfg.run, c.run_dir, config::to_yaml(c.cfg.resolved), c.resume, c.lead, *c.sink, c.comm,
                  c.cfg.distributed};
   TrainResult r = train_model(spec, model, data, env);
   c.summary["comm_seconds"] = c.comm->comm_seconds();
@@ -275,10 +278,34 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
                  w.local_world, ::getpid(), host_name(), backend);
   }
   Context c{cfg, pipeline, run_dir, resume, comm.get(), lead, {}, {}, {}, {}, {}};
-  if (lead) {
-    write_file_atomic(c.run_dir + "/config.yaml", config::to_yaml(cfg.resolved));
-    c.sink.add(std::make_unique<track::JsonlSink>(c.run_dir + "/metrics.jsonl"));
-  }
+  const std::string config_yaml = config::to_yaml(cfg.resolved);
+  if (lead) write_file_atomic(c.run_dir + "/config.yaml", config_yaml);
+
+  // 3. Provenance (rank 0) and the loggers of each rank.
+  char host[64] = {0};
+  std::snprintf(host, sizeof host, "%s", host_name().c_str());
+  std::vector<char> hosts(sizeof host * static_cast<size_t>(comm->world()));
+  comm->allgather(host, hosts.data(), sizeof host, comm::DType::U8);
+  track::Provenance prov;
+  prov.config_yaml = config_yaml;
+  prov.config_source = cfg.source;
+  prov.pipeline = pipeline.name;
+  prov.run_dir = run_dir;
+  prov.versions = comm::library_versions();
+  prov.versions["itwin"] = version_string();
+  prov.versions["git_commit"] = git_commit();
+  prov.versions["compiler"] = compiler_string();
+  prov.versions["libtorch"] = TORCH_VERSION;
+  for (int r = 0; r < comm->world(); ++r) prov.hosts.emplace_back(hosts.data() + static_cast<size_t>(r) * sizeof host);
+  prov.world = comm->world();
+  prov.backend = backend;
+  prov.strategy = cfg.distributed.strategy;
+  prov.start = now_unix();
+  std::map<std::string, std::string> tags;
+  if (lead) tags = track::write_provenance(prov);
+  track::RunInfo info{lead ? run_dir : run_dir + "/ranks/rank-" + std::to_string(comm->rank()), cfg.run.name,
+                      pipeline.name, cfg.source, config::flat_params(cfg, pipeline), tags, comm->rank(), comm->world()};
+  c.sink = track::make_sinks(cfg.loggers, info);
 
   int64_t threads = thread_count(cfg, opts, w.local_world);
   torch::set_num_threads(static_cast<int>(threads));
@@ -300,16 +327,20 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
                {"git_commit", git_commit()}, {"started", start},   {"world_size", comm->world()},
                {"backend", backend}, {"strategy", cfg.distributed.strategy}};
   auto finish = [&](const std::string& status, const std::string& error) {
+    c.sink->close(status);
     if (!lead) {
       if (!error.empty()) spdlog::error("{}", error);
       return;
     }
+    prov.status = status;
+    prov.error = error;
+    prov.end = now_unix();
+    track::write_provenance(prov);
     c.summary["status"] = status;
     if (!error.empty()) c.summary["error"] = error;
     c.summary["finished"] = now_unix();
     c.summary["wall_seconds"] = now_unix() - start;
     write_file_atomic(c.run_dir + "/summary.json", c.summary.dump(2) + "\n");
-    c.sink.close(status);
   };
   try {
     for (const auto& step : pipeline.steps) {
@@ -318,7 +349,7 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
       it->second(c, step);
     }
   } catch (const Error& e) {
-    finish("FAILED", e.what());
+    finish(e.exit_code() == kExitPreempted ? "KILLED" : "FAILED", e.what());
     throw;
   } catch (const c10::Error& e) {
     std::string m = e.what_without_backtrace();

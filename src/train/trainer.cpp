@@ -146,6 +146,7 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
   };
 
   Progress progress(env.print, spec.log_every);
+  const int64_t step_every = env.sink.step_interval();  // 0: no logger wants step points
   const int64_t n = data.train.size();
   const auto batch = static_cast<size_t>(spec.batch_size);
   double session_seconds = 0;
@@ -206,6 +207,9 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
         zero_grads();
         ++st.step;
         if (result.first_step_unix == 0) result.first_step_unix = now_unix();
+        if (step_every > 0 && st.step % step_every == 0) {
+          env.sink.log({st.step, epoch + 1, now_unix(), true, {{"train_loss_step", lv}, {"lr", lr}}});
+        }
       }
       sums.add(lv, out.detach(), bt.y);
       samples += static_cast<int64_t>(e - b);
@@ -257,7 +261,7 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
     st.epochs_done = epoch + 1;
     st.history.push_back(m);
     last = m;
-    if (lead) env.sink.log({st.step, epoch + 1, now_unix(), m});
+    env.sink.log({st.step, epoch + 1, now_unix(), false, m});  // this rank's loggers (rank 0's by default)
     progress.end_epoch(summary_line(epoch + 1, spec.epochs, m));
 
     // Best and periodic checkpoints, then early stopping.

@@ -8,6 +8,7 @@
 /// Every rank must call the same collectives in the same order.
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -85,6 +86,9 @@ struct BackendInfo {
   bool built;  ///< compiled into this binary
 };
 const std::vector<BackendInfo>& backend_table();
+
+/// Versions of the communication libraries in this build ("mpi", "nccl").
+std::map<std::string, std::string> library_versions();
 
 /// True when backend `name` is compiled into this binary.
 bool backend_built(const std::string& name);

@@ -2,6 +2,7 @@
 /// A pipeline file, parsed and validated once at the edge. Callers get typed
 /// structs; the YAML never travels further.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,12 +32,17 @@ struct Config {
   DistributedSpec distributed;
   slurm::Profile slurm_profile;    ///< `slurm.profile` (default: generic)
   slurm::Settings slurm;           ///< the profile's defaults with `slurm:` applied
+  std::vector<LoggerSpec> loggers; ///< `loggers:` (default: one jsonl logger)
   std::vector<Pipeline> pipelines;
   Node resolved;                   ///< everything that will run, defaults filled in
 
   const Pipeline* find(const std::string& name) const;
   std::vector<std::string> pipeline_names() const;
 };
+
+/// The resolved settings of `run`, `distributed` and the pipeline's steps
+/// as flat "a.b.c" -> "value" pairs (tracking parameters).
+std::map<std::string, std::string> flat_params(const Config& cfg, const Pipeline& p);
 
 struct LoadOptions {
   std::vector<std::string> overrides;  ///< `--set a.b=c`, applied in order

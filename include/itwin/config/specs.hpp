@@ -31,6 +31,15 @@ struct DistributedSpec {
   double timeout = 300;             ///< seconds before a collective or the rendezvous gives up
 };
 
+/// One entry of `loggers:`.
+struct LoggerSpec {
+  std::string type;            ///< jsonl | csv | mlflow | tensorboard
+  int64_t log_every = 0;       ///< also log every N optimizer steps (0 = epochs only)
+  std::vector<int> ranks{0};   ///< ranks that log (empty = all)
+  std::string dir;             ///< where (default: inside the run directory)
+  std::string experiment;      ///< mlflow experiment name (default: run.name)
+};
+
 /// Fractions (< 1) or counts (>= 1) of samples held out.
 struct SplitSpec {
   double validation = 0.1;

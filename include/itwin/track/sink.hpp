@@ -4,6 +4,7 @@
 /// implement the same three calls.
 
 #include <cstdint>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@ struct MetricPoint {
   int64_t step = 0;    ///< optimizer steps so far
   int64_t epoch = 0;   ///< 1-based epoch the values belong to
   double time = 0;     ///< seconds since the Unix epoch
+  bool per_step = false;  ///< a step point (train_loss_step, lr) rather than an epoch summary
   std::map<std::string, double> values;
 };
 
@@ -25,16 +27,21 @@ class MetricSink {
   virtual void log(const MetricPoint& p) = 0;
   /// status: FINISHED, FAILED, KILLED.
   virtual void close(const std::string& status) { (void)status; }
+  /// Steps between step points this sink wants (0: epoch points only).
+  virtual int64_t step_interval() const { return 0; }
 };
 
 /// One JSON object per line: {"step":..,"epoch":..,"time":..,"train_loss":..}.
+/// The file stays open; it is flushed after each epoch point and on close.
 class JsonlSink : public MetricSink {
  public:
-  explicit JsonlSink(std::string path) : path_(std::move(path)) {}
+  explicit JsonlSink(std::string path);
   void log(const MetricPoint& p) override;
+  void close(const std::string& status) override;
 
  private:
   std::string path_;
+  std::unique_ptr<std::ofstream> out_;
 };
 
 /// Forwards to several sinks.
@@ -44,6 +51,8 @@ class MultiSink : public MetricSink {
   void params(const std::map<std::string, std::string>& p) override;
   void log(const MetricPoint& p) override;
   void close(const std::string& status) override;
+  /// The smallest step interval any sink wants (0: none wants steps).
+  int64_t step_interval() const override;
 
  private:
   std::vector<std::unique_ptr<MetricSink>> sinks_;

@@ -1,0 +1,34 @@
+#pragma once
+/// The `loggers:` of a pipeline file turned into metric sinks: JSON lines,
+/// CSV, the MLflow file store (what `mlflow ui --backend-store-uri DIR`
+/// reads) and TensorBoard event files (what `tensorboard --logdir` reads).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "itwin/config/specs.hpp"
+#include "itwin/track/sink.hpp"
+
+namespace itwin::track {
+
+/// What a sink is told about the run when it opens.
+struct RunInfo {
+  std::string run_dir, run_name, pipeline, config_source;
+  std::map<std::string, std::string> params;  ///< the resolved config, flattened (a.b.c -> value)
+  std::map<std::string, std::string> tags;    ///< itwin version, git commit, host, ...
+  int rank = 0, world = 1;
+};
+
+/// Builds the sinks `specs` select for this rank (each filtered by log_every).
+std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run);
+
+/// Flattens a JSON-like tree of strings: {"a": {"b": "1"}} -> {"a.b": "1"}.
+void flatten(const std::string& prefix, const std::map<std::string, std::string>& in, std::map<std::string, std::string>& out);
+
+/// TensorBoard's record framing: masked CRC-32C (Castagnoli).
+uint32_t crc32c(const std::string& data);
+uint32_t masked_crc32c(const std::string& data);
+
+}  // namespace itwin::track

@@ -1,0 +1,32 @@
+#pragma once
+/// The provenance of a run (provenance.json in the run directory): the
+/// resolved config and its hash, itwin's version and commit, library
+/// versions, hosts and rank layout, SLURM job and environment of interest,
+/// start and end time, exit status.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace itwin::track {
+
+struct Provenance {
+  std::string config_yaml, config_source, pipeline, run_dir;
+  std::map<std::string, std::string> versions;  ///< itwin, git_commit, compiler, libtorch, mpi, nccl
+  std::vector<std::string> hosts;               ///< host of each rank
+  int world = 1;
+  std::string backend, strategy;
+  double start = 0, end = 0;
+  std::string status = "RUNNING", error;
+};
+
+/// FNV-1a 64-bit hash as 16 hex digits (a fingerprint, not a security hash).
+std::string fnv1a64(const std::string& s);
+
+/// Environment variables worth keeping (SLURM_*, OMP_*, CUDA_VISIBLE_DEVICES, NCCL_*, GLOO_*, ...).
+std::map<std::string, std::string> environment_of_interest();
+
+/// Writes provenance.json atomically; returns the tags loggers get from it.
+std::map<std::string, std::string> write_provenance(const Provenance& p);
+
+}  // namespace itwin::track

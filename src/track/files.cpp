@@ -1,0 +1,93 @@
+// JSON lines and CSV sinks, the logger registry, flatten().
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
+#include "itwin/util/strings.hpp"
+#include "sinks.hpp"
+
+namespace itwin::track {
+namespace {
+
+class JsonlFile : public FilteredSink {
+ public:
+  JsonlFile(const config::LoggerSpec& spec, std::string path) : FilteredSink(spec), inner_(std::move(path)) {}
+  void close(const std::string& status) override { inner_.close(status); }
+
+ private:
+  void write(const MetricPoint& p) override { inner_.log(p); }
+  JsonlSink inner_;
+};
+
+// Long format: one line per value, so points with different keys share a file.
+class CsvFile : public FilteredSink {
+ public:
+  CsvFile(const config::LoggerSpec& spec, std::string path) : FilteredSink(spec), path_(std::move(path)) {
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+    write_file_atomic(path_, "time,step,epoch,per_step,key,value\n");
+    out_.open(path_, std::ios::app);
+    if (!out_) throw RuntimeError("cannot write " + path_);
+  }
+  void close(const std::string&) override { out_.flush(); }
+
+ private:
+  void write(const MetricPoint& p) override {
+    std::string lines;
+    char buf[96];
+    for (const auto& [k, v] : p.values) {
+      std::snprintf(buf, sizeof buf, "%.3f,%lld,%lld,%d,", p.time, static_cast<long long>(p.step),
+                    static_cast<long long>(p.epoch), p.per_step ? 1 : 0);
+      lines += buf + k;
+      std::snprintf(buf, sizeof buf, ",%.9g\n", v);
+      lines += buf;
+    }
+    out_ << lines;
+    if (!p.per_step) out_.flush();
+  }
+  std::string path_;
+  std::ofstream out_;
+};
+
+struct Entry {
+  const char* name;
+  std::function<std::unique_ptr<MetricSink>(const config::LoggerSpec&, const RunInfo&)> make;
+};
+
+// The logger registry (config/pipeline.cpp validates the same names).
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> table = {
+      {"jsonl", make_jsonl}, {"csv", make_csv}, {"mlflow", make_mlflow}, {"tensorboard", make_tensorboard}};
+  return table;
+}
+
+}  // namespace
+
+std::unique_ptr<MetricSink> make_jsonl(const config::LoggerSpec& spec, const RunInfo& run) {
+  return std::make_unique<JsonlFile>(spec, spec.dir.empty() ? run.run_dir + "/metrics.jsonl" : spec.dir + "/metrics.jsonl");
+}
+
+std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunInfo& run) {
+  return std::make_unique<CsvFile>(spec, spec.dir.empty() ? run.run_dir + "/metrics.csv" : spec.dir + "/metrics.csv");
+}
+
+std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run) {
+  auto sinks = std::make_unique<MultiSink>();
+  for (const auto& spec : specs) {
+    bool mine = spec.ranks.empty();
+    for (int r : spec.ranks) mine = mine || r == run.rank;
+    if (!mine) continue;
+    for (const auto& e : registry()) {
+      if (spec.type == e.name) sinks->add(e.make(spec, run));
+    }
+  }
+  sinks->params(run.params);
+  return sinks;
+}
+
+void flatten(const std::string& prefix, const std::map<std::string, std::string>& in, std::map<std::string, std::string>& out) {
+  for (const auto& [k, v] : in) out[prefix.empty() ? k : prefix + "." + k] = v;
+}
+
+}  // namespace itwin::track

@@ -1,0 +1,153 @@
+// The MLflow file store, as `mlflow ui --backend-store-uri DIR` reads it
+// (mlflow/store/tracking/file_store.py): DIR/<experiment_id>/meta.yaml and
+// DIR/<experiment_id>/<run_id>/{meta.yaml, params/, tags/, metrics/, artifacts/};
+// a metric file holds lines "<timestamp_ms> <value> <step>".
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <regex>
+
+#include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
+#include "sinks.hpp"
+
+namespace fs = std::filesystem;
+
+namespace itwin::track {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string yaml_str(const std::string& s) {  // a single-quoted YAML scalar
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+// MLflow's key rule: alphanumerics, underscores, dashes, periods, spaces, slashes.
+std::string safe_key(std::string k) {
+  for (char& c : k)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ' ' || c == '/')) c = '_';
+  return k;
+}
+
+std::string experiment_meta(const std::string& root, const std::string& id, const std::string& name, int64_t t) {
+  return "artifact_location: " + yaml_str("file://" + root + "/" + id) + "\ncreation_time: " + std::to_string(t) +
+         "\nexperiment_id: " + yaml_str(id) + "\nlast_update_time: " + std::to_string(t) +
+         "\nlifecycle_stage: active\nname: " + yaml_str(name) + "\n";
+}
+
+// The id of experiment `name` under root, created when missing (ids are
+// integers, 0 being MLflow's "Default").
+std::string experiment_id(const std::string& root, const std::string& name) {
+  fs::create_directories(root);
+  int64_t max_id = -1;
+  for (const auto& e : fs::directory_iterator(root)) {
+    std::string id = e.path().filename().string();
+    if (!std::regex_match(id, std::regex("\\d+")) || !fs::exists(e.path() / "meta.yaml")) continue;
+    max_id = std::max<int64_t>(max_id, std::stoll(id));
+    std::string meta = read_file((e.path() / "meta.yaml").string());
+    if (meta.find("\nname: " + yaml_str(name) + "\n") != std::string::npos) return id;
+  }
+  int64_t t = now_ms();
+  if (max_id < 0) {
+    write_file_atomic(root + "/0/meta.yaml", experiment_meta(root, "0", "Default", t));
+    max_id = 0;
+  }
+  std::string id = std::to_string(max_id + 1);
+  write_file_atomic(root + "/" + id + "/meta.yaml", experiment_meta(root, id, name, t));
+  return id;
+}
+
+std::string new_run_id() {
+  std::random_device rd;
+  std::mt19937_64 g((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(now_ms()) ^ static_cast<uint64_t>(::getpid()));
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(g()), static_cast<unsigned long long>(g()));
+  return buf;
+}
+
+class MlflowFileSink : public FilteredSink {
+ public:
+  MlflowFileSink(const config::LoggerSpec& spec, const RunInfo& run) : FilteredSink(spec) {
+    root_ = fs::absolute(spec.dir.empty() ? run.run_dir + "/mlruns" : spec.dir).lexically_normal().string();
+    exp_ = experiment_id(root_, spec.experiment.empty() ? run.run_name : spec.experiment);
+    id_ = new_run_id();
+    dir_ = root_ + "/" + exp_ + "/" + id_;
+    name_ = run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank) : run.run_name;
+    start_ = now_ms();
+    run_dir_ = run.run_dir;
+    for (const char* sub : {"metrics", "params", "tags", "artifacts"}) fs::create_directories(dir_ + "/" + sub);
+    write_meta(1, "null");  // RUNNING
+    const char* user = std::getenv("USER");
+    std::map<std::string, std::string> tags = run.tags;
+    tags["mlflow.runName"] = name_;
+    tags["mlflow.user"] = user ? user : "unknown";
+    tags["mlflow.source.name"] = run.config_source;
+    tags["mlflow.source.type"] = "LOCAL";
+    tags["itwin.pipeline"] = run.pipeline;
+    tags["itwin.rank"] = std::to_string(run.rank);
+    tags["itwin.world_size"] = std::to_string(run.world);
+    for (const auto& [k, v] : tags) write_file_atomic(dir_ + "/tags/" + safe_key(k), v);
+  }
+
+  void params(const std::map<std::string, std::string>& p) override {
+    for (const auto& [k, v] : p) write_file_atomic(dir_ + "/params/" + safe_key(k), v.substr(0, 6000));
+  }
+
+  // Status codes of MLflow's RunStatus: RUNNING 1, FINISHED 3, FAILED 4, KILLED 5.
+  void close(const std::string& status) override {
+    for (auto& [k, f] : metrics_) f->flush();
+    int code = status == "FINISHED" ? 3 : status == "KILLED" ? 5 : 4;
+    for (const char* f : {"config.yaml", "model.pt", "summary.json"}) {
+      fs::path src = fs::path(run_dir_) / f;
+      std::error_code ec;
+      if (fs::exists(src)) fs::copy_file(src, fs::path(dir_) / "artifacts" / f, fs::copy_options::overwrite_existing, ec);
+    }
+    write_meta(code, std::to_string(now_ms()));
+  }
+
+ private:
+  void write(const MetricPoint& p) override {
+    int64_t ts = static_cast<int64_t>(p.time * 1000);
+    for (const auto& [k, v] : p.values) {
+      auto& out = metrics_[k];
+      if (!out) out = std::make_unique<std::ofstream>(dir_ + "/metrics/" + safe_key(k), std::ios::app);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %.17g %lld\n", v, static_cast<long long>(p.step));
+      *out << ts << buf;
+      if (!p.per_step) out->flush();
+    }
+  }
+
+  void write_meta(int status, const std::string& end) {
+    std::string m = "artifact_uri: " + yaml_str("file://" + dir_ + "/artifacts") + "\nend_time: " + end +
+                    "\nentry_point_name: ''\nexperiment_id: " + yaml_str(exp_) + "\nlifecycle_stage: active\nrun_id: " + id_ +
+                    "\nrun_name: " + yaml_str(name_) + "\nrun_uuid: " + id_ +
+                    "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: " + std::to_string(start_) +
+                    "\nstatus: " + std::to_string(status) + "\ntags: []\nuser_id: " +
+                    yaml_str(std::getenv("USER") ? std::getenv("USER") : "unknown") + "\n";
+    write_file_atomic(dir_ + "/meta.yaml", m);
+  }
+
+  std::string root_, exp_, id_, dir_, name_, run_dir_;
+  std::map<std::string, std::unique_ptr<std::ofstream>> metrics_;  // open metric files
+  int64_t start_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const RunInfo& run) {
+  return std::make_unique<MlflowFileSink>(spec, run);
+}
+
+}  // namespace itwin::track

@@ -1,0 +1,31 @@
+#pragma once
+// Metric sinks behind `loggers:` (internal to src/track).
+
+#include <memory>
+
+#include "itwin/track/loggers.hpp"
+
+namespace itwin::track {
+
+/// A sink that takes epoch points always and step points every `log_every`
+/// steps (log_every 0 = epochs only).
+class FilteredSink : public MetricSink {
+ public:
+  explicit FilteredSink(const config::LoggerSpec& spec) : every_(spec.log_every) {}
+  void log(const MetricPoint& p) final {
+    if (p.per_step && (every_ == 0 || p.step % every_ != 0)) return;
+    write(p);
+  }
+  int64_t step_interval() const override { return every_; }
+
+ private:
+  virtual void write(const MetricPoint& p) = 0;
+  int64_t every_;
+};
+
+std::unique_ptr<MetricSink> make_jsonl(const config::LoggerSpec& spec, const RunInfo& run);
+std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunInfo& run);
+std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const RunInfo& run);
+std::unique_ptr<MetricSink> make_tensorboard(const config::LoggerSpec& spec, const RunInfo& run);
+
+}  // namespace itwin::track

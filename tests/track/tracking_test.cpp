@@ -1,0 +1,281 @@
+// Loggers read back: TensorBoard records decoded (both CRCs checked with an
+// independent CRC-32C), the MLflow file store checked field by field, CSV
+// and provenance; every value compared with the JSON lines.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "../helpers.hpp"
+
+using namespace itwin::test;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+uint32_t crc32c_bitwise(const std::string& s) {  // the reference definition, bit by bit
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : s) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+uint32_t masked(const std::string& s) {
+  uint32_t c = crc32c_bitwise(s);
+  return ((c >> 15) | (c << 17)) + 0xa282ead8u;
+}
+
+// A protobuf field: number, wire type, varint or raw bytes.
+struct Field {
+  int num = 0, wire = 0;
+  uint64_t v = 0;
+  std::string bytes;
+};
+std::vector<Field> fields(const std::string& m) {
+  std::vector<Field> out;
+  size_t i = 0;
+  auto varint = [&] {
+    uint64_t r = 0;
+    for (int sh = 0; i < m.size(); sh += 7) {
+      auto b = static_cast<unsigned char>(m[i++]);
+      r |= static_cast<uint64_t>(b & 0x7f) << sh;
+      if (!(b & 0x80)) break;
+    }
+    return r;
+  };
+  while (i < m.size()) {
+    uint64_t k = varint();
+    Field f;
+    f.num = static_cast<int>(k >> 3);
+    f.wire = static_cast<int>(k & 7);
+    if (f.wire == 0) f.v = varint();
+    else if (f.wire == 1) f.bytes = m.substr(i, 8), i += 8;
+    else if (f.wire == 5) f.bytes = m.substr(i, 4), i += 4;
+    else if (f.wire == 2) {
+      size_t n = varint();
+      f.bytes = m.substr(i, n);
+      i += n;
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+const Field* get(const std::vector<Field>& fs, int num) {
+  for (const auto& f : fs)
+    if (f.num == num) return &f;
+  return nullptr;
+}
+
+struct Records {
+  std::vector<std::string> events;
+  int bad_crc = 0;
+};
+Records read_records(const std::string& path) {
+  Records r;
+  std::string s = slurp(path);
+  size_t i = 0;
+  while (i + 12 <= s.size()) {
+    std::string len = s.substr(i, 8);
+    uint64_t n;
+    std::memcpy(&n, len.data(), 8);
+    uint32_t lc, dc;
+    std::memcpy(&lc, s.data() + i + 8, 4);
+    std::string data = s.substr(i + 12, n);
+    std::memcpy(&dc, s.data() + i + 12 + n, 4);
+    if (lc != masked(len) || dc != masked(data)) ++r.bad_crc;
+    r.events.push_back(data);
+    i += 12 + n + 4;
+  }
+  return r;
+}
+
+std::string pipeline(const std::string& loggers, const std::string& data_path = "") {
+  return "run: {name: tracked, seed: 3}\n"
+         "loggers:\n" + loggers +
+         "pipelines:\n  training:\n    steps:\n" +
+         (data_path.empty() ? "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: 640}}\n"
+                            : "      - {name: data, type: dataset, format: idx, path: " + data_path + "}\n") +
+         "      - {name: model, type: model, arch: mlp, hidden: [16]}\n"
+         "      - {name: train, type: trainer, epochs: 3, batch_size: 32}\n";
+}
+
+}  // namespace
+
+TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl, log_every: 5}\n  - {type: csv, log_every: 5}\n"
+                                               "  - {type: mlflow, experiment: fmnist-study}\n  - {type: tensorboard, log_every: 5}\n"));
+  std::string run = d.path() + "/run";
+  auto r = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + run);
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+
+  // The reference: JSON lines (epoch points and every 5th step).
+  std::map<std::pair<std::string, int64_t>, double> want;  // (key, step) -> value
+  int epoch_points = 0, step_points = 0;
+  std::ifstream jl(run + "/metrics.jsonl");
+  for (std::string line; std::getline(jl, line);) {
+    auto j = nlohmann::json::parse(line);
+    (j.value("per_step", false) ? step_points : epoch_points)++;
+    for (auto& [k, v] : j.items()) {
+      if (k != "step" && k != "epoch" && k != "time" && k != "per_step") want[{k, j["step"].get<int64_t>()}] = v.get<double>();
+    }
+  }
+  CHECK(epoch_points == 3);
+  CHECK(step_points == 54 / 5);  // 576 training samples / 32 = 18 steps per epoch, 3 epochs, every 5th step
+
+  SECTION("tensorboard: framing, CRCs, scalars, text, hparams") {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(run + "/tensorboard")) files.push_back(e.path().string());
+    REQUIRE(files.size() == 1);
+    CHECK_THAT(files[0], Contains("events.out.tfevents."));
+    auto recs = read_records(files[0]);
+    CHECK(recs.bad_crc == 0);
+    REQUIRE(recs.events.size() > 3);
+    CHECK(get(fields(recs.events[0]), 3)->bytes == "brain.Event:2");
+    size_t scalars = 0;
+    bool text = false, start = false, end = false;
+    for (const auto& ev : recs.events) {
+      auto ef = fields(ev);
+      const Field* summary = get(ef, 5);
+      if (!summary) continue;
+      int64_t step = get(ef, 2) ? static_cast<int64_t>(get(ef, 2)->v) : 0;
+      for (const auto& vf : fields(summary->bytes)) {
+        auto value = fields(vf.bytes);
+        std::string tag = get(value, 1)->bytes;
+        if (const Field* sv = get(value, 2)) {
+          float f;
+          std::memcpy(&f, sv->bytes.data(), 4);
+          auto it = want.find({tag, step});
+          INFO(tag << " at step " << step);
+          REQUIRE(it != want.end());
+          CHECK(f == Approx(static_cast<float>(it->second)));
+          ++scalars;
+        }
+        text = text || tag == "config";
+        start = start || tag == "_hparams_/session_start_info";
+        if (tag == "_hparams_/session_end_info") {
+          end = true;
+          auto plugin = fields(get(fields(get(value, 9)->bytes), 1)->bytes);
+          CHECK(get(plugin, 1)->bytes == "hparams");
+          auto data = fields(get(plugin, 2)->bytes);
+          CHECK(get(fields(get(data, 4)->bytes), 1)->v == 1);  // STATUS_SUCCESS
+        }
+      }
+    }
+    CHECK(scalars == want.size());
+    CHECK(text);
+    CHECK(start);
+    CHECK(end);
+  }
+
+  SECTION("mlflow: the file store layout, field by field") {
+    std::string root = run + "/mlruns";
+    std::string def = slurp(root + "/0/meta.yaml");
+    CHECK_THAT(def, Contains("name: 'Default'"));
+    std::string exp = slurp(root + "/1/meta.yaml");
+    for (const char* key : {"artifact_location: 'file://", "creation_time: ", "experiment_id: '1'", "last_update_time: ",
+                            "lifecycle_stage: active", "name: 'fmnist-study'"}) {
+      CHECK_THAT(exp, Contains(key));
+    }
+    std::vector<fs::path> runs;
+    for (const auto& e : fs::directory_iterator(root + "/1"))
+      if (e.is_directory()) runs.push_back(e.path());
+    REQUIRE(runs.size() == 1);
+    std::string id = runs[0].filename().string();
+    CHECK(std::regex_match(id, std::regex("[0-9a-f]{32}")));
+    std::string meta = slurp(runs[0].string() + "/meta.yaml");
+    for (const std::string& key : {"artifact_uri: 'file://" + runs[0].string() + "/artifacts'", std::string("entry_point_name: ''"),
+                                   std::string("experiment_id: '1'"), std::string("lifecycle_stage: active"), "run_id: " + id,
+                                   std::string("run_name: 'tracked'"), "run_uuid: " + id, std::string("source_type: 4"),
+                                   std::string("status: 3"), std::string("tags: []"), std::string("user_id: ")}) {
+      CHECK_THAT(meta, Contains(key));
+    }
+    CHECK(std::regex_search(meta, std::regex("end_time: \\d{13}\\n")));
+    CHECK(std::regex_search(meta, std::regex("start_time: \\d{13}\\n")));
+    CHECK(slurp(runs[0].string() + "/params/train.epochs") == "3");
+    CHECK(slurp(runs[0].string() + "/params/train.optimizer.name") == "adam");
+    CHECK(slurp(runs[0].string() + "/tags/mlflow.runName") == "tracked");
+    CHECK(fs::exists(runs[0].string() + "/artifacts/model.pt"));
+    // Metric files: "<timestamp_ms> <value> <step>" per epoch (mlflow logs epochs here).
+    std::ifstream vl(runs[0].string() + "/metrics/val_loss");
+    int lines = 0;
+    for (std::string line; std::getline(vl, line); ++lines) {
+      std::smatch m;
+      REQUIRE(std::regex_match(line, m, std::regex("(\\d{13}) (\\S+) (\\d+)")));
+      CHECK(std::stod(m[2]) == Approx(want[{"val_loss", std::stoll(m[3])}]));
+    }
+    CHECK(lines == 3);
+  }
+
+  SECTION("csv and provenance") {
+    std::ifstream csv(run + "/metrics.csv");
+    std::string header;
+    std::getline(csv, header);
+    CHECK(header == "time,step,epoch,per_step,key,value");
+    size_t rows = 0;
+    for (std::string line; std::getline(csv, line); ++rows) {
+      auto parts = std::vector<std::string>();
+      std::stringstream ss(line);
+      for (std::string p; std::getline(ss, p, ',');) parts.push_back(p);
+      REQUIRE(parts.size() == 6);
+      CHECK(std::stod(parts[5]) == Approx(want[{parts[4], std::stoll(parts[1])}]).epsilon(1e-6));
+    }
+    CHECK(rows == want.size());
+    auto prov = nlohmann::json::parse(slurp(run + "/provenance.json"));
+    CHECK(prov["status"] == "FINISHED");
+    CHECK(prov["config_hash"]["algorithm"] == "fnv1a64");
+    CHECK(prov["config_hash"]["value"].get<std::string>().size() == 16);
+    CHECK(prov["config_yaml"] == slurp(run + "/config.yaml"));
+    CHECK(prov["versions"].contains("itwin"));
+    CHECK(prov["versions"].contains("libtorch"));
+    CHECK(prov["hosts"].size() == 1);
+    CHECK(prov["end"].get<double>() >= prov["start"].get<double>());
+  }
+}
+
+TEST_CASE("tracking: a failed run is marked FAILED; experiments are reused by name", "[track]") {
+  TempDir d;
+  std::string root = d.path() + "/mlruns";
+  std::string ok = d.write("ok.yaml", pipeline("  - {type: mlflow, dir: " + root + "}\n"));
+  REQUIRE(run_shell(itwin_bin() + " train " + ok + " --run-dir " + d.path() + "/a").exit_code == 0);
+  std::string bad = d.write("bad.yaml", pipeline("  - {type: mlflow, dir: " + root + "}\n", d.path() + "/missing"));
+  CHECK(run_shell(itwin_bin() + " train " + bad + " --run-dir " + d.path() + "/b").exit_code == 1);
+  int finished = 0, failed = 0, runs = 0;
+  for (const auto& e : fs::directory_iterator(root + "/1")) {
+    if (!e.is_directory()) continue;
+    ++runs;
+    std::string meta = slurp(e.path().string() + "/meta.yaml");
+    finished += meta.find("status: 3\n") != std::string::npos;
+    failed += meta.find("status: 4\n") != std::string::npos;
+  }
+  CHECK(runs == 2);  // both in experiment 1 ("tracked")
+  CHECK(finished == 1);
+  CHECK(failed == 1);
+  CHECK_FALSE(fs::exists(root + "/2"));
+  auto prov = nlohmann::json::parse(slurp(d.path() + "/b/provenance.json"));
+  CHECK(prov["status"] == "FAILED");
+  CHECK_THAT(prov["error"].get<std::string>(), Contains("train-images-idx3-ubyte"));
+}
+
+TEST_CASE("tracking: logger config errors", "[track]") {
+  TempDir d;
+  auto r = run_shell(itwin_bin() + " validate " + d.write("p.yaml", pipeline("  - {type: mlfow}\n")));
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.out, Contains("(did you mean 'mlflow'?)"));
+  auto e = run_shell(itwin_bin() + " validate " + d.write("q.yaml", pipeline("  - {type: csv, experiment: x}\n")));
+  CHECK(e.exit_code == 2);
+  CHECK_THAT(e.out, Contains("unknown key 'experiment'"));
+}
