@@ -59,4 +59,8 @@ std::string source_root() {
   return s ? s : ".";
 }
 
+std::string pytorch_helper(const std::string& args) {
+  return "/usr/bin/python3 " + source_root() + "/tests/train/pytorch_helper.py " + args;
+}
+
 }  // namespace itwin::test

@@ -34,4 +34,7 @@ std::string itwin_bin();
 /// The source tree root (ITWIN_SOURCE_ROOT from meson).
 std::string source_root();
 
+/// Command line running tests/train/pytorch_helper.py ARGS with Debian's python3-torch.
+std::string pytorch_helper(const std::string& args);
+
 }  // namespace itwin::test

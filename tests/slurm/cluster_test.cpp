@@ -132,8 +132,7 @@ TEST_CASE("slurm: the warning signal checkpoints, requeues and resumes to the sa
   CHECK_THAT(logs, Contains("requeueing (restart 1 of 3)"));
   CHECK_THAT(logs, Contains("resuming from " + run + "/checkpoints/epoch-0002-step-"));
   CHECK_THAT(jobs("status " + id), Contains("restarts 1"));
-  auto same = run_shell("/usr/bin/python3 " + source_root() + "/tests/train/pytorch_helper.py same-state " + runs + "/pre-" +
-                        ref + "/model.pt " + run + "/model.pt");
+  auto same = run_shell(pytorch_helper("same-state " + runs + "/pre-" + ref + "/model.pt " + run + "/model.pt"));
   INFO(same.out);
   CHECK(same.exit_code == 0);
 }

@@ -18,10 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string py(const std::string& args) {
-  return "/usr/bin/python3 " + source_root() + "/tests/train/pytorch_helper.py " + args;
-}
-
 // 960 training samples: divisible by 2 x 16 and 3 x 16, so every rank's batch
 // is full and N ranks x batch B see exactly the samples of 1 rank x N*B.
 std::string pipeline(const std::string& optimizer) {
@@ -58,7 +54,7 @@ TEST_CASE("ddp/zero1: N ranks x batch B equal 1 rank x batch N*B", "[distributed
           CHECK_THAT(out, Contains(std::to_string(n) + " ranks"));
           CHECK(fs::exists(dir + "/logs/rank-" + std::to_string(n - 1) + ".log"));
           CHECK_FALSE(fs::exists(dir + "/logs/rank-0.log"));  // rank 0 prints to the terminal
-          auto same = run_shell(py("close-state " + single + "/model.pt " + dir + "/model.pt 1e-4 1e-5"));
+          auto same = run_shell(pytorch_helper("close-state " + single + "/model.pt " + dir + "/model.pt 1e-4 1e-5"));
           INFO(same.out);
           CHECK(same.exit_code == 0);
         }
@@ -76,7 +72,7 @@ TEST_CASE("ddp: small buckets, momentum SGD and gradient accumulation stay equiv
   // 2 ranks x 2 micro-batches of 8 = 32, communicating only on the second.
   train(cfg, d.path() + "/accum", "--nproc 2 --set pipelines.training.steps.train.batch_size=8 --set pipelines.training.steps.train.grad_accum=2");
   for (const char* run : {"/buckets", "/accum"}) {
-    auto same = run_shell(py("close-state " + d.path() + "/single/model.pt " + d.path() + run + "/model.pt 1e-4 1e-5"));
+    auto same = run_shell(pytorch_helper("close-state " + d.path() + "/single/model.pt " + d.path() + run + "/model.pt 1e-4 1e-5"));
     INFO(run << ": " << same.out);
     CHECK(same.exit_code == 0);
   }
@@ -90,7 +86,7 @@ TEST_CASE("ddp: fp16 and bf16 gradient compression stay close", "[distributed][p
     std::string dir = d.path() + "/" + c;
     auto out = train(cfg, dir, std::string("--nproc 2 --set distributed.compression=") + c);
     CHECK_THAT(out, Contains(std::string(c) + " gradients"));
-    auto close = run_shell(py("close-state " + d.path() + "/single/model.pt " + dir + "/model.pt 0.05 0.01"));
+    auto close = run_shell(pytorch_helper("close-state " + d.path() + "/single/model.pt " + dir + "/model.pt 0.05 0.01"));
     INFO(close.out);
     CHECK(close.exit_code == 0);
   }

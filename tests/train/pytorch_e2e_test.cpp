@@ -18,10 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string py(const std::string& args) {
-  return "/usr/bin/python3 " + source_root() + "/tests/train/pytorch_helper.py " + args;
-}
-
 std::string synthetic_pipeline(const std::string& model, int epochs, int samples = 1000) {
   return "run: {seed: 5}\n"
          "pipelines:\n  training:\n    steps:\n"
@@ -35,14 +31,14 @@ std::string synthetic_pipeline(const std::string& model, int epochs, int samples
 
 TEST_CASE("e2e: a TorchScript model made in Python trains and comes back to Python", "[python][train]") {
   TempDir d;
-  REQUIRE(run_shell(py("make-ts " + d.path() + "/mlp.pt 16 4")).exit_code == 0);
+  REQUIRE(run_shell(pytorch_helper("make-ts " + d.path() + "/mlp.pt 16 4")).exit_code == 0);
   std::string cfg = d.write("p.yaml", synthetic_pipeline("{name: model, type: model, arch: torchscript, path: " + d.path() + "/mlp.pt}", 3));
   auto r = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/run");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("model: torchscript"));
   CHECK(fs::exists(d.path() + "/run/model.ts.pt"));
-  auto check = run_shell(py("check-ts " + d.path() + "/mlp.pt " + d.path() + "/run/model.pt " + d.path() + "/run/model.ts.pt"));
+  auto check = run_shell(pytorch_helper("check-ts " + d.path() + "/mlp.pt " + d.path() + "/run/model.pt " + d.path() + "/run/model.ts.pt"));
   INFO(check.out);
   CHECK(check.exit_code == 0);
 }
@@ -59,7 +55,7 @@ TEST_CASE("e2e: Fashion-MNIST CNN weights load into the PyTorch tutorial CNN and
   INFO(i.out);
   REQUIRE(i.exit_code == 0);
   CHECK_THAT(i.out, Contains("predicted 10000 samples of the test split, accuracy"));
-  auto p = run_shell(py("cnn-predict " + d.path() + "/fashion-mnist/model.pt " + d.path() + "/fashion-mnist/predictions.csv 500"));
+  auto p = run_shell(pytorch_helper("cnn-predict " + d.path() + "/fashion-mnist/model.pt " + d.path() + "/fashion-mnist/predictions.csv 500"));
   INFO(p.out);
   CHECK(p.exit_code == 0);
 }
@@ -106,7 +102,7 @@ TEST_CASE("e2e: a run killed mid-epoch resumes to the same final weights", "[pyt
   INFO(resumed.out);
   REQUIRE(resumed.exit_code == 0);
   CHECK_THAT(resumed.out, Contains("(1 epochs done"));
-  auto same = run_shell(py("same-state " + d.path() + "/whole/model.pt " + d.path() + "/split/model.pt"));
+  auto same = run_shell(pytorch_helper("same-state " + d.path() + "/whole/model.pt " + d.path() + "/split/model.pt"));
   INFO(same.out);
   CHECK(same.exit_code == 0);
 }
