@@ -11,7 +11,7 @@ PKGS=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev catch2
   dataset-fashion-mnist                               # /usr/share/datasets/fashion-mnist/*.gz
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
-  slurm-wlm munge shellcheck                          # tests: a real local SLURM cluster; generated job scripts are linted
+  slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted
 )
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
