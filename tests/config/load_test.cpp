@@ -120,3 +120,20 @@ TEST_CASE("load: the resolved tree round-trips through YAML", "[config]") {
   CHECK(test::trainer_of(again).epochs == 4);
   CHECK(config::to_yaml(again.resolved) == text);
 }
+
+TEST_CASE("load: the fragments in configs/ include cleanly", "[config]") {
+  test::TempDir d;
+  std::string root = test::source_root();
+  std::string main = d.write("p.yaml",
+                             "include: [" + root + "/configs/smoke.yaml, " + root + "/configs/loggers-all.yaml, " + root +
+                                 "/configs/distributed-gloo.yaml]\n"
+                                 "vars: {epochs: 5}\n"
+                                 "pipelines:\n  training:\n    steps:\n"
+                                 "      - {name: data, type: dataset, format: synthetic}\n"
+                                 "      - name: train\n        type: trainer\n        epochs: ${epochs}\n");
+  auto cfg = config::load_config(main);
+  CHECK(test::trainer_of(cfg).epochs == 5);  // the including file wins over smoke.yaml
+  CHECK(cfg.run.threads == 1);
+  CHECK(cfg.loggers.size() == 4);
+  CHECK(cfg.distributed.strategy == "zero1");
+}
