@@ -279,3 +279,31 @@ TEST_CASE("tracking: logger config errors", "[track]") {
   CHECK(e.exit_code == 2);
   CHECK_THAT(e.out, Contains("unknown key 'experiment'"));
 }
+
+TEST_CASE("runs: list, show and compare run directories", "[track]") {
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl}\n"));
+  std::string root = d.path() + "/runs";
+  for (const char* lr : {"0.01", "0.001"}) {
+    auto r = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + root + "/lr-" + lr +
+                       " --set pipelines.training.steps.train.optimizer.lr=" + lr);
+    REQUIRE(r.exit_code == 0);
+  }
+  auto list = run_shell(itwin_bin() + " runs list " + root);
+  INFO(list.out);
+  CHECK(list.exit_code == 0);
+  CHECK_THAT(list.out, Contains(root + "/lr-0.01"));
+  CHECK_THAT(list.out, Contains("FINISHED"));
+  CHECK_THAT(list.out, Contains("val_accuracy"));
+  auto js = nlohmann::json::parse(run_shell(itwin_bin() + " runs list " + root + " --json").out);
+  CHECK(js.size() == 2);
+  auto show = run_shell(itwin_bin() + " runs show " + root + "/lr-0.001");
+  CHECK_THAT(show.out, Contains("train.optimizer.lr"));
+  CHECK_THAT(show.out, Contains("0.001"));
+  auto cmp = nlohmann::json::parse(run_shell(itwin_bin() + " runs compare " + root + "/lr-0.01 " + root + "/lr-0.001 --json").out);
+  CHECK(cmp["differing_params"] == nlohmann::json::array({"train.optimizer.lr"}));
+  CHECK(cmp["runs"][0]["metrics"]["val_loss"] != cmp["runs"][1]["metrics"]["val_loss"]);
+  auto bad = run_shell(itwin_bin() + " runs show " + d.path());
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.out, Contains("is not a run directory"));
+}
