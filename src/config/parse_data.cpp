@@ -75,7 +75,7 @@ ModelSpec parse_model(Reader& r) {
   ModelSpec m;
   m.arch = r.get_choice("arch", "", {"cnn", "mlp", "lstm", "resnet", "torchscript"});
   if (m.arch == "torchscript") {
-    m.path = r.require_string("path");
+    if (!r.has("from")) m.path = r.require_string("path");
   } else if (m.arch == "cnn") {
     m.dropout = r.get_double("dropout", 0.5, 0.0, 1.0);
   } else if (m.arch == "mlp") {
@@ -90,7 +90,14 @@ ModelSpec parse_model(Reader& r) {
     if (m.channels.empty()) r.fail("channels", "must list at least one stage width");
     m.blocks = r.get_int("blocks", m.blocks, 1, 64);
   }
-  m.weights = r.get_string("weights", "");
+  if (r.has("from")) {  // {from: registry, model: NAME, version: 3 | production | latest}
+    r.get_choice("from", "registry", {"registry"});
+    std::string name = r.require_string("model");
+    m.weights = "models:/" + name + "/" + r.get_string("version", "latest");
+    if (m.arch == "torchscript" && m.path.empty()) m.path = m.weights;
+  } else {
+    m.weights = r.get_string("weights", "");
+  }
   return m;
 }
 

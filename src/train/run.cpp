@@ -23,6 +23,7 @@
 #include "itwin/models/model.hpp"
 #include "itwin/track/loggers.hpp"
 #include "itwin/track/provenance.hpp"
+#include "itwin/track/registry.hpp"
 #include "itwin/track/sink.hpp"
 #include "itwin/train/trainer.hpp"
 #include "itwin/util/error.hpp"
@@ -30,6 +31,7 @@
 #include "itwin/util/log.hpp"
 #include "itwin/util/process.hpp"
 #include "itwin/util/signals.hpp"
+#include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "itwin/util/version.hpp"
 #include "predict.hpp"
@@ -120,7 +122,14 @@ void run_dataset(Context& c, const config::Step& s) {
 }
 
 void run_model(Context& c, const config::Step& s) {
-  const auto& spec = std::get<config::ModelSpec>(s.spec);
+  auto spec = std::get<config::ModelSpec>(s.spec);
+  // models:/NAME/VERSION|ALIAS|latest -> the registered files.
+  if (starts_with(spec.weights, "models:/")) {
+    auto v = track::resolve_model(spec.weights);
+    say("model: registry %s version %d\n", v.name.c_str(), v.version);
+    spec.weights = v.dir + "/model.pt";
+  }
+  if (starts_with(spec.path, "models:/")) spec.path = track::resolve_model(spec.path).dir + "/model.ts.pt";
   models::ModelInput in;
   if (c.data) {
     in.sample_shape = c.data->sample_shape;

@@ -18,6 +18,7 @@ void setup_bench(CLI::App& app);     ///< bench comm
 void setup_submit(CLI::App& app);
 void setup_jobs(CLI::App& app);
 void setup_runs(CLI::App& app);
+void setup_models(CLI::App& app);
 void setup_version(CLI::App& app);
 void setup_planned(CLI::App& app);   ///< hpo, report: not built yet
 

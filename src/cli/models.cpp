@@ -1,0 +1,103 @@
+// itwin models: the model registry.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "itwin/cli/commands.hpp"
+#include "itwin/track/registry.hpp"
+#include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
+
+namespace itwin::cli {
+namespace {
+
+struct ModelsOptions {
+  std::string run, name, ref, alias;
+  int version = 0;
+  bool json = false, remove = false;
+};
+
+nlohmann::json to_json(const track::ModelVersion& m) {
+  return {{"name", m.name}, {"version", m.version}, {"dir", m.dir}, {"source_run", m.source_run},
+          {"created", m.created}, {"metrics", m.metrics}, {"aliases", m.aliases}};
+}
+
+std::string when(double t) {
+  char buf[32];
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", std::localtime(&tt));
+  return buf;
+}
+
+}  // namespace
+
+void setup_models(CLI::App& app) {
+  auto* models = app.add_subcommand("models", "The model registry: register a run's model as an immutable version, "
+                                              "list, show, and move aliases (staging, production). Pipelines load "
+                                              "registered models with weights: models:/NAME/VERSION|ALIAS|latest.");
+  models->require_subcommand(1);
+  auto o = std::make_shared<ModelsOptions>();
+  auto* reg = models->add_subcommand("register", "register the model of a finished run as the next version");
+  reg->add_option("run", o->run, "run directory")->required();
+  reg->add_option("--name", o->name, "model name (default: the run directory's name)");
+  reg->add_flag("--json", o->json, "print JSON");
+  reg->callback([o] {
+    std::string name = o->name.empty() ? std::filesystem::path(o->run).lexically_normal().filename().string() : o->name;
+    auto m = track::register_model(o->run, name);
+    if (o->json) std::cout << to_json(m).dump(2) << "\n";
+    else std::printf("registered %s version %d (%s)\n  use it as: models:/%s/%d\n", m.name.c_str(), m.version, m.dir.c_str(),
+                     m.name.c_str(), m.version);
+  });
+  auto* list = models->add_subcommand("list", "every registered model and its versions");
+  list->add_flag("--json", o->json, "print JSON");
+  list->callback([o] {
+    auto all = track::list_models();
+    if (o->json) {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& [name, vs] : all)
+        for (const auto& v : vs) j[name].push_back(to_json(v));
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::printf("%-24s %7s  %-16s %-20s %s\n", "MODEL", "VERSION", "CREATED", "ALIASES", "FROM RUN");
+    for (const auto& [name, vs] : all)
+      for (const auto& v : vs)
+        std::printf("%-24s %7d  %-16s %-20s %s\n", name.c_str(), v.version, when(v.created).c_str(),
+                    join(v.aliases, ",").c_str(), v.source_run.c_str());
+  });
+  auto* show = models->add_subcommand("show", "one version: NAME, NAME@VERSION, NAME@ALIAS or models:/NAME/...");
+  show->add_option("ref", o->ref, "model reference")->required();
+  show->add_flag("--json", o->json, "print JSON");
+  show->callback([o] {
+    auto m = track::resolve_model(o->ref);
+    if (o->json) {
+      std::cout << to_json(m).dump(2) << "\n";
+      return;
+    }
+    std::printf("%s version %d%s\n  files:    %s\n  from run: %s\n  created:  %s\n  metrics:\n", m.name.c_str(), m.version,
+                m.aliases.empty() ? "" : (" (" + join(m.aliases, ", ") + ")").c_str(), m.dir.c_str(), m.source_run.c_str(),
+                when(m.created).c_str());
+    for (const auto& [k, v] : m.metrics) std::printf("    %-24s %.6g\n", k.c_str(), v);
+  });
+  auto* alias = models->add_subcommand("alias", "point ALIAS (e.g. staging, production) at VERSION of NAME, or --remove it");
+  alias->add_option("name", o->name, "model name")->required();
+  alias->add_option("alias", o->alias, "alias")->required();
+  alias->add_option("version", o->version, "version")->check(CLI::Range(1, 1 << 30));
+  alias->add_flag("--remove", o->remove, "remove the alias");
+  alias->callback([o] {
+    if (o->remove) {
+      track::remove_alias(o->name, o->alias);
+      std::printf("removed alias %s of %s\n", o->alias.c_str(), o->name.c_str());
+      return;
+    }
+    if (o->version == 0) throw UsageError("give the VERSION the alias should point at (or --remove)");
+    track::set_alias(o->name, o->version, o->alias);
+    std::printf("%s@%s -> version %d\n", o->name.c_str(), o->alias.c_str(), o->version);
+  });
+}
+
+}  // namespace itwin::cli
