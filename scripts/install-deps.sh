@@ -9,6 +9,7 @@ PKGS=(
   libopenblas0-pthread                                # fast BLAS: without it LibTorch uses the reference BLAS (50x slower)
   libopenmpi-dev openmpi-bin                          # OpenMPI 4.1
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev catch2
+  libcurl4-openssl-dev                                # MLflow tracking server client (REST over http/https)
   dataset-fashion-mnist                               # /usr/share/datasets/fashion-mnist/*.gz
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
   slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted

@@ -102,7 +102,10 @@ std::vector<LoggerSpec> parse_loggers(const Node* n) {
       l.ranks.assign(v.begin(), v.end());
     }
     l.dir = r.get_string("dir", "");
-    if (l.type == "mlflow") l.experiment = r.get_string("experiment", "");
+    if (l.type == "mlflow") {
+      l.experiment = r.get_string("experiment", "");
+      l.tracking_uri = r.get_string("tracking_uri", "");
+    }
     r.finish();
     out.push_back(l);
   }

@@ -146,8 +146,17 @@ class MlflowFileSink : public FilteredSink {
 
 }  // namespace
 
+// tracking_uri (or MLFLOW_TRACKING_URI): http(s):// -> a tracking server over
+// REST; file://PATH or PATH -> a file store there; none -> RUN_DIR/mlruns.
 std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const RunInfo& run) {
-  return std::make_unique<MlflowFileSink>(spec, run);
+  std::string uri = spec.tracking_uri;
+  if (uri.empty() && spec.dir.empty()) {
+    if (const char* env = std::getenv("MLFLOW_TRACKING_URI")) uri = env;
+  }
+  if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) return make_mlflow_rest(spec, run, uri);
+  config::LoggerSpec file = spec;
+  if (!uri.empty()) file.dir = uri.rfind("file://", 0) == 0 ? uri.substr(7) : uri;
+  return std::make_unique<MlflowFileSink>(file, run);
 }
 
 }  // namespace itwin::track

@@ -26,6 +26,7 @@ class FilteredSink : public MetricSink {
 std::unique_ptr<MetricSink> make_jsonl(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const RunInfo& run);
+std::unique_ptr<MetricSink> make_mlflow_rest(const config::LoggerSpec& spec, const RunInfo& run, const std::string& uri);
 std::unique_ptr<MetricSink> make_tensorboard(const config::LoggerSpec& spec, const RunInfo& run);
 
 }  // namespace itwin::track

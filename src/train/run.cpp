@@ -314,7 +314,17 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
   if (lead) tags = track::write_provenance(prov);
   track::RunInfo info{lead ? run_dir : run_dir + "/ranks/rank-" + std::to_string(comm->rank()), cfg.run.name,
                       pipeline.name, cfg.source, config::flat_params(cfg, pipeline), tags, comm->rank(), comm->world()};
-  c.sink = track::make_sinks(cfg.loggers, info);
+  try {
+    c.sink = track::make_sinks(cfg.loggers, info);
+  } catch (const Error& e) {  // e.g. an unreachable tracking server: the run never started
+    if (lead) {
+      prov.status = "FAILED";
+      prov.error = e.what();
+      prov.end = now_unix();
+      track::write_provenance(prov);
+    }
+    throw;
+  }
 
   int64_t threads = thread_count(cfg, opts, w.local_world);
   torch::set_num_threads(static_cast<int>(threads));

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
+#include <tuple>
 
 #include "../helpers.hpp"
 
@@ -357,4 +359,86 @@ TEST_CASE("models: register, list, show, aliases, and pipelines that load regist
   CHECK_THAT(bad.out, Contains("holds no trained model"));
   CHECK_THAT(run_shell(env + itwin_bin() + " models show blobz").out, Contains("did you mean 'blobs'?"));
   CHECK_THAT(run_shell(env + itwin_bin() + " models show blobs@7").out, Contains("has no version 7"));
+}
+
+namespace {
+// The stand-in tracking server, started for one test and stopped after it.
+struct FakeMlflow {
+  TempDir dir;
+  std::string port, record;
+  explicit FakeMlflow(int fail_batches) {
+    record = dir.path() + "/requests.jsonl";
+    std::string pf = dir.path() + "/port";
+    run_shell("nohup /usr/bin/python3 " + source_root() + "/tests/track/mlflow_server.py " + record + " " + pf + " " +
+              std::to_string(fail_batches) + " > /dev/null 2>&1 & echo $! > " + dir.path() + "/pid");
+    for (int i = 0; i < 500 && !fs::exists(pf); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling for the port file
+    }
+    port = slurp(pf);
+  }
+  ~FakeMlflow() { run_shell("kill $(cat " + dir.path() + "/pid)"); }
+  std::vector<nlohmann::json> requests() const {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(record);
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("mlflow REST: a server that fails and recovers gets every value, in order, with auth", "[track]") {
+  FakeMlflow server(3);
+  REQUIRE_FALSE(server.port.empty());
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl, log_every: 5}\n"
+                                               "  - {type: mlflow, log_every: 5, experiment: rest-exp, tracking_uri: 'http://127.0.0.1:" +
+                                               server.port + "'}\n"));
+  auto r = run_shell("MLFLOW_TRACKING_TOKEN=sekret-token-42 " + itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/run");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, !Contains("sekret-token-42"));  // credentials are never printed
+
+  // What the server accepted, in arrival order, against the JSON lines.
+  std::vector<std::tuple<std::string, int64_t, double>> sent;
+  int rejected = 0;
+  std::string status;
+  for (const auto& q : server.requests()) {
+    CHECK(q["auth"] == "Bearer sekret-token-42");
+    std::string path = q["path"];
+    if (path.find("log-batch") != std::string::npos && q["body"].contains("metrics")) {
+      if (q["status"] != 200) {
+        ++rejected;
+        continue;
+      }
+      for (const auto& m : q["body"]["metrics"]) sent.emplace_back(m["key"], m["step"].get<int64_t>(), m["value"].get<double>());
+    }
+    if (path.find("runs/update") != std::string::npos) status = q["body"]["status"];
+    if (path.find("experiments/create") != std::string::npos) CHECK(q["body"]["name"] == "rest-exp");
+  }
+  CHECK(rejected == 3);
+  CHECK(status == "FINISHED");
+  std::vector<std::tuple<std::string, int64_t, double>> want;
+  std::ifstream jl(d.path() + "/run/metrics.jsonl");
+  for (std::string line; std::getline(jl, line);) {
+    auto j = nlohmann::json::parse(line);
+    for (auto& [k, v] : j.items()) {
+      if (k != "step" && k != "epoch" && k != "time" && k != "per_step") want.emplace_back(k, j["step"].get<int64_t>(), v.get<double>());
+    }
+  }
+  REQUIRE(sent.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO(i);
+    CHECK(std::get<0>(sent[i]) == std::get<0>(want[i]));  // nothing lost, order kept
+    CHECK(std::get<1>(sent[i]) == std::get<1>(want[i]));
+    CHECK(std::get<2>(sent[i]) == Approx(std::get<2>(want[i])));
+  }
+}
+
+TEST_CASE("mlflow REST: an unreachable server is a clear error at the start", "[track]") {
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, tracking_uri: 'http://127.0.0.1:9'}\n"));
+  auto r = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/run");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Contains("mlflow: POST http://127.0.0.1:9/api/2.0/mlflow/experiments/create failed"));
+  CHECK(nlohmann::json::parse(slurp(d.path() + "/run/provenance.json"))["status"] == "FAILED");
 }

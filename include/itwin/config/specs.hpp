@@ -38,6 +38,7 @@ struct LoggerSpec {
   std::vector<int> ranks{0};   ///< ranks that log (empty = all)
   std::string dir;             ///< where (default: inside the run directory)
   std::string experiment;      ///< mlflow experiment name (default: run.name)
+  std::string tracking_uri;    ///< mlflow: http(s):// server, file:// or a path (default: MLFLOW_TRACKING_URI, else the run directory)
 };
 
 /// Fractions (< 1) or counts (>= 1) of samples held out.
