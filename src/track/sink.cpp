@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -7,8 +8,10 @@
 
 namespace itwin::track {
 
-JsonlSink::JsonlSink(std::string path)
-    : path_(std::move(path)), out_(std::make_unique<std::ofstream>(path_, std::ios::app)) {
+JsonlSink::JsonlSink(std::string path) : path_(std::move(path)) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+  out_ = std::make_unique<std::ofstream>(path_, std::ios::app);
   if (!*out_) throw RuntimeError("cannot write " + path_);
 }
 
