@@ -12,6 +12,7 @@
 #include "itwin/cli/commands.hpp"
 #include "itwin/slurm/jobs.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
 
 namespace itwin::cli {
 namespace {
@@ -28,15 +29,13 @@ void list(const JobsOptions& o) {
   if (!o.json) std::printf("%-10s %-28s %-12s %5s  %-19s %s\n", "JOBID", "NAME", "STATE", "NODES", "SUBMITTED", "LOG");
   for (const auto& r : rs) {
     auto st = slurm::query(r.id);
-    char when[32];
-    std::time_t t = static_cast<std::time_t>(r.submitted);
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    std::string when = format_local_time(r.submitted, true);
     if (o.json) {
       j.push_back({{"id", r.id}, {"name", r.name}, {"state", st.state}, {"nodes", r.nodes}, {"submitted", r.submitted},
                    {"log", r.log}, {"run_dir", r.run_dir}, {"group", r.group}});
     } else {
       std::printf("%-10s %-28s %-12s %5lld  %-19s %s\n", r.id.c_str(), r.name.c_str(), st.state.c_str(),
-                  static_cast<long long>(r.nodes), when, r.log.c_str());
+                  static_cast<long long>(r.nodes), when.c_str(), r.log.c_str());
     }
   }
   if (o.json) std::cout << j.dump(2) << "\n";

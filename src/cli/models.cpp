@@ -16,21 +16,14 @@ namespace itwin::cli {
 namespace {
 
 struct ModelsOptions {
-  std::string run, name, ref, alias;
+  std::string registry, run, name, ref, alias;
   int version = 0;
   bool json = false, remove = false;
 };
 
 nlohmann::json to_json(const track::ModelVersion& m) {
-  return {{"name", m.name}, {"version", m.version}, {"dir", m.dir}, {"source_run", m.source_run},
-          {"created", m.created}, {"metrics", m.metrics}, {"aliases", m.aliases}};
-}
-
-std::string when(double t) {
-  char buf[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", std::localtime(&tt));
-  return buf;
+  return {{"name", m.name},     {"version", m.version}, {"dir", m.dir},         {"source_run", m.source_run},
+          {"run_id", m.run_id}, {"created", m.created}, {"metrics", m.metrics}, {"aliases", m.aliases}};
 }
 
 }  // namespace
@@ -41,21 +34,27 @@ void setup_models(CLI::App& app) {
                                               "registered models with weights: models:/NAME/VERSION|ALIAS|latest.");
   models->require_subcommand(1);
   auto o = std::make_shared<ModelsOptions>();
+  models->add_option("--registry", o->registry,
+                     "where: DIR (itwin's registry), mlflow:DIR or file://DIR (an MLflow file store), http(s)://HOST "
+                     "(an MLflow server); default: ITWIN_REGISTRY, MLFLOW_REGISTRY_URI, MLFLOW_TRACKING_URI, "
+                     "else ~/.local/state/itwin/registry");
   auto* reg = models->add_subcommand("register", "register the model of a finished run as the next version");
   reg->add_option("run", o->run, "run directory")->required();
   reg->add_option("--name", o->name, "model name (default: the run directory's name)");
   reg->add_flag("--json", o->json, "print JSON");
   reg->callback([o] {
     std::string name = o->name.empty() ? std::filesystem::path(o->run).lexically_normal().filename().string() : o->name;
-    auto m = track::register_model(o->run, name);
+    auto store = track::open_registry(o->registry);
+    auto m = track::register_model(*store, o->run, name);
     if (o->json) std::cout << to_json(m).dump(2) << "\n";
-    else std::printf("registered %s version %d (%s)\n  use it as: models:/%s/%d\n", m.name.c_str(), m.version, m.dir.c_str(),
-                     m.name.c_str(), m.version);
+    else std::printf("registered %s version %d in the %s\n  files: %s\n  use it as: models:/%s/%d\n", m.name.c_str(),
+                     m.version, store->describe().c_str(), m.dir.c_str(), m.name.c_str(), m.version);
   });
   auto* list = models->add_subcommand("list", "every registered model and its versions");
   list->add_flag("--json", o->json, "print JSON");
   list->callback([o] {
-    auto all = track::list_models();
+    auto store = track::open_registry(o->registry);
+    auto all = track::list_models(*store);
     if (o->json) {
       nlohmann::json j = nlohmann::json::object();
       for (const auto& [name, vs] : all)
@@ -66,21 +65,24 @@ void setup_models(CLI::App& app) {
     std::printf("%-24s %7s  %-16s %-20s %s\n", "MODEL", "VERSION", "CREATED", "ALIASES", "FROM RUN");
     for (const auto& [name, vs] : all)
       for (const auto& v : vs)
-        std::printf("%-24s %7d  %-16s %-20s %s\n", name.c_str(), v.version, when(v.created).c_str(),
+        std::printf("%-24s %7d  %-16s %-20s %s\n", name.c_str(), v.version, format_local_time(v.created).c_str(),
                     join(v.aliases, ",").c_str(), v.source_run.c_str());
   });
   auto* show = models->add_subcommand("show", "one version: NAME, NAME@VERSION, NAME@ALIAS or models:/NAME/...");
   show->add_option("ref", o->ref, "model reference")->required();
   show->add_flag("--json", o->json, "print JSON");
   show->callback([o] {
-    auto m = track::resolve_model(o->ref);
+    auto store = track::open_registry(o->registry);
+    auto m = track::resolve_model(*store, o->ref);
     if (o->json) {
       std::cout << to_json(m).dump(2) << "\n";
       return;
     }
-    std::printf("%s version %d%s\n  files:    %s\n  from run: %s\n  created:  %s\n  metrics:\n", m.name.c_str(), m.version,
-                m.aliases.empty() ? "" : (" (" + join(m.aliases, ", ") + ")").c_str(), m.dir.c_str(), m.source_run.c_str(),
-                when(m.created).c_str());
+    std::printf("%s version %d%s\n  registry: %s\n  files:    %s\n  from run: %s\n", m.name.c_str(), m.version,
+                m.aliases.empty() ? "" : (" (" + join(m.aliases, ", ") + ")").c_str(), store->describe().c_str(),
+                m.dir.c_str(), m.source_run.c_str());
+    if (!m.run_id.empty()) std::printf("  mlflow run: %s\n", m.run_id.c_str());
+    std::printf("  created:  %s\n  metrics:\n", format_local_time(m.created).c_str());
     for (const auto& [k, v] : m.metrics) std::printf("    %-24s %.6g\n", k.c_str(), v);
   });
   auto* alias = models->add_subcommand("alias", "point ALIAS (e.g. staging, production) at VERSION of NAME, or --remove it");
@@ -90,12 +92,14 @@ void setup_models(CLI::App& app) {
   alias->add_flag("--remove", o->remove, "remove the alias");
   alias->callback([o] {
     if (o->remove) {
-      track::remove_alias(o->name, o->alias);
+      auto store = track::open_registry(o->registry);
+      track::remove_alias(*store, o->name, o->alias);
       std::printf("removed alias %s of %s\n", o->alias.c_str(), o->name.c_str());
       return;
     }
     if (o->version == 0) throw UsageError("give the VERSION the alias should point at (or --remove)");
-    track::set_alias(o->name, o->version, o->alias);
+    auto store = track::open_registry(o->registry);
+    track::set_alias(*store, o->name, o->version, o->alias);
     std::printf("%s@%s -> version %d\n", o->name.c_str(), o->alias.c_str(), o->version);
   });
 }

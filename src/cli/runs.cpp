@@ -10,6 +10,7 @@
 #include "itwin/cli/commands.hpp"
 #include "itwin/track/runs.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
 
 namespace itwin::cli {
 namespace {
@@ -38,13 +39,6 @@ std::string headline(const track::RunRecord& r) {
   return "-";
 }
 
-std::string when(double t) {
-  char buf[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", std::localtime(&tt));
-  return buf;
-}
-
 void list(const RunsOptions& o) {
   auto runs = track::find_runs(o.root);
   if (o.json) {
@@ -56,7 +50,7 @@ void list(const RunsOptions& o) {
   std::printf("%-40s %-9s %-10s %-16s %8s  %s\n", "RUN", "STATUS", "PIPELINE", "STARTED", "WALL", "RESULT");
   for (const auto& r : runs) {
     std::printf("%-40s %-9s %-10s %-16s %7.0fs  %s\n", r.dir.c_str(), r.status.c_str(), r.pipeline.c_str(),
-                when(r.started).c_str(), r.wall_seconds, headline(r).c_str());
+                format_local_time(r.started).c_str(), r.wall_seconds, headline(r).c_str());
   }
 }
 
@@ -67,7 +61,7 @@ void show(const RunsOptions& o) {
     return;
   }
   std::printf("run %s: %s, pipeline %s, started %s, %.0f s\n  config: %s\n  metrics:\n", r.dir.c_str(), r.status.c_str(),
-              r.pipeline.c_str(), when(r.started).c_str(), r.wall_seconds, r.config.c_str());
+              r.pipeline.c_str(), format_local_time(r.started).c_str(), r.wall_seconds, r.config.c_str());
   for (const auto& [k, v] : r.metrics) std::printf("    %-24s %.6g\n", k.c_str(), v);
   std::printf("  parameters:\n");
   for (const auto& [k, v] : r.params) std::printf("    %-40s %s\n", k.c_str(), v.c_str());

@@ -105,6 +105,7 @@ std::vector<LoggerSpec> parse_loggers(const Node* n) {
     if (l.type == "mlflow") {
       l.experiment = r.get_string("experiment", "");
       l.tracking_uri = r.get_string("tracking_uri", "");
+      l.parent_run_id = r.get_string("parent_run_id", "");
     }
     r.finish();
     out.push_back(l);

@@ -74,14 +74,21 @@ std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunIn
 
 std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run) {
   auto sinks = std::make_unique<MultiSink>();
-  for (const auto& spec : specs) {
+  std::vector<TrackedRun> runs(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    config::LoggerSpec spec = specs[i];
     bool mine = spec.ranks.empty();
     for (int r : spec.ranks) mine = mine || r == run.rank;
     if (!mine) continue;
+    if (i < run.parent_runs.size() && !run.parent_runs[i].empty()) spec.parent_run_id = run.parent_runs[i];
     for (const auto& e : registry()) {
-      if (spec.type == e.name) sinks->add(e.make(spec, run));
+      if (spec.type != e.name) continue;
+      auto sink = e.make(spec, run);
+      runs[i] = sink->tracked_run();
+      sinks->add(std::move(sink));
     }
   }
+  sinks->set_tracked_runs(std::move(runs));
   sinks->params(run.params);
   return sinks;
 }

@@ -29,8 +29,8 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-HttpResponse http_request(const std::string& url, const std::string* body, const std::vector<std::string>& headers,
-                          double timeout_s) {
+HttpResponse http_request(const std::string& method, const std::string& url, const std::string* body,
+                          const std::vector<std::string>& headers, double timeout_s) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   HttpResponse r;
@@ -48,6 +48,7 @@ HttpResponse http_request(const std::string& url, const std::string* body, const
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  if (method != "GET" && method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (body) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->c_str());

@@ -12,10 +12,11 @@ struct HttpResponse {
   std::string error;   ///< libcurl's message when status is 0
 };
 
-/// GET or POST (when `body` is given) with JSON content; `headers` are
-/// "Name: value" lines. Never logs the headers (they may hold credentials).
-HttpResponse http_request(const std::string& url, const std::string* body, const std::vector<std::string>& headers,
-                          double timeout_s);
+/// `method` (GET, POST, DELETE, PATCH) with JSON content (`body` may be
+/// null); `headers` are "Name: value" lines. Never logs the headers (they
+/// may hold credentials).
+HttpResponse http_request(const std::string& method, const std::string& url, const std::string* body,
+                          const std::vector<std::string>& headers, double timeout_s);
 
 /// Percent-encodes a query value.
 std::string url_encode(const std::string& s);

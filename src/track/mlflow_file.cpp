@@ -16,22 +16,14 @@
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/strings.hpp"
+#include "itwin/util/sysinfo.hpp"
 #include "sinks.hpp"
 
 namespace fs = std::filesystem;
 
 namespace itwin::track {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string yaml_str(const std::string& s) {  // a single-quoted YAML scalar
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("''") : std::string(1, c);
-  return q + "'";
-}
 
 // MLflow's key rule: alphanumerics, underscores, dashes, periods, spaces, slashes.
 std::string safe_key(std::string k) {
@@ -41,9 +33,9 @@ std::string safe_key(std::string k) {
 }
 
 std::string experiment_meta(const std::string& root, const std::string& id, const std::string& name, int64_t t) {
-  return "artifact_location: " + yaml_str("file://" + root + "/" + id) + "\ncreation_time: " + std::to_string(t) +
-         "\nexperiment_id: " + yaml_str(id) + "\nlast_update_time: " + std::to_string(t) +
-         "\nlifecycle_stage: active\nname: " + yaml_str(name) + "\n";
+  return "artifact_location: " + yaml_quote("file://" + root + "/" + id) + "\ncreation_time: " + std::to_string(t) +
+         "\nexperiment_id: " + yaml_quote(id) + "\nlast_update_time: " + std::to_string(t) +
+         "\nlifecycle_stage: active\nname: " + yaml_quote(name) + "\n";
 }
 
 // The id of experiment `name` under root, created when missing (ids are
@@ -56,9 +48,9 @@ std::string experiment_id(const std::string& root, const std::string& name) {
     if (!std::regex_match(id, std::regex("\\d+")) || !fs::exists(e.path() / "meta.yaml")) continue;
     max_id = std::max<int64_t>(max_id, std::stoll(id));
     std::string meta = read_file((e.path() / "meta.yaml").string());
-    if (meta.find("\nname: " + yaml_str(name) + "\n") != std::string::npos) return id;
+    if (meta.find("\nname: " + yaml_quote(name) + "\n") != std::string::npos) return id;
   }
-  int64_t t = now_ms();
+  int64_t t = unix_millis();
   if (max_id < 0) {
     write_file_atomic(root + "/0/meta.yaml", experiment_meta(root, "0", "Default", t));
     max_id = 0;
@@ -70,7 +62,7 @@ std::string experiment_id(const std::string& root, const std::string& name) {
 
 std::string new_run_id() {
   std::random_device rd;
-  std::mt19937_64 g((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(now_ms()) ^ static_cast<uint64_t>(::getpid()));
+  std::mt19937_64 g((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(unix_millis()) ^ static_cast<uint64_t>(::getpid()));
   char buf[33];
   std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(g()), static_cast<unsigned long long>(g()));
   return buf;
@@ -79,12 +71,13 @@ std::string new_run_id() {
 class MlflowFileSink : public FilteredSink {
  public:
   MlflowFileSink(const config::LoggerSpec& spec, const RunInfo& run) : FilteredSink(spec) {
-    root_ = fs::absolute(spec.dir.empty() ? run.run_dir + "/mlruns" : spec.dir).lexically_normal().string();
+    const std::string& job = run.job_dir.empty() ? run.run_dir : run.job_dir;
+    root_ = fs::absolute(spec.dir.empty() ? job + "/mlruns" : spec.dir).lexically_normal().string();
     exp_ = experiment_id(root_, spec.experiment.empty() ? run.run_name : spec.experiment);
     id_ = new_run_id();
     dir_ = root_ + "/" + exp_ + "/" + id_;
     name_ = run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank) : run.run_name;
-    start_ = now_ms();
+    start_ = unix_millis();
     run_dir_ = run.run_dir;
     for (const char* sub : {"metrics", "params", "tags", "artifacts"}) fs::create_directories(dir_ + "/" + sub);
     write_meta(1, "null");  // RUNNING
@@ -97,12 +90,15 @@ class MlflowFileSink : public FilteredSink {
     tags["itwin.pipeline"] = run.pipeline;
     tags["itwin.rank"] = std::to_string(run.rank);
     tags["itwin.world_size"] = std::to_string(run.world);
+    if (!spec.parent_run_id.empty()) tags["mlflow.parentRunId"] = spec.parent_run_id;
     for (const auto& [k, v] : tags) write_file_atomic(dir_ + "/tags/" + safe_key(k), v);
   }
 
   void params(const std::map<std::string, std::string>& p) override {
     for (const auto& [k, v] : p) write_file_atomic(dir_ + "/params/" + safe_key(k), v.substr(0, 6000));
   }
+
+  TrackedRun tracked_run() const override { return {"mlflow", root_, exp_, id_}; }
 
   // Status codes of MLflow's RunStatus: RUNNING 1, FINISHED 3, FAILED 4, KILLED 5.
   void close(const std::string& status) override {
@@ -113,7 +109,7 @@ class MlflowFileSink : public FilteredSink {
       std::error_code ec;
       if (fs::exists(src)) fs::copy_file(src, fs::path(dir_) / "artifacts" / f, fs::copy_options::overwrite_existing, ec);
     }
-    write_meta(code, std::to_string(now_ms()));
+    write_meta(code, std::to_string(unix_millis()));
   }
 
  private:
@@ -130,12 +126,12 @@ class MlflowFileSink : public FilteredSink {
   }
 
   void write_meta(int status, const std::string& end) {
-    std::string m = "artifact_uri: " + yaml_str("file://" + dir_ + "/artifacts") + "\nend_time: " + end +
-                    "\nentry_point_name: ''\nexperiment_id: " + yaml_str(exp_) + "\nlifecycle_stage: active\nrun_id: " + id_ +
-                    "\nrun_name: " + yaml_str(name_) + "\nrun_uuid: " + id_ +
+    std::string m = "artifact_uri: " + yaml_quote("file://" + dir_ + "/artifacts") + "\nend_time: " + end +
+                    "\nentry_point_name: ''\nexperiment_id: " + yaml_quote(exp_) + "\nlifecycle_stage: active\nrun_id: " + id_ +
+                    "\nrun_name: " + yaml_quote(name_) + "\nrun_uuid: " + id_ +
                     "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: " + std::to_string(start_) +
                     "\nstatus: " + std::to_string(status) + "\ntags: []\nuser_id: " +
-                    yaml_str(std::getenv("USER") ? std::getenv("USER") : "unknown") + "\n";
+                    yaml_quote(std::getenv("USER") ? std::getenv("USER") : "unknown") + "\n";
     write_file_atomic(dir_ + "/meta.yaml", m);
   }
 

@@ -1,77 +1,66 @@
+// The model registry's front: references, validation, store selection. The
+// stores themselves are in registry_local.cpp, registry_mlflow.cpp and
+// registry_rest.cpp.
 #include "itwin/track/registry.hpp"
 
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <regex>
 
 #include "itwin/slurm/jobs.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
+#include "registry_stores.hpp"
 
 namespace fs = std::filesystem;
 
 namespace itwin::track {
 namespace {
 
-const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]*");
-
 void check_name(const std::string& what, const std::string& n) {
+  static const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]*");
   if (!std::regex_match(n, kName)) {
     throw UsageError(what + " '" + n + "' may only hold letters, digits, '_', '.' and '-' (and not start with them)");
   }
 }
 
-std::map<std::string, int> read_aliases(const std::string& name) {
-  std::string p = registry_root() + "/" + name + "/aliases.json";
-  if (!fs::exists(p)) return {};
-  return nlohmann::json::parse(read_file(p)).get<std::map<std::string, int>>();
-}
+bool is_http(const std::string& u) { return starts_with(u, "http://") || starts_with(u, "https://"); }
 
-ModelVersion load_version(const std::string& name, int v) {
-  ModelVersion m;
-  m.name = name;
-  m.version = v;
-  m.dir = registry_root() + "/" + name + "/versions/" + std::to_string(v);
-  auto j = nlohmann::json::parse(read_file(m.dir + "/meta.json"));
-  m.source_run = j.value("source_run", "");
-  m.created = j.value("created", 0.0);
-  if (j.contains("metrics")) m.metrics = j["metrics"].get<std::map<std::string, double>>();
-  for (const auto& [alias, version] : read_aliases(name))
-    if (version == v) m.aliases.push_back(alias);
-  return m;
-}
+std::string strip_file_scheme(const std::string& u) { return starts_with(u, "file://") ? u.substr(7) : u; }
 
-std::vector<int> versions_of(const std::string& name) {
-  std::vector<int> v;
-  std::string dir = registry_root() + "/" + name + "/versions";
-  if (!fs::is_directory(dir)) return v;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::string n = e.path().filename().string();
-    if (std::regex_match(n, std::regex("\\d+")) && fs::exists(e.path() / "meta.json")) v.push_back(std::stoi(n));
-  }
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-void make_read_only(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator(dir)) {
-    fs::permissions(e.path(), fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
-                    fs::perm_options::remove);
-  }
+std::string env_or(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
 }
 
 }  // namespace
 
-std::string registry_root() {
-  if (const char* r = std::getenv("ITWIN_REGISTRY")) return r;
-  return slurm::state_dir() + "/registry";
+std::unique_ptr<RegistryStore> open_registry(const std::string& uri) {
+  const std::string local_root = slurm::state_dir() + "/registry";
+  std::string u = uri.empty() ? env_or("ITWIN_REGISTRY") : uri;
+  bool mlflow_env = false;  // in MLflow's own variables a plain path is an MLflow file store
+  if (u.empty()) {
+    u = env_or("MLFLOW_REGISTRY_URI");
+    if (u.empty()) u = env_or("MLFLOW_TRACKING_URI");
+    if (u.empty()) return make_local_registry(local_root);
+    mlflow_env = true;
+  }
+  if (is_http(u)) return make_mlflow_rest_registry(u, local_root + "/mlflow-files");
+  if (starts_with(u, "mlflow:")) return make_mlflow_file_registry(strip_file_scheme(u.substr(7)));
+  if (starts_with(u, "file://")) return make_mlflow_file_registry(u.substr(7));
+  if (u.find("://") != std::string::npos || starts_with(u, "databricks")) {
+    throw UsageError("model registry '" + u + "' is not supported: give a directory (itwin's registry), mlflow:DIR or file://DIR "
+                     "(an MLflow file store) or http(s)://HOST (an MLflow server)");
+  }
+  return mlflow_env ? make_mlflow_file_registry(u) : make_local_registry(u);
 }
 
-ModelVersion register_model(const std::string& run_dir, const std::string& name) {
+ModelVersion register_model(RegistryStore& store, const std::string& run_dir, const std::string& name) {
   check_name("model name", name);
   for (const char* f : {"model.pt", "summary.json"}) {
     if (!fs::exists(fs::path(run_dir) / f)) {
@@ -79,48 +68,27 @@ ModelVersion register_model(const std::string& run_dir, const std::string& name)
     }
   }
   auto summary = nlohmann::json::parse(read_file(run_dir + "/summary.json"));
-  std::string base = registry_root() + "/" + name + "/versions";
-  fs::create_directories(base);
-  // 1. Assemble the version in a private temp directory.
-  std::string tmp = base + "/.tmp-" + std::to_string(::getpid());
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  for (const char* f : {"model.pt", "model.ts.pt", "config.yaml", "summary.json", "provenance.json"}) {
-    if (fs::exists(fs::path(run_dir) / f)) fs::copy_file(fs::path(run_dir) / f, fs::path(tmp) / f);
+  VersionSource src;
+  src.run_dir = fs::absolute(run_dir).lexically_normal().string();
+  if (summary.contains("metrics")) src.metrics = summary["metrics"].get<std::map<std::string, double>>();
+  for (const auto& r : summary.value("tracked_runs", nlohmann::json::array())) {
+    if (r.value("kind", "") != "mlflow" || !src.mlflow_run.empty()) continue;
+    src.mlflow_store = r.value("store", "");
+    src.mlflow_experiment = r.value("experiment", "");
+    src.mlflow_run = r.value("run_id", "");
   }
-  nlohmann::json meta = {{"name", name},
-                         {"source_run", fs::absolute(run_dir).lexically_normal().string()},
-                         {"created", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()},
-                         {"metrics", summary.value("metrics", nlohmann::json::object())}};
-  write_file_atomic(tmp + "/meta.json", meta.dump(2) + "\n");
-  for (const auto& e : fs::directory_iterator(tmp)) commit_file_atomic(e.path().string(), e.path().string());
-  make_read_only(tmp);
-  // 2. Take the next free number: rename fails if another registration took it.
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto existing = versions_of(name);
-    int v = existing.empty() ? 1 : existing.back() + 1;
-    std::string dst = base + "/" + std::to_string(v);
-    std::error_code ec;
-    if (!fs::exists(dst)) {
-      fs::rename(tmp, dst, ec);
-      if (!ec) return load_version(name, v);
-    }
-  }
-  fs::remove_all(tmp);
-  throw RuntimeError("could not register " + name + ": no free version number after 100 attempts");
+  return store.add(name, src);
 }
 
-std::map<std::string, std::vector<ModelVersion>> list_models() {
+std::map<std::string, std::vector<ModelVersion>> list_models(const RegistryStore& store) {
   std::map<std::string, std::vector<ModelVersion>> out;
-  if (!fs::is_directory(registry_root())) return out;
-  for (const auto& e : fs::directory_iterator(registry_root())) {
-    std::string name = e.path().filename().string();
-    for (int v : versions_of(name)) out[name].push_back(load_version(name, v));
+  for (const auto& name : store.names()) {
+    for (int v : store.versions(name)) out[name].push_back(store.get(name, v));
   }
   return out;
 }
 
-ModelVersion resolve_model(const std::string& ref) {
+ModelVersion resolve_model(const RegistryStore& store, const std::string& ref) {
   std::string name, which = "latest";
   std::smatch m;
   if (std::regex_match(ref, m, std::regex("models:/([^/@]+)(?:/([^/]+))?"))) {
@@ -131,22 +99,21 @@ ModelVersion resolve_model(const std::string& ref) {
     name = ref.substr(0, at);
     if (at != std::string::npos) which = ref.substr(at + 1);
   }
-  auto versions = versions_of(name);
+  auto versions = store.versions(name);
   if (versions.empty()) {
-    std::vector<std::string> names;
-    for (const auto& [n, vs] : list_models()) names.push_back(n);
-    throw UsageError("no registered model '" + name + "'" + did_you_mean(name, names) +
-                     (names.empty() ? " (the registry " + registry_root() + " is empty)" : "; registered: " + join(names, ", ")));
+    auto names = store.names();
+    throw UsageError("no registered model '" + name + "' in the " + store.describe() + did_you_mean(name, names) +
+                     (names.empty() ? " (it is empty)" : "; registered: " + join(names, ", ")));
   }
-  if (which == "latest") return load_version(name, versions.back());
+  if (which == "latest") return store.get(name, versions.back());
   if (std::regex_match(which, std::regex("\\d+"))) {
     int v = std::stoi(which);
     if (std::find(versions.begin(), versions.end(), v) == versions.end()) {
       throw UsageError("model '" + name + "' has no version " + which + " (versions 1 to " + std::to_string(versions.back()) + ")");
     }
-    return load_version(name, v);
+    return store.get(name, v);
   }
-  auto aliases = read_aliases(name);
+  auto aliases = store.aliases(name);
   auto it = aliases.find(which);
   if (it == aliases.end()) {
     std::vector<std::string> known;
@@ -154,22 +121,43 @@ ModelVersion resolve_model(const std::string& ref) {
     throw UsageError("model '" + name + "' has no alias '" + which + "'" + did_you_mean(which, known) +
                      (known.empty() ? "" : "; aliases: " + join(known, ", ")));
   }
-  return load_version(name, it->second);
+  return store.get(name, it->second);
 }
 
-void set_alias(const std::string& name, int version, const std::string& alias) {
+ModelVersion resolve_model(const std::string& ref) { return resolve_model(*open_registry(), ref); }
+
+void set_alias(RegistryStore& store, const std::string& name, int version, const std::string& alias) {
   check_name("alias", alias);
   if (alias == "latest" || std::regex_match(alias, std::regex("\\d+"))) throw UsageError("'" + alias + "' is reserved; choose another alias");
-  resolve_model(name + "@" + std::to_string(version));  // exists?
-  auto aliases = read_aliases(name);
-  aliases[alias] = version;
-  write_file_atomic(registry_root() + "/" + name + "/aliases.json", nlohmann::json(aliases).dump(2) + "\n");
+  resolve_model(store, name + "@" + std::to_string(version));  // exists?
+  store.set_alias(name, alias, version);
 }
 
-void remove_alias(const std::string& name, const std::string& alias) {
-  auto aliases = read_aliases(name);
-  if (!aliases.erase(alias)) throw UsageError("model '" + name + "' has no alias '" + alias + "'");
-  write_file_atomic(registry_root() + "/" + name + "/aliases.json", nlohmann::json(aliases).dump(2) + "\n");
+void remove_alias(RegistryStore& store, const std::string& name, const std::string& alias) {
+  if (!store.aliases(name).count(alias)) throw UsageError("model '" + name + "' has no alias '" + alias + "'");
+  store.remove_alias(name, alias);
+}
+
+void copy_model_files(const std::string& run_dir, const std::string& dir) {
+  fs::create_directories(dir);
+  for (const char* f : {"model.pt", "model.ts.pt", "config.yaml", "summary.json", "provenance.json"}) {
+    fs::path from = fs::path(run_dir) / f, to = fs::path(dir) / f;
+    if (!fs::exists(from)) continue;
+    fs::copy_file(from, to);
+    commit_file_atomic(to.string(), to.string());  // fsync'ed before the version becomes visible
+    fs::permissions(to, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
+  }
+}
+
+std::string metric_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+std::string private_name(const std::string& prefix) {
+  std::random_device rd;
+  return prefix + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000);
 }
 
 }  // namespace itwin::track

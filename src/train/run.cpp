@@ -35,6 +35,7 @@
 #include "itwin/util/sysinfo.hpp"
 #include "itwin/util/version.hpp"
 #include "predict.hpp"
+#include "rank_sync.hpp"
 
 namespace fs = std::filesystem;
 
@@ -233,27 +234,6 @@ int64_t thread_count(const config::Config& cfg, const RunOptions& o, int local_w
   return std::max(1, cores_available() / local_world);  // ranks on one host share its cores
 }
 
-// Rank 0 decides; everyone gets the answer, or the same error.
-std::string agree(comm::Backend& comm, const std::function<std::string()>& decide) {
-  std::string s;
-  if (comm.rank() == 0) {
-    try {
-      s = decide();
-    } catch (const Error& e) {
-      s = std::string(1, '\x01') + std::to_string(e.exit_code()) + "\x01" + e.what();
-    }
-  }
-  int64_t n = static_cast<int64_t>(s.size());
-  comm.broadcast(&n, 1, comm::DType::I64, 0);
-  s.resize(static_cast<size_t>(n));
-  comm.broadcast(s.data(), s.size(), comm::DType::U8, 0);
-  if (!s.empty() && s[0] == '\x01') {
-    auto sep = s.find('\x01', 1);
-    throw Error(s.substr(sep + 1), std::atoi(s.substr(1, sep - 1).c_str()));
-  }
-  return s;
-}
-
 }  // namespace
 
 void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
@@ -313,9 +293,10 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
   std::map<std::string, std::string> tags;
   if (lead) tags = track::write_provenance(prov);
   track::RunInfo info{lead ? run_dir : run_dir + "/ranks/rank-" + std::to_string(comm->rank()), cfg.run.name,
-                      pipeline.name, cfg.source, config::flat_params(cfg, pipeline), tags, comm->rank(), comm->world()};
+                      pipeline.name, cfg.source, config::flat_params(cfg, pipeline), tags, comm->rank(), comm->world(),
+                      run_dir, opts.parent_runs};
   try {
-    c.sink = track::make_sinks(cfg.loggers, info);
+    c.sink = open_loggers(*comm, cfg.loggers, info);
   } catch (const Error& e) {  // e.g. an unreachable tracking server: the run never started
     if (lead) {
       prov.status = "FAILED";
@@ -345,6 +326,9 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
                {"threads", threads},        {"host", host_name()},  {"itwin", version_string()},
                {"git_commit", git_commit()}, {"started", start},   {"world_size", comm->world()},
                {"backend", backend}, {"strategy", cfg.distributed.strategy}};
+  for (const auto& r : c.sink->tracked_runs()) {  // where the loggers' runs are (for `itwin models register`)
+    if (!r.kind.empty()) c.summary["tracked_runs"].push_back({{"kind", r.kind}, {"store", r.store}, {"experiment", r.experiment}, {"run_id", r.id}});
+  }
   auto finish = [&](const std::string& status, const std::string& error) {
     c.sink->close(status);
     if (!lead) {

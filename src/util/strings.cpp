@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace itwin {
 
@@ -103,6 +104,22 @@ std::string format_duration(double seconds) {
     std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
   }
   return buf;
+}
+
+std::string format_local_time(double unix_seconds, bool with_seconds) {
+  if (unix_seconds <= 0) return "-";
+  char buf[32];
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, with_seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+std::string yaml_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("''") : std::string(1, c);
+  return q + "'";
 }
 
 }  // namespace itwin

@@ -1,5 +1,6 @@
 #include "itwin/util/sysinfo.hpp"
 
+#include <chrono>
 #include <dlfcn.h>
 #include <sched.h>
 #include <unistd.h>
@@ -61,6 +62,10 @@ bool set_blas_threads(int n) {
     }
   }
   return false;
+}
+
+int64_t unix_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace itwin

@@ -2,13 +2,16 @@
 
 mlflow_server.py RECORD.jsonl PORT_FILE [FAIL_BATCHES]
 Implements the REST endpoints itwin uses (experiments get-by-name/create,
-runs create/log-batch/update), keeps state in memory, appends every request
+runs create/log-batch/update; the model registry's registered-models
+create/get/search/alias and model-versions create/get/search, with searches
+answered in pages of at most 2 items), keeps state in memory, appends every request
 with its answer to RECORD.jsonl, and answers the first FAIL_BATCHES log-batch
 requests that carry metrics with 503 (a server that fails and recovers).
 Writes the port it listens on to PORT_FILE once it is ready.
 """
 import json
 import os
+import re
 import sys
 import threading
 import uuid
@@ -17,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 
 
 def main(record, port_file, fail_batches="0"):
-    state = {"experiments": {}, "runs": {}, "fails_left": int(fail_batches)}
+    state = {"experiments": {}, "runs": {}, "fails_left": int(fail_batches), "models": {}}
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -35,8 +38,79 @@ def main(record, port_file, fail_batches="0"):
             self.end_headers()
             self.wfile.write(data)
 
+        def version_json(self, name, v):
+            model = state["models"][name]
+            mv = dict(model["versions"][v - 1])
+            mv["aliases"] = sorted(a for a, n in model["aliases"].items() if n == v)
+            return mv
+
+        def page(self, items, key, q):
+            size = min(int(q.get("max_results", ["100"])[0]), 2)
+            start = int(q.get("page_token", ["0"])[0])
+            out = {key: items[start:start + size]}
+            if start + size < len(items):
+                out["next_page_token"] = str(start + size)
+            return out
+
+        def registry_get(self, path, q):
+            models = state["models"]
+            if path == "/api/2.0/mlflow/registered-models/search":
+                items = [{"name": n, "aliases": [{"alias": a, "version": str(v)} for a, v in sorted(m["aliases"].items())]}
+                         for n, m in sorted(models.items())]
+                return self.answer(200, self.page(items, "registered_models", q), None)
+            if path == "/api/2.0/mlflow/model-versions/search":
+                name = re.fullmatch(r"name\s*=\s*'(.*)'", q["filter"][0]).group(1)
+                items = [self.version_json(name, v + 1) for v in range(len(models[name]["versions"]))] if name in models else []
+                return self.answer(200, self.page(items, "model_versions", q), None)
+            name = q.get("name", [""])[0]
+            if name not in models:
+                return self.answer(404, {"error_code": "RESOURCE_DOES_NOT_EXIST"}, None)
+            if path == "/api/2.0/mlflow/registered-models/get":
+                aliases = [{"alias": a, "version": str(v)} for a, v in sorted(models[name]["aliases"].items())]
+                return self.answer(200, {"registered_model": {"name": name, "aliases": aliases}}, None)
+            if path == "/api/2.0/mlflow/model-versions/get":
+                v = int(q["version"][0])
+                if v > len(models[name]["versions"]):
+                    return self.answer(404, {"error_code": "RESOURCE_DOES_NOT_EXIST"}, None)
+                return self.answer(200, {"model_version": self.version_json(name, v)}, None)
+            return False
+
+        def registry_post(self, path, body):
+            models = state["models"]
+            if path == "/api/2.0/mlflow/registered-models/create":
+                if body["name"] in models:
+                    return self.answer(400, {"error_code": "RESOURCE_ALREADY_EXISTS"}, body)
+                models[body["name"]] = {"versions": [], "aliases": {}}
+                return self.answer(200, {"registered_model": {"name": body["name"]}}, body)
+            if body.get("name") not in models:
+                return self.answer(404, {"error_code": "RESOURCE_DOES_NOT_EXIST"}, body)
+            model = models[body["name"]]
+            if path == "/api/2.0/mlflow/model-versions/create":
+                mv = {"name": body["name"], "version": str(len(model["versions"]) + 1), "source": body["source"],
+                      "run_id": body.get("run_id", ""), "tags": body.get("tags", []), "current_stage": "None",
+                      "status": "READY", "creation_timestamp": 1700000000000 + len(model["versions"])}
+                model["versions"].append(mv)
+                return self.answer(200, {"model_version": self.version_json(body["name"], len(model["versions"]))}, body)
+            if path == "/api/2.0/mlflow/registered-models/alias":
+                model["aliases"][body["alias"]] = int(body["version"])
+                return self.answer(200, {}, body)
+            return False
+
+        def do_DELETE(self):
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            url = urlparse(self.path)
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            args = {**q, **body}
+            if url.path == "/api/2.0/mlflow/registered-models/alias" and args.get("name") in state["models"]:
+                state["models"][args["name"]]["aliases"].pop(args["alias"], None)
+                return self.answer(200, {}, args)
+            self.answer(404, {"error_code": "ENDPOINT_NOT_FOUND"}, args)
+
         def do_GET(self):
             url = urlparse(self.path)
+            if "/registered-models/" in url.path or "/model-versions/" in url.path:
+                if self.registry_get(url.path, parse_qs(url.query)) is not False:
+                    return
             if url.path == "/api/2.0/mlflow/experiments/get-by-name":
                 name = parse_qs(url.query)["experiment_name"][0]
                 for eid, e in state["experiments"].items():
@@ -48,6 +122,9 @@ def main(record, port_file, fail_batches="0"):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             path = urlparse(self.path).path
+            if "/registered-models/" in path or "/model-versions/" in path:
+                if self.registry_post(path, body) is not False:
+                    return
             if path == "/api/2.0/mlflow/experiments/create":
                 eid = str(len(state["experiments"]) + 1)
                 state["experiments"][eid] = {"name": body["name"]}

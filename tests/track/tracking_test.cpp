@@ -14,17 +14,13 @@
 #include <tuple>
 
 #include "../helpers.hpp"
+#include "track_helpers.hpp"
 
 using namespace itwin::test;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
 
 uint32_t crc32c_bitwise(const std::string& s) {  // the reference definition, bit by bit
   uint32_t c = 0xFFFFFFFFu;
@@ -103,15 +99,6 @@ Records read_records(const std::string& path) {
   return r;
 }
 
-std::string pipeline(const std::string& loggers, const std::string& data_path = "") {
-  return "run: {name: tracked, seed: 3}\n"
-         "loggers:\n" + loggers +
-         "pipelines:\n  training:\n    steps:\n" +
-         (data_path.empty() ? "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: 640}}\n"
-                            : "      - {name: data, type: dataset, format: idx, path: " + data_path + "}\n") +
-         "      - {name: model, type: model, arch: mlp, hidden: [16]}\n"
-         "      - {name: train, type: trainer, epochs: 3, batch_size: 32}\n";
-}
 
 }  // namespace
 
@@ -310,81 +297,6 @@ TEST_CASE("runs: list, show and compare run directories", "[track]") {
   CHECK_THAT(bad.out, Contains("is not a run directory"));
 }
 
-TEST_CASE("models: register, list, show, aliases, and pipelines that load registered models", "[track]") {
-  TempDir d;
-  std::string env = "ITWIN_REGISTRY=" + d.path() + "/registry ";
-  std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl}\n") +
-                                          "  inference:\n    steps:\n"
-                                          "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: 640}}\n"
-                                          "      - {name: model, type: model, arch: mlp, hidden: [16], weights: \"${vars.ref}\"}\n"
-                                          "      - {name: predict, type: predictor, split: validation}\n"
-                                          "      - {name: save, type: saver, path: " + d.path() + "/pred.csv}\n"
-                                          "vars: {ref: 'models:/blobs/production'}\n");
-  REQUIRE(run_shell(itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/r1").exit_code == 0);
-  auto r1 = run_shell(env + itwin_bin() + " models register " + d.path() + "/r1 --name blobs");
-  INFO(r1.out);
-  REQUIRE(r1.exit_code == 0);
-  CHECK_THAT(r1.out, Contains("registered blobs version 1"));
-  auto r2 = run_shell(env + itwin_bin() + " models register " + d.path() + "/r1 --name blobs");
-  CHECK_THAT(r2.out, Contains("registered blobs version 2"));  // never replaces version 1
-  CHECK(fs::exists(d.path() + "/registry/blobs/versions/1/model.pt"));
-  CHECK_FALSE(fs::exists(d.path() + "/registry/blobs/versions/.tmp-" ));
-
-  auto list = run_shell(env + itwin_bin() + " models list --json");
-  CHECK(nlohmann::json::parse(list.out)["blobs"].size() == 2);
-  auto show = run_shell(env + itwin_bin() + " models show blobs@1");
-  CHECK_THAT(show.out, Contains("blobs version 1"));
-  CHECK_THAT(show.out, Contains("val_accuracy"));
-
-  // No alias yet: a clear error; then production -> 1 and inference loads it.
-  auto missing = run_shell(env + itwin_bin() + " infer " + cfg + " --run-dir " + d.path() + "/i0");
-  CHECK(missing.exit_code == 2);
-  CHECK_THAT(missing.out, Contains("model 'blobs' has no alias 'production'"));
-  REQUIRE(run_shell(env + itwin_bin() + " models alias blobs production 1").exit_code == 0);
-  CHECK_THAT(run_shell(env + itwin_bin() + " models show models:/blobs/production").out, Contains("version 1 (production)"));
-  auto inf = run_shell(env + itwin_bin() + " infer " + cfg + " --run-dir " + d.path() + "/i1");
-  INFO(inf.out);
-  REQUIRE(inf.exit_code == 0);
-  CHECK_THAT(inf.out, Contains("model: registry blobs version 1"));
-  CHECK_THAT(inf.out, Contains("accuracy"));
-  CHECK(fs::exists(d.path() + "/pred.csv"));
-  // from: registry in the model step, latest version.
-  auto latest = run_shell(env + itwin_bin() + " infer " + cfg + " --run-dir " + d.path() + "/i2" +
-                          " --set 'pipelines.inference.steps.model={name: model, type: model, arch: mlp, hidden: [16], from: registry, model: blobs}'");
-  INFO(latest.out);
-  CHECK_THAT(latest.out, Contains("model: registry blobs version 2"));
-
-  auto bad = run_shell(env + itwin_bin() + " models register " + d.path() + " --name blobs");
-  CHECK(bad.exit_code == 2);
-  CHECK_THAT(bad.out, Contains("holds no trained model"));
-  CHECK_THAT(run_shell(env + itwin_bin() + " models show blobz").out, Contains("did you mean 'blobs'?"));
-  CHECK_THAT(run_shell(env + itwin_bin() + " models show blobs@7").out, Contains("has no version 7"));
-}
-
-namespace {
-// The stand-in tracking server, started for one test and stopped after it.
-struct FakeMlflow {
-  TempDir dir;
-  std::string port, record;
-  explicit FakeMlflow(int fail_batches) {
-    record = dir.path() + "/requests.jsonl";
-    std::string pf = dir.path() + "/port";
-    run_shell("nohup /usr/bin/python3 " + source_root() + "/tests/track/mlflow_server.py " + record + " " + pf + " " +
-              std::to_string(fail_batches) + " > /dev/null 2>&1 & echo $! > " + dir.path() + "/pid");
-    for (int i = 0; i < 500 && !fs::exists(pf); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling for the port file
-    }
-    port = slurp(pf);
-  }
-  ~FakeMlflow() { run_shell("kill $(cat " + dir.path() + "/pid)"); }
-  std::vector<nlohmann::json> requests() const {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(record);
-    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-    return out;
-  }
-};
-}  // namespace
 
 TEST_CASE("mlflow REST: a server that fails and recovers gets every value, in order, with auth", "[track]") {
   FakeMlflow server(3);

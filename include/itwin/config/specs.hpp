@@ -39,6 +39,7 @@ struct LoggerSpec {
   std::string dir;             ///< where (default: inside the run directory)
   std::string experiment;      ///< mlflow experiment name (default: run.name)
   std::string tracking_uri;    ///< mlflow: http(s):// server, file:// or a path (default: MLFLOW_TRACKING_URI, else the run directory)
+  std::string parent_run_id;   ///< mlflow: nest the run under this run of the same experiment (default: none)
 };
 
 /// Fractions (< 1) or counts (>= 1) of samples held out.

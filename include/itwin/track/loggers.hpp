@@ -19,9 +19,15 @@ struct RunInfo {
   std::map<std::string, std::string> params;  ///< the resolved config, flattened (a.b.c -> value)
   std::map<std::string, std::string> tags;    ///< itwin version, git commit, host, ...
   int rank = 0, world = 1;
+  std::string job_dir;  ///< the run directory of rank 0 (default stores live there; empty: run_dir)
+  /// Per logger (by index): the run this rank's run nests under (MLflow's
+  /// mlflow.parentRunId): rank 0's run for the ranks > 0, a study's run for
+  /// its trials. Empty entries, or a short list: no parent.
+  std::vector<std::string> parent_runs;
 };
 
-/// Builds the sinks `specs` select for this rank (each filtered by log_every).
+/// Builds the sinks `specs` select for this rank (each filtered by log_every);
+/// tracked_runs() of the result lists the run each logger created.
 std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run);
 
 /// Flattens a JSON-like tree of strings: {"a": {"b": "1"}} -> {"a.b": "1"}.

@@ -12,6 +12,15 @@
 
 namespace itwin::track {
 
+/// A run a tracker created for this sink (an MLflow run), so that other
+/// ranks, trials and the model registry can refer to it.
+struct TrackedRun {
+  std::string kind;        ///< "mlflow"; empty: this sink keeps no run of its own
+  std::string store;       ///< file store root (a path) or the server's http(s) URI
+  std::string experiment;  ///< experiment id
+  std::string id;          ///< run id
+};
+
 struct MetricPoint {
   int64_t step = 0;    ///< optimizer steps so far
   int64_t epoch = 0;   ///< 1-based epoch the values belong to
@@ -29,6 +38,7 @@ class MetricSink {
   virtual void close(const std::string& status) { (void)status; }
   /// Steps between step points this sink wants (0: epoch points only).
   virtual int64_t step_interval() const { return 0; }
+  virtual TrackedRun tracked_run() const { return {}; }
 };
 
 /// One JSON object per line: {"step":..,"epoch":..,"time":..,"train_loss":..}.
@@ -53,9 +63,14 @@ class MultiSink : public MetricSink {
   void close(const std::string& status) override;
   /// The smallest step interval any sink wants (0: none wants steps).
   int64_t step_interval() const override;
+  /// One entry per logger of the pipeline, in order (kind empty where that
+  /// logger keeps no run, or is not on this rank).
+  const std::vector<TrackedRun>& tracked_runs() const { return runs_; }
+  void set_tracked_runs(std::vector<TrackedRun> r) { runs_ = std::move(r); }
 
  private:
   std::vector<std::unique_ptr<MetricSink>> sinks_;
+  std::vector<TrackedRun> runs_;
 };
 
 /// Reads a JSON-lines metrics file back (for resume and tests).

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "itwin/config/pipeline.hpp"
 
@@ -13,6 +14,9 @@ struct RunOptions {
   std::string run_dir;       ///< explicit run directory (default: <run.root>/<run.name>[.N])
   bool resume = false;       ///< continue from the latest checkpoint in the run directory
   int64_t threads = -1;      ///< -1: from the config (run.threads)
+  /// Per logger (by index): the tracked run to nest this run under (e.g. the
+  /// run of a study whose trial this is); empty: none.
+  std::vector<std::string> parent_runs;
 };
 
 /// Runs every step of `pipeline` in order. Throws itwin::Error on failure.

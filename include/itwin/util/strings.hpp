@@ -27,4 +27,10 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 /// Human-readable durations and sizes for progress lines: "1m05s", "12.3 MiB".
 std::string format_duration(double seconds);
 
+/// A Unix time as local "YYYY-MM-DD HH:MM[:SS]" for tables ("-" for 0).
+std::string format_local_time(double unix_seconds, bool with_seconds = false);
+
+/// A single-quoted YAML scalar ('it''s'), safe for any text on one line.
+std::string yaml_quote(const std::string& s);
+
 }  // namespace itwin

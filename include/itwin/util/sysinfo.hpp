@@ -3,12 +3,16 @@
 /// process may run on (not `nproc`, which obeys OMP_NUM_THREADS), the BLAS
 /// library actually loaded, the host name.
 
+#include <cstdint>
 #include <string>
 
 namespace itwin {
 
 /// CPUs in this process's affinity mask.
 int cores_available();
+
+/// Milliseconds since the Unix epoch (MLflow's timestamps).
+int64_t unix_millis();
 
 /// Path of the BLAS shared library mapped into this process ("" if none),
 /// and a short verdict: "openblas", "mkl", "reference (slow)", ...

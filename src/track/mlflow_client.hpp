@@ -1,0 +1,36 @@
+#pragma once
+// A client of an MLflow tracking server's REST API (2.0), shared by the
+// REST logger and the REST model registry (internal to src/track).
+// Credentials come from the environment (MLFLOW_TRACKING_TOKEN, or
+// MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) and are never printed.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "http.hpp"
+
+namespace itwin::track {
+
+class MlflowClient {
+ public:
+  explicit MlflowClient(std::string base_uri);
+  const std::string& base() const { return base_; }
+
+  /// One request, retried on connection errors, 429 and 5xx (6 tries, backoff
+  /// from 0.1 s doubling). `tolerant`: return the last answer instead of
+  /// throwing when it is not 200.
+  HttpResponse call(const std::string& method, const std::string& path, const nlohmann::json* body, bool tolerant);
+
+  /// GET / POST / DELETE that must succeed: the parsed answer, or a RuntimeError
+  /// naming the request and the server's answer.
+  nlohmann::json get(const std::string& path);
+  nlohmann::json post(const std::string& path, const nlohmann::json& body);
+  nlohmann::json del(const std::string& path, const nlohmann::json& body);
+
+ private:
+  std::string base_;
+  std::vector<std::string> headers_;
+};
+
+}  // namespace itwin::track

@@ -1,0 +1,64 @@
+#include "rank_sync.hpp"
+
+#include <cstdlib>
+
+#include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
+
+namespace itwin::train {
+
+std::string agree(comm::Backend& comm, const std::function<std::string()>& decide) {
+  std::string s;
+  if (comm.rank() == 0) {
+    try {
+      s = decide();
+    } catch (const Error& e) {
+      s = std::string(1, '\x01') + std::to_string(e.exit_code()) + "\x01" + e.what();
+    }
+  }
+  int64_t n = static_cast<int64_t>(s.size());
+  comm.broadcast(&n, 1, comm::DType::I64, 0);
+  s.resize(static_cast<size_t>(n));
+  comm.broadcast(s.data(), s.size(), comm::DType::U8, 0);
+  if (!s.empty() && s[0] == '\x01') {
+    auto sep = s.find('\x01', 1);
+    throw Error(s.substr(sep + 1), std::atoi(s.substr(1, sep - 1).c_str()));
+  }
+  return s;
+}
+
+std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::vector<config::LoggerSpec>& specs,
+                                               track::RunInfo info) {
+  std::unique_ptr<track::MultiSink> sinks;
+  // 1. Rank 0 opens its loggers; the ids of the runs they created go to all.
+  std::string ids = agree(comm, [&] {
+    sinks = track::make_sinks(specs, info);
+    std::string joined;
+    for (const auto& r : sinks->tracked_runs()) joined += r.id + "\n";
+    return joined;
+  });
+  if (comm.world() == 1) return sinks;
+  // 2. The other ranks open theirs, nested under rank 0's runs.
+  std::string error;
+  if (comm.rank() != 0) {
+    std::vector<std::string> parents = split(ids, '\n');
+    info.parent_runs.resize(std::max(info.parent_runs.size(), specs.size()));
+    for (size_t i = 0; i < specs.size() && i < parents.size(); ++i) {
+      if (!parents[i].empty()) info.parent_runs[i] = parents[i];
+    }
+    try {
+      sinks = track::make_sinks(specs, info);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  }
+  // 3. All learn whether every rank is ready.
+  int32_t failed = error.empty() ? 0 : 1;
+  comm.allreduce(&failed, 1, comm::DType::I32, comm::ReduceOp::Max);
+  if (failed && sinks) sinks->close("FAILED");
+  if (!error.empty()) throw RuntimeError("rank " + std::to_string(comm.rank()) + ": " + error);
+  if (failed) throw RuntimeError("the loggers of another rank could not start (see logs/rank-N.log)");
+  return sinks;
+}
+
+}  // namespace itwin::train

@@ -1,0 +1,26 @@
+#pragma once
+// Decisions every rank must share before training starts (internal to
+// src/train): rank 0 decides and the others get the answer, or the same
+// error, so that no rank goes on alone into a collective.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "itwin/comm/backend.hpp"
+#include "itwin/config/specs.hpp"
+#include "itwin/track/loggers.hpp"
+
+namespace itwin::train {
+
+/// Rank 0 runs `decide`; every rank returns its result or throws its error.
+std::string agree(comm::Backend& comm, const std::function<std::string()>& decide);
+
+/// Opens the loggers of every rank: rank 0 first, so that the runs of the
+/// other ranks nest under rank 0's (and find the experiments it created),
+/// then the others. Every rank throws if any rank's loggers failed to open.
+std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::vector<config::LoggerSpec>& specs,
+                                               track::RunInfo info);
+
+}  // namespace itwin::train

@@ -1,0 +1,102 @@
+// Nested MLflow runs: the runs of ranks > 0 nest under rank 0's run (file
+// store and REST), and any run nests under a given parent (a study's run).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "../helpers.hpp"
+#include "track_helpers.hpp"
+
+using namespace itwin::test;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+// run id -> its tags directory, for every run of an experiment directory.
+std::map<std::string, std::string> runs_of(const std::string& experiment_dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::directory_iterator(experiment_dir))
+    if (e.is_directory()) out[e.path().filename().string()] = e.path().string() + "/tags/";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("nested runs: ranks > 0 log child runs of rank 0's run (file store)", "[track]") {
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, ranks: all, experiment: nest}\n"
+                                               "  - {type: jsonl, ranks: all}\n"));
+  auto r = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + d.path() + "/run");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  // One store for the job (in rank 0's run directory), one experiment, two runs.
+  auto runs = runs_of(d.path() + "/run/mlruns/1");
+  REQUIRE(runs.size() == 2);
+  auto summary = nlohmann::json::parse(slurp(d.path() + "/run/summary.json"));
+  const std::string parent = summary["tracked_runs"][0]["run_id"];
+  REQUIRE(runs.count(parent));
+  CHECK_FALSE(fs::exists(runs[parent] + "mlflow.parentRunId"));
+  CHECK(slurp(runs[parent] + "mlflow.runName") == "tracked");
+  for (const auto& [id, tags] : runs) {
+    if (id == parent) continue;
+    CHECK(slurp(tags + "mlflow.parentRunId") == parent);
+    CHECK(slurp(tags + "mlflow.runName") == "tracked-rank-1");
+    CHECK(slurp(tags + "itwin.rank") == "1");
+    // The child's metrics are rank 1's own, as its JSON lines hold them.
+    auto lines = split_lines(slurp(d.path() + "/run/ranks/rank-1/metrics.jsonl"));
+    auto metric = split_lines(slurp(d.path() + "/run/mlruns/1/" + id + "/metrics/train_loss"));
+    REQUIRE(metric.size() == lines.size());
+    CHECK(std::stod(split_words(metric.back())[1]) ==
+          Approx(nlohmann::json::parse(lines.back())["train_loss"].get<double>()));
+  }
+  CHECK_FALSE(fs::exists(d.path() + "/run/ranks/rank-1/mlruns"));
+}
+
+TEST_CASE("nested runs: over REST, rank 1's run is created as a child of rank 0's", "[track]") {
+  FakeMlflow server(0);
+  REQUIRE_FALSE(server.port.empty());
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, ranks: all, tracking_uri: '" + server.uri() + "'}\n"));
+  auto r = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + d.path() + "/run");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  std::map<std::string, std::map<std::string, std::string>> created;  // run name -> tags
+  int experiments_created = 0;
+  for (const auto& q : server.requests()) {
+    if (q["path"] == "/api/2.0/mlflow/experiments/create") ++experiments_created;
+    if (q["path"] != "/api/2.0/mlflow/runs/create") continue;
+    for (const auto& t : q["body"]["tags"]) created[q["body"]["run_name"]][t["key"]] = t["value"];
+  }
+  CHECK(experiments_created == 1);  // rank 0 creates it; rank 1 finds it
+  REQUIRE(created.size() == 2);
+  auto summary = nlohmann::json::parse(slurp(d.path() + "/run/summary.json"));
+  CHECK(created["tracked"].count("mlflow.parentRunId") == 0);
+  CHECK(created["tracked-rank-1"]["mlflow.parentRunId"] == summary["tracked_runs"][0]["run_id"]);
+}
+
+TEST_CASE("nested runs: parent_run_id nests runs under a study's run", "[track]") {
+  TempDir d;
+  const std::string store = d.path() + "/mlruns";
+  std::string study = d.write("study.yaml", pipeline("  - {type: mlflow, dir: " + store + ", experiment: sweep}\n"));
+  REQUIRE(run_shell(itwin_bin() + " train " + study + " --run-dir " + d.path() + "/study").exit_code == 0);
+  const std::string parent = nlohmann::json::parse(slurp(d.path() + "/study/summary.json"))["tracked_runs"][0]["run_id"];
+  for (const char* lr : {"0.01", "0.001"}) {
+    std::string trial = d.write("trial.yaml", pipeline("  - {type: mlflow, dir: " + store + ", experiment: sweep, parent_run_id: " +
+                                                       parent + "}\n"));
+    auto r = run_shell(itwin_bin() + " train " + trial + " --set pipelines.training.steps.train.optimizer.lr=" + lr + " --run-dir " + d.path() +
+                       "/trial-" + lr);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+  }
+  int children = 0;
+  for (const auto& [id, tags] : runs_of(store + "/1")) {
+    if (id == parent) continue;
+    CHECK(slurp(tags + "mlflow.parentRunId") == parent);
+    ++children;
+  }
+  CHECK(children == 2);
+  // A parent_run_id on a logger that is not mlflow is a config error.
+  std::string bad = d.write("bad.yaml", pipeline("  - {type: jsonl, parent_run_id: abc}\n"));
+  auto r = run_shell(itwin_bin() + " validate " + bad);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.out, Contains("parent_run_id"));
+}
