@@ -36,6 +36,8 @@ class MpiBackend : public Backend {
   }
 
  private:
+  void do_abort_job(int code) override { MPI_Abort(MPI_COMM_WORLD, code); }
+
   void check(int rc, const char* op) const {
     if (rc == MPI_SUCCESS) return;
     char msg[MPI_MAX_ERROR_STRING];

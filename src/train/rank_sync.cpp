@@ -22,7 +22,7 @@ std::string agree(comm::Backend& comm, const std::function<std::string()>& decid
   comm.broadcast(s.data(), s.size(), comm::DType::U8, 0);
   if (!s.empty() && s[0] == '\x01') {
     auto sep = s.find('\x01', 1);
-    throw Error(s.substr(sep + 1), std::atoi(s.substr(1, sep - 1).c_str()));
+    throw CollectiveError(s.substr(sep + 1), std::atoi(s.substr(1, sep - 1).c_str()));
   }
   return s;
 }
@@ -56,8 +56,8 @@ std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::v
   int32_t failed = error.empty() ? 0 : 1;
   comm.allreduce(&failed, 1, comm::DType::I32, comm::ReduceOp::Max);
   if (failed && sinks) sinks->close("FAILED");
-  if (!error.empty()) throw RuntimeError("rank " + std::to_string(comm.rank()) + ": " + error);
-  if (failed) throw RuntimeError("the loggers of another rank could not start (see logs/rank-N.log)");
+  if (!error.empty()) throw CollectiveError("rank " + std::to_string(comm.rank()) + ": " + error);
+  if (failed) throw CollectiveError("the loggers of another rank could not start (see logs/rank-N.log)");
   return sinks;
 }
 

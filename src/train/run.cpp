@@ -42,7 +42,8 @@ namespace fs = std::filesystem;
 namespace itwin::train {
 namespace {
 
-bool g_lead = true;  // this process is rank 0
+bool g_lead = true;     // this process is rank 0
+int g_console_fd = -1;  // the job's console, for a rank > 0 whose output goes to its log
 
 // Result lines: plain on rank 0 (what users read), rank-tagged log lines
 // in the per-rank files of the other ranks.
@@ -234,6 +235,22 @@ int64_t thread_count(const config::Config& cfg, const RunOptions& o, int local_w
   return std::max(1, cores_available() / local_world);  // ranks on one host share its cores
 }
 
+// An error on this rank alone: say it where the user looks (the log of a
+// rank > 0 and the job's console), then end every rank of the job.
+void stop_alone(comm::Backend& comm, const Error& e) {
+  spdlog::error("{}", e.what());
+  if (g_console_fd >= 0) {
+    std::string line = "itwin: error: [rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.world()) + "] " +
+                       e.what() + "\n";
+    if (::write(g_console_fd, line.data(), line.size()) < 0) {}  // best effort: we are leaving
+  }
+  std::fflush(nullptr);
+  comm.abort_job(e.exit_code());
+}
+
+void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& backend, const config::Config& cfg,
+               const config::Pipeline& pipeline, const RunOptions& opts);
+
 }  // namespace
 
 void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
@@ -245,6 +262,20 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
                           cfg.distributed.rendezvous.empty() ? w.rendezvous : cfg.distributed.rendezvous,
                           cfg.distributed.timeout};
   std::unique_ptr<comm::Backend> comm = comm::make_backend(backend, bo);
+  try {
+    run_ranks(comm.get(), w, backend, cfg, pipeline, opts);
+  } catch (const CollectiveError&) {
+    throw;  // every rank stops here together
+  } catch (const Error& e) {
+    if (comm->world() > 1) stop_alone(*comm, e);
+    throw;
+  }
+}
+
+namespace {
+
+void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& backend, const config::Config& cfg,
+               const config::Pipeline& pipeline, const RunOptions& opts) {
   const bool lead = comm->rank() == 0;
   g_lead = lead;
   init_logging(comm->rank(), comm->world());
@@ -262,11 +293,12 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
   if (!lead) {
     std::string log = run_dir + "/logs/rank-" + std::to_string(comm->rank()) + ".log";
     fs::create_directories(run_dir + "/logs");
+    if (g_console_fd < 0) g_console_fd = ::dup(2);
     if (!std::freopen(log.c_str(), "a", stdout) || !std::freopen(log.c_str(), "a", stderr)) throw_errno("cannot open " + log);
     spdlog::info("rank {} of {} (local {} of {}), pid {}, host {}, backend {}", comm->rank(), comm->world(), w.local_rank,
                  w.local_world, ::getpid(), host_name(), backend);
   }
-  Context c{cfg, pipeline, run_dir, resume, comm.get(), lead, {}, {}, {}, {}, {}};
+  Context c{cfg, pipeline, run_dir, resume, comm, lead, {}, {}, {}, {}, {}};
   const std::string config_yaml = config::to_yaml(cfg.resolved);
   if (lead) write_file_atomic(c.run_dir + "/config.yaml", config_yaml);
 
@@ -358,8 +390,13 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
     std::string m = e.what_without_backtrace();
     finish("FAILED", m);
     throw RuntimeError("LibTorch: " + m.substr(0, m.find('\n')));
+  } catch (const std::exception& e) {  // e.g. std::filesystem_error from a full disk
+    finish("FAILED", e.what());
+    throw RuntimeError(e.what());
   }
   finish("FINISHED", "");
 }
+
+}  // namespace
 
 }  // namespace itwin::train

@@ -232,10 +232,10 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
                         static_cast<long long>(i + 1));
           if (lead) save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml);
           if (world > 1) comm->barrier();
-          throw RuntimeError("stopped by signal " + std::to_string(stop) + " at epoch " + std::to_string(epoch + 1) +
+          throw CollectiveError("stopped by signal " + std::to_string(stop) + " at epoch " + std::to_string(epoch + 1) +
                                  ", step " + std::to_string(i + 1) + "; checkpoint " + ckpt_root + "/" + name +
-                                 " written; run again with --resume (or run.resume: auto) to continue",
-                             kExitPreempted);
+                                    " written; run again with --resume (or run.resume: auto) to continue",
+                                kExitPreempted);
         }
       }
     }

@@ -179,3 +179,32 @@ TEST_CASE("distributed: bad distributed input", "[distributed]") {
   CHECK(gloo_no_rdzv.exit_code == 2);
   CHECK_THAT(gloo_no_rdzv.out, Contains("gloo needs a rendezvous"));
 }
+
+TEST_CASE("distributed: an error on one rank alone ends the job with its message and code", "[distributed]") {
+  // One NaN feature: the rank whose shard holds it diverges (exit 3) while the
+  // other waits for it in the gradient allreduce. Without ending the job, the
+  // failing rank's MPI_Finalize and the other's allreduce would wait forever.
+  TempDir d;
+  std::string csv = "a,b,y\n";
+  for (int i = 0; i < 400; ++i) {
+    csv += (i == 137 ? std::string("nan") : std::to_string((i % 7) * 0.1 + (i % 2))) + "," +
+           std::to_string((i % 5) * 0.1 - (i % 2)) + "," + std::to_string(i % 2) + "\n";
+  }
+  std::string data = d.write("nan.csv", csv);
+  std::string cfg = d.write("p.yaml", "run: {seed: 3}\npipelines:\n  training:\n    steps:\n"
+                                      "      - {name: data, type: dataset, format: csv, path: " + data + ", targets: [y]}\n"
+                                      "      - {name: model, type: model, arch: mlp, hidden: [8]}\n"
+                                      "      - {name: train, type: trainer, epochs: 3, batch_size: 16}\n");
+  for (const char* backend : {"mpi", "gloo"}) {
+    SECTION(backend) {
+      auto r = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --nproc 2 --set distributed.backend=" + backend +
+                             " --run-dir " + d.path() + "/" + backend,
+                         120);
+      INFO(r.out);
+      CHECK(r.exit_code != 124);  // ended by itself, not by timeout(1) after 120 s
+      CHECK(r.exit_code != 0);
+      if (std::string(backend) == "mpi") CHECK(r.exit_code == 3);  // the failing rank's code, through MPI_Abort
+      CHECK_THAT(r.out, Contains("training diverged: the loss is nan"));
+    }
+  }
+}

@@ -46,6 +46,10 @@ class Backend {
   /// `in` (world * count) is reduced across ranks; rank r keeps slice r in `out` (count).
   void reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op = ReduceOp::Sum);
   void barrier();
+  /// Ends every rank of the job now with exit `code` (MPI_Abort), for an error
+  /// on this rank that the others cannot know of. Backends whose peers notice
+  /// a rank that left (gloo, local) return and let the caller exit.
+  void abort_job(int code) { do_abort_job(code); }
 
   /// Seconds spent inside collectives so far (communication overhead).
   double comm_seconds() const { return comm_seconds_; }
@@ -62,6 +66,7 @@ class Backend {
   virtual void do_allgather(const void* in, void* out, size_t count, DType t) = 0;
   virtual void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) = 0;
   virtual void do_barrier() = 0;
+  virtual void do_abort_job(int code) { (void)code; }
 
   friend class TimedWork;
   std::string name_;

@@ -50,6 +50,16 @@ class RuntimeError : public Error {
       : Error(what, exit_code) {}
 };
 
+/// An error every rank of a distributed run raises at the same point, after
+/// agreeing on it over the backend (a run directory rank 0 could not make, a
+/// coordinated stop before the time limit): the ranks can leave together. Any
+/// other error on one rank of several ends the whole job at once (MPI_Abort),
+/// so that no rank waits forever in a collective for it.
+class CollectiveError : public Error {
+ public:
+  explicit CollectiveError(const std::string& what, int exit_code = kExitFailure) : Error(what, exit_code) {}
+};
+
 /// Turns a POSIX failure (errno) into a RuntimeError naming the call.
 [[noreturn]] void throw_errno(const std::string& what);
 
