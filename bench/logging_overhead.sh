@@ -28,7 +28,7 @@ for i in $(seq 1 "$R"); do
   for mode in none every; do
     rm -rf "$OUT/run-$mode"
     "$B/src/itwin" train "$OUT/$mode.yaml" --nproc "$NP" --run-dir "$OUT/run-$mode" >/dev/null 2>&1
-    v=$(sed -n 's/.*"samples_per_s": \([0-9.]*\).*/\1/p' "$OUT/run-$mode/summary.json")
+    v=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["samples_per_s"])' "$OUT/run-$mode/summary.json")
     [ "$mode" = none ] && none+=("$v") || every+=("$v")
   done
 done

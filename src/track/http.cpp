@@ -30,7 +30,7 @@ std::string url_encode(const std::string& s) {
 }
 
 HttpResponse http_request(const std::string& method, const std::string& url, const std::string* body,
-                          const std::vector<std::string>& headers, double timeout_s) {
+                          const std::vector<std::string>& headers, double timeout_s, const std::string& content_type) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   HttpResponse r;
@@ -39,7 +39,7 @@ HttpResponse http_request(const std::string& method, const std::string& url, con
     r.error = "curl_easy_init failed";
     return r;
   }
-  curl_slist* h = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_slist* h = curl_slist_append(nullptr, ("Content-Type: " + content_type).c_str());
   for (const auto& line : headers) h = curl_slist_append(h, line.c_str());
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

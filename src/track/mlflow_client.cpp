@@ -38,18 +38,29 @@ MlflowClient::MlflowClient(std::string base_uri) : base_(std::move(base_uri)), h
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
-HttpResponse MlflowClient::call(const std::string& method, const std::string& path, const nlohmann::json* body,
-                                bool tolerant) {
-  std::string text = body ? body->dump() : std::string();
+HttpResponse MlflowClient::send(const std::string& method, const std::string& path, const std::string* body,
+                                const std::string& type) {
   HttpResponse r;
   double wait = 0.1;
+  const double timeout = body && body->size() > (1 << 20) ? 600 : 10;  // large artifacts take longer
   for (int attempt = 0; attempt < 6; ++attempt) {
-    r = http_request(method, base_ + path, body ? &text : nullptr, headers_, 10);
+    r = http_request(method, base_ + path, body, headers_, timeout, type);
     bool retry = r.status == 0 || r.status == 429 || r.status >= 500;
     if (!retry) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));  // backoff before retrying
     wait *= 2;
   }
+  return r;
+}
+
+HttpResponse MlflowClient::put_bytes(const std::string& path, const std::string& bytes) {
+  return send("PUT", path, &bytes, "application/octet-stream");
+}
+
+HttpResponse MlflowClient::call(const std::string& method, const std::string& path, const nlohmann::json* body,
+                                bool tolerant) {
+  std::string text = body ? body->dump() : std::string();
+  HttpResponse r = send(method, path, body ? &text : nullptr, "application/json");
   if (r.status != 200 && !tolerant) {
     throw RuntimeError("mlflow: " + method + " " + base_ + path + " failed: " +
                        (r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error));

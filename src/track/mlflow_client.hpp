@@ -22,6 +22,9 @@ class MlflowClient {
   /// throwing when it is not 200.
   HttpResponse call(const std::string& method, const std::string& path, const nlohmann::json* body, bool tolerant);
 
+  /// PUTs `bytes` to `path` (an artifact upload), with the same retries.
+  HttpResponse put_bytes(const std::string& path, const std::string& bytes);
+
   /// GET / POST / DELETE that must succeed: the parsed answer, or a RuntimeError
   /// naming the request and the server's answer.
   nlohmann::json get(const std::string& path);
@@ -29,6 +32,8 @@ class MlflowClient {
   nlohmann::json del(const std::string& path, const nlohmann::json& body);
 
  private:
+  HttpResponse send(const std::string& method, const std::string& path, const std::string* body, const std::string& type);
+
   std::string base_;
   std::vector<std::string> headers_;
 };

@@ -4,6 +4,7 @@
 // order; a batch that cannot be delivered after the client's retries is kept
 // for the next flush and, at the end, written to the run directory.
 #include <deque>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "itwin/util/error.hpp"
@@ -41,6 +42,7 @@ class MlflowRestSink : public FilteredSink {
     auto created = client_.post("/api/2.0/mlflow/runs/create",
                                 {{"experiment_id", exp_}, {"start_time", unix_millis()}, {"run_name", run_name}, {"tags", tags}});
     id_ = created["run"]["info"]["run_id"].get<std::string>();
+    artifact_uri_ = created["run"]["info"].value("artifact_uri", "");
   }
 
   void params(const std::map<std::string, std::string>& p) override {
@@ -59,6 +61,7 @@ class MlflowRestSink : public FilteredSink {
 
   void close(const std::string& status) override {
     flush(true);
+    upload_artifacts();
     nlohmann::json body = {{"run_id", id_}, {"status", status}, {"end_time", unix_millis()}};
     client_.call("POST", "/api/2.0/mlflow/runs/update", &body, true);
   }
@@ -89,12 +92,34 @@ class MlflowRestSink : public FilteredSink {
     }
   }
 
+  // The run's files, through the server's artifact proxy (mlflow-artifacts:/
+  // artifact URIs: `mlflow server` with --serve-artifacts, MLflow 2's default).
+  // Other artifact stores (s3://, a path on the server) are not written to.
+  void upload_artifacts() {
+    const std::string scheme = "mlflow-artifacts:";
+    if (artifact_uri_.rfind(scheme, 0) != 0) {
+      if (!artifact_uri_.empty()) spdlog::info("mlflow: artifacts stay in {} (the server stores them at {})", run_dir_, artifact_uri_);
+      return;
+    }
+    std::string path = artifact_uri_.substr(scheme.size());
+    while (!path.empty() && path[0] == '/') path.erase(0, 1);
+    for (const char* f : {"config.yaml", "model.pt", "summary.json", "provenance.json"}) {
+      std::string local = run_dir_ + "/" + f;
+      if (!std::filesystem::exists(local)) continue;
+      auto r = client_.put_bytes("/api/2.0/mlflow-artifacts/artifacts/" + path + "/" + f, read_file(local));
+      if (r.status != 200) {
+        spdlog::error("mlflow: could not upload artifact {} ({}); it stays in {}", f,
+                      r.status ? "HTTP " + std::to_string(r.status) : r.error, run_dir_);
+      }
+    }
+  }
+
   bool send_batch(const nlohmann::json& body) {
     return client_.call("POST", "/api/2.0/mlflow/runs/log-batch", &body, true).status == 200;
   }
 
   MlflowClient client_;
-  std::string run_dir_, exp_, id_;
+  std::string run_dir_, exp_, id_, artifact_uri_;
   std::deque<nlohmann::json> pending_;
 };
 

@@ -361,9 +361,9 @@ void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& b
   for (const auto& r : c.sink->tracked_runs()) {  // where the loggers' runs are (for `itwin models register`)
     if (!r.kind.empty()) c.summary["tracked_runs"].push_back({{"kind", r.kind}, {"store", r.store}, {"experiment", r.experiment}, {"run_id", r.id}});
   }
-  auto finish = [&](const std::string& status, const std::string& error) {
-    c.sink->close(status);
+  auto finish = [&](const std::string& status, const std::string& error) {  // run files first: loggers copy them
     if (!lead) {
+      c.sink->close(status);
       if (!error.empty()) spdlog::error("{}", error);
       return;
     }
@@ -376,6 +376,7 @@ void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& b
     c.summary["finished"] = now_unix();
     c.summary["wall_seconds"] = now_unix() - start;
     write_file_atomic(c.run_dir + "/summary.json", c.summary.dump(2) + "\n");
+    c.sink->close(status);
   };
   try {
     for (const auto& step : pipeline.steps) {

@@ -2,7 +2,8 @@
 
 mlflow_server.py RECORD.jsonl PORT_FILE [FAIL_BATCHES]
 Implements the REST endpoints itwin uses (experiments get-by-name/create,
-runs create/log-batch/update; the model registry's registered-models
+runs create/log-batch/update; artifact uploads (PUT mlflow-artifacts, kept
+under artifacts/ next to RECORD); the model registry's registered-models
 create/get/search/alias and model-versions create/get/search, with searches
 answered in pages of at most 2 items), keeps state in memory, appends every request
 with its answer to RECORD.jsonl, and answers the first FAIL_BATCHES log-batch
@@ -96,6 +97,18 @@ def main(record, port_file, fail_batches="0"):
                 return self.answer(200, {}, body)
             return False
 
+        def do_PUT(self):
+            data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            prefix = "/api/2.0/mlflow-artifacts/artifacts/"
+            path = urlparse(self.path).path
+            if not path.startswith(prefix) or ".." in path:
+                return self.answer(404, {"error_code": "ENDPOINT_NOT_FOUND"}, None)
+            dest = os.path.join(os.path.dirname(record), "artifacts", path[len(prefix):])
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "wb") as f:
+                f.write(data)
+            self.answer(200, {}, {"bytes": len(data)})
+
         def do_DELETE(self):
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             url = urlparse(self.path)
@@ -132,7 +145,9 @@ def main(record, port_file, fail_batches="0"):
             if path == "/api/2.0/mlflow/runs/create":
                 rid = uuid.uuid4().hex
                 state["runs"][rid] = body
-                return self.answer(200, {"run": {"info": {"run_id": rid, "experiment_id": body["experiment_id"]}}}, body)
+                info = {"run_id": rid, "experiment_id": body["experiment_id"],
+                        "artifact_uri": "mlflow-artifacts:/%s/%s/artifacts" % (body["experiment_id"], rid)}
+                return self.answer(200, {"run": {"info": info}}, body)
             if path == "/api/2.0/mlflow/runs/log-batch":
                 with lock:
                     fail = state["fails_left"] > 0 and bool(body.get("metrics"))

@@ -329,6 +329,14 @@ TEST_CASE("mlflow REST: a server that fails and recovers gets every value, in or
   }
   CHECK(rejected == 3);
   CHECK(status == "FINISHED");
+  // The run's files went through the artifact proxy, byte for byte.
+  auto tracked = nlohmann::json::parse(slurp(d.path() + "/run/summary.json"))["tracked_runs"][0];
+  std::string uploaded = server.dir.path() + "/artifacts/" + tracked["experiment"].get<std::string>() + "/" +
+                         tracked["run_id"].get<std::string>() + "/artifacts/";
+  for (const char* f : {"model.pt", "config.yaml", "summary.json"}) {
+    INFO(f);
+    CHECK(slurp(uploaded + f) == slurp(d.path() + "/run/" + f));
+  }
   std::vector<std::tuple<std::string, int64_t, double>> want;
   std::ifstream jl(d.path() + "/run/metrics.jsonl");
   for (std::string line; std::getline(jl, line);) {
