@@ -9,6 +9,7 @@
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/log.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,15 +22,49 @@ void sync_tree(const fs::path& dir) {
 
 }  // namespace
 
+std::string shard_file(const std::string& root, const std::string& name, int rank) {
+  return root + "/.shards-" + name + "/optimizer-rank-" + std::to_string(rank) + ".pt";
+}
+
+int64_t optimizer_shards(const std::string& dir) {
+  return nlohmann::json::parse(read_file(dir + "/state.json")).value("optimizer_shards", int64_t{0});
+}
+
+void save_optimizer_shard(const std::string& root, const std::string& name, torch::optim::Optimizer& opt, int rank) {
+  std::string path = shard_file(root, name, rank);
+  fs::create_directories(fs::path(path).parent_path());
+  torch::save(opt, path + ".tmp");
+  commit_file_atomic(path + ".tmp", path);
+}
+
+void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, int rank, int world) {
+  int64_t n = optimizer_shards(dir);
+  std::string mine = dir + "/optimizer-rank-" + std::to_string(rank) + ".pt";
+  if (n != world || !fs::exists(mine)) {
+    spdlog::warn("checkpoint {} holds {}; this run's optimizer shards ({} ranks) start afresh", dir,
+                 n ? "the optimizer shards of " + std::to_string(n) + " ranks" : std::string("one full optimizer state"), world);
+    return;
+  }
+  try {
+    torch::load(opt, mine);
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw RuntimeError("checkpoint " + dir + " cannot be restored: " + msg.substr(0, msg.find('\n')));
+  }
+}
+
 void save_checkpoint(const std::string& root, const std::string& name, models::Model& model,
-                     torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml) {
+                     torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml,
+                     const std::vector<std::string>& shards) {
   fs::create_directories(root);
   fs::path final_dir = fs::path(root) / name;
   fs::path tmp = fs::path(root) / (".tmp-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   models::save_state_dict(model, (tmp / "model.pt").string());
-  torch::save(opt, (tmp / "optimizer.pt").string());
+  if (shards.empty()) torch::save(opt, (tmp / "optimizer.pt").string());
+  for (const auto& f : shards) fs::rename(f, tmp / fs::path(f).filename());
+  if (!shards.empty()) fs::remove_all(fs::path(shards.front()).parent_path());
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
@@ -38,7 +73,7 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
   nlohmann::json j = {{"epochs_done", st.epochs_done}, {"epoch_step", st.epoch_step}, {"epoch_sums", st.epoch_sums},
                       {"epoch_samples", st.epoch_samples}, {"epoch_seconds", st.epoch_seconds}, {"step", st.step},         {"best", st.best},
                       {"has_best", st.has_best},       {"bad_epochs", st.bad_epochs}, {"es_best", st.es_best}, {"es_has_best", st.es_has_best}, {"train_seconds", st.train_seconds},
-                      {"history", st.history}};
+                      {"history", st.history}, {"optimizer_shards", shards.size()}};
   write_file_atomic((tmp / "state.json").string(), j.dump(2));
   write_file_atomic((tmp / "config.yaml").string(), config_yaml);
   sync_tree(tmp);
@@ -77,7 +112,12 @@ std::optional<std::string> latest_checkpoint(const std::string& root) {
 TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::optim::Optimizer* opt) {
   if (model) models::load_state_dict(*model, dir + "/model.pt");
   try {
-    if (opt) torch::load(*opt, dir + "/optimizer.pt");
+    if (opt && fs::exists(dir + "/optimizer.pt")) {
+      torch::load(*opt, dir + "/optimizer.pt");
+    } else if (opt) {
+      spdlog::warn("checkpoint {} holds the optimizer state in {} shards (zero1); the optimizer starts afresh", dir,
+                   optimizer_shards(dir));
+    }
     torch::Tensor rng;
     torch::load(rng, dir + "/rng.pt");
     auto gen = at::detail::getDefaultCPUGenerator();

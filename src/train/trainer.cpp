@@ -133,12 +133,23 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
   auto opt = make_optimizer(spec.optimizer, strategy->optimizer_params(model));
   auto model_params = model.parameters();
   if (resume_from) {
-    bool with_opt = strategy->replicated_optimizer();
-    if (!with_opt) spdlog::warn("zero1: the sharded optimizer state is not in checkpoints; it starts afresh");
-    st = load_checkpoint(*resume_from, nullptr, with_opt ? opt.get() : nullptr);
+    const bool replicated = strategy->replicated_optimizer();
+    st = load_checkpoint(*resume_from, nullptr, replicated ? opt.get() : nullptr);
+    if (!replicated) load_optimizer_shard(*resume_from, *opt, rank, world);
     result.resumed = true;
     spdlog::info("resuming from {} ({} epochs done, step {})", *resume_from, st.epochs_done, st.step);
   }
+  // Every rank calls this at the same point. Rank 0 writes the checkpoint;
+  // with a sharded optimizer (zero1) each rank first puts its shard there.
+  auto write_checkpoint = [&](const std::string& name) {
+    std::vector<std::string> shards;
+    if (!strategy->replicated_optimizer()) {
+      save_optimizer_shard(ckpt_root, name, *opt, rank);
+      comm->barrier();  // every shard is complete before rank 0 takes them
+      for (int r = 0; r < world; ++r) shards.push_back(shard_file(ckpt_root, name, r));
+    }
+    if (lead) save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml, shards);
+  };
   auto zero_grads = [&] {
     opt->zero_grad();
     for (auto& p : model_params)
@@ -230,7 +241,7 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
           char name[64];
           std::snprintf(name, sizeof name, "epoch-%04lld-step-%06lld", static_cast<long long>(epoch + 1),
                         static_cast<long long>(i + 1));
-          if (lead) save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml);
+          write_checkpoint(name);
           if (world > 1) comm->barrier();
           throw CollectiveError("stopped by signal " + std::to_string(stop) + " at epoch " + std::to_string(epoch + 1) +
                                  ", step " + std::to_string(i + 1) + "; checkpoint " + ckpt_root + "/" + name +
@@ -285,12 +296,12 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
       }
     }
     bool last_epoch = epoch + 1 == spec.epochs || stop;
-    if (is_best && lead) save_checkpoint(ckpt_root, "best", model, *opt, st, env.config_yaml);
-    if (lead && ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last_epoch)) {
+    if (is_best) write_checkpoint("best");
+    if ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last_epoch) {
       char name[32];
       std::snprintf(name, sizeof name, "epoch-%04lld", static_cast<long long>(epoch + 1));
-      save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml);
-      prune_checkpoints(ckpt_root, ck.keep);
+      write_checkpoint(name);
+      if (lead) prune_checkpoints(ckpt_root, ck.keep);
     }
     if (stop) {
       spdlog::info("early stopping after epoch {}: {} did not improve for {} epochs", epoch + 1, es.metric, es.patience);

@@ -30,9 +30,28 @@ struct TrainState {
   std::vector<std::map<std::string, double>> history;  ///< per-epoch metrics
 };
 
-/// Writes checkpoint `name` under `root` (e.g. root/epoch-0003).
+/// Writes checkpoint `name` under `root` (e.g. root/epoch-0003). With
+/// `shards` (the files shard_file() named, one per rank, complete), the
+/// optimizer state is sharded (zero1): they move into the checkpoint as
+/// optimizer-rank-R.pt instead of rank 0's optimizer.pt.
 void save_checkpoint(const std::string& root, const std::string& name, models::Model& model,
-                     torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml);
+                     torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml,
+                     const std::vector<std::string>& shards = {});
+
+/// Where rank `rank` puts its optimizer shard for checkpoint `name` before
+/// rank 0 assembles it (a dot-directory under root that no lookup takes).
+std::string shard_file(const std::string& root, const std::string& name, int rank);
+
+/// This rank's optimizer shard for checkpoint `name`, written to shard_file().
+void save_optimizer_shard(const std::string& root, const std::string& name, torch::optim::Optimizer& opt, int rank);
+
+/// Restores this rank's shard from checkpoint `dir` when it was written by
+/// `world` ranks; otherwise (another world size, a full optimizer.pt) the
+/// optimizer starts afresh, with a warning.
+void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, int rank, int world);
+
+/// Ranks whose optimizer shards checkpoint `dir` holds (0: one full optimizer.pt).
+int64_t optimizer_shards(const std::string& dir);
 
 /// The checkpoint directory with the most completed epochs, if any.
 std::optional<std::string> latest_checkpoint(const std::string& root);
