@@ -102,7 +102,11 @@ int spawn_local(const SpawnOptions& o) {
     if (pid > 0) {
       --alive;
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      if (code != 0 && result == 0) result = code;
+      // The job's status: the first failure, unless a later rank says more
+      // (bad input 2, diverged 3, preempted 75 beat a generic 1 or a signal,
+      // e.g. the peer of a diverged rank failing on its closed connection).
+      auto specific = [](int c) { return c == kExitBadInput || c == kExitDiverged || c == kExitPreempted; };
+      if (code != 0 && (result == 0 || (specific(code) && !specific(result)))) result = code;
       for (size_t r = 0; r < pids.size(); ++r) {
         if (pids[r] != pid) continue;
         pids[r] = -1;
