@@ -23,7 +23,8 @@ struct RunsOptions {
 
 nlohmann::json to_json(const track::RunRecord& r) {
   return {{"dir", r.dir}, {"status", r.status}, {"pipeline", r.pipeline}, {"config", r.config},
-          {"started", r.started}, {"wall_seconds", r.wall_seconds}, {"metrics", r.metrics}, {"params", r.params}};
+          {"started", r.started}, {"wall_seconds", r.wall_seconds}, {"metrics", r.metrics}, {"params", r.params},
+          {"tracked", r.tracked}};
 }
 
 // The headline metric of a run: test accuracy, else validation accuracy, else a loss.
@@ -63,6 +64,7 @@ void show(const RunsOptions& o) {
   std::printf("run %s: %s, pipeline %s, started %s, %.0f s\n  config: %s\n  metrics:\n", r.dir.c_str(), r.status.c_str(),
               r.pipeline.c_str(), format_local_time(r.started).c_str(), r.wall_seconds, r.config.c_str());
   for (const auto& [k, v] : r.metrics) std::printf("    %-24s %.6g\n", k.c_str(), v);
+  for (const auto& t : r.tracked) std::printf("  tracked: %s\n", t.c_str());
   std::printf("  parameters:\n");
   for (const auto& [k, v] : r.params) std::printf("    %-40s %s\n", k.c_str(), v.c_str());
 }

@@ -25,6 +25,10 @@ RunRecord load_run(const std::string& dir) {
     r.config = j.value("config", "");
     r.started = j.value("started", 0.0);
     r.wall_seconds = j.value("wall_seconds", 0.0);
+    for (const auto& t : j.value("tracked_runs", nlohmann::json::array())) {
+      r.tracked.push_back(t.value("kind", "") + " " + t.value("run_id", "") + " (experiment " + t.value("experiment", "") +
+                          ", " + t.value("store", "") + ")");
+    }
     if (j.contains("metrics")) {
       for (auto& [k, v] : j["metrics"].items())
         if (v.is_number()) r.metrics[k] = v.get<double>();

@@ -49,6 +49,7 @@ TEST_CASE("nested runs: ranks > 0 log child runs of rank 0's run (file store)", 
           Approx(nlohmann::json::parse(lines.back())["train_loss"].get<double>()));
   }
   CHECK_FALSE(fs::exists(d.path() + "/run/ranks/rank-1/mlruns"));
+  CHECK_THAT(run_shell(itwin_bin() + " runs show " + d.path() + "/run").out, Contains("tracked: mlflow " + parent));
 }
 
 TEST_CASE("nested runs: over REST, rank 1's run is created as a child of rank 0's", "[track]") {

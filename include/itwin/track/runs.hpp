@@ -13,6 +13,7 @@ struct RunRecord {
   double started = 0, wall_seconds = 0;
   std::map<std::string, double> metrics;      ///< final metrics (last epoch + test_*)
   std::map<std::string, std::string> params;  ///< the resolved config, flattened
+  std::vector<std::string> tracked;           ///< the runs its loggers created: "mlflow RUN_ID (experiment E, STORE)"
 };
 
 /// Every run directory (holding summary.json) under `root`, newest first.
