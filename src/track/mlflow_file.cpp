@@ -104,7 +104,7 @@ class MlflowFileSink : public FilteredSink {
   void close(const std::string& status) override {
     for (auto& [k, f] : metrics_) f->flush();
     int code = status == "FINISHED" ? 3 : status == "KILLED" ? 5 : 4;
-    for (const char* f : {"config.yaml", "model.pt", "summary.json"}) {
+    for (const auto& f : run_files()) {
       fs::path src = fs::path(run_dir_) / f;
       std::error_code ec;
       if (fs::exists(src)) fs::copy_file(src, fs::path(dir_) / "artifacts" / f, fs::copy_options::overwrite_existing, ec);

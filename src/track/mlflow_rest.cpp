@@ -103,7 +103,7 @@ class MlflowRestSink : public FilteredSink {
     }
     std::string path = artifact_uri_.substr(scheme.size());
     while (!path.empty() && path[0] == '/') path.erase(0, 1);
-    for (const char* f : {"config.yaml", "model.pt", "summary.json", "provenance.json"}) {
+    for (const auto& f : run_files()) {
       std::string local = run_dir_ + "/" + f;
       if (!std::filesystem::exists(local)) continue;
       auto r = client_.put_bytes("/api/2.0/mlflow-artifacts/artifacts/" + path + "/" + f, read_file(local));

@@ -16,6 +16,7 @@
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
 #include "registry_stores.hpp"
+#include "sinks.hpp"
 
 namespace fs = std::filesystem;
 
@@ -140,7 +141,7 @@ void remove_alias(RegistryStore& store, const std::string& name, const std::stri
 
 void copy_model_files(const std::string& run_dir, const std::string& dir) {
   fs::create_directories(dir);
-  for (const char* f : {"model.pt", "model.ts.pt", "config.yaml", "summary.json", "provenance.json"}) {
+  for (const auto& f : run_files()) {
     fs::path from = fs::path(run_dir) / f, to = fs::path(dir) / f;
     if (!fs::exists(from)) continue;
     fs::copy_file(from, to);

@@ -23,6 +23,13 @@ class FilteredSink : public MetricSink {
   int64_t every_;
 };
 
+/// The files of a run directory that trackers keep with the run (MLflow
+/// artifacts) and the registry copies into a version, those that exist.
+inline const std::vector<std::string>& run_files() {
+  static const std::vector<std::string> files = {"config.yaml", "model.pt", "model.ts.pt", "summary.json", "provenance.json"};
+  return files;
+}
+
 std::unique_ptr<MetricSink> make_jsonl(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const RunInfo& run);

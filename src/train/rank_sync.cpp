@@ -1,8 +1,12 @@
 #include "rank_sync.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 
 #include "itwin/util/error.hpp"
+#include "itwin/util/log.hpp"
 #include "itwin/util/strings.hpp"
 
 namespace itwin::train {
@@ -59,6 +63,17 @@ std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::v
   if (!error.empty()) throw CollectiveError("rank " + std::to_string(comm.rank()) + ": " + error);
   if (failed) throw CollectiveError("the loggers of another rank could not start (see logs/rank-N.log)");
   return sinks;
+}
+
+void end_job_alone(comm::Backend& comm, const Error& e, int console_fd) {
+  spdlog::error("{}", e.what());
+  if (console_fd >= 0) {
+    std::string line = "itwin: error: [rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.world()) + "] " +
+                       e.what() + "\n";
+    if (::write(console_fd, line.data(), line.size()) < 0) {}  // best effort: the job is ending
+  }
+  std::fflush(nullptr);
+  comm.abort_job(e.exit_code());
 }
 
 }  // namespace itwin::train

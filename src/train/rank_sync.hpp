@@ -11,6 +11,7 @@
 #include "itwin/comm/backend.hpp"
 #include "itwin/config/specs.hpp"
 #include "itwin/track/loggers.hpp"
+#include "itwin/util/error.hpp"
 
 namespace itwin::train {
 
@@ -22,5 +23,11 @@ std::string agree(comm::Backend& comm, const std::function<std::string()>& decid
 /// then the others. Every rank throws if any rank's loggers failed to open.
 std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::vector<config::LoggerSpec>& specs,
                                                track::RunInfo info);
+
+/// An error on this rank alone (`e` is not a CollectiveError): says it where
+/// the user looks (this rank's log, and `console_fd`, the job's console, when
+/// >= 0), then ends every rank of the job (MPI_Abort with e's exit code).
+/// Returns for backends whose peers notice a rank that left by themselves.
+void end_job_alone(comm::Backend& comm, const Error& e, int console_fd);
 
 }  // namespace itwin::train

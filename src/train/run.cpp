@@ -235,19 +235,6 @@ int64_t thread_count(const config::Config& cfg, const RunOptions& o, int local_w
   return std::max(1, cores_available() / local_world);  // ranks on one host share its cores
 }
 
-// An error on this rank alone: say it where the user looks (the log of a
-// rank > 0 and the job's console), then end every rank of the job.
-void stop_alone(comm::Backend& comm, const Error& e) {
-  spdlog::error("{}", e.what());
-  if (g_console_fd >= 0) {
-    std::string line = "itwin: error: [rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.world()) + "] " +
-                       e.what() + "\n";
-    if (::write(g_console_fd, line.data(), line.size()) < 0) {}  // best effort: we are leaving
-  }
-  std::fflush(nullptr);
-  comm.abort_job(e.exit_code());
-}
-
 void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& backend, const config::Config& cfg,
                const config::Pipeline& pipeline, const RunOptions& opts);
 
@@ -267,7 +254,7 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
   } catch (const CollectiveError&) {
     throw;  // every rank stops here together
   } catch (const Error& e) {
-    if (comm->world() > 1) stop_alone(*comm, e);
+    if (comm->world() > 1) end_job_alone(*comm, e, g_console_fd);
     throw;
   }
 }

@@ -197,7 +197,10 @@ TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
     CHECK(slurp(runs[0].string() + "/params/train.epochs") == "3");
     CHECK(slurp(runs[0].string() + "/params/train.optimizer.name") == "adam");
     CHECK(slurp(runs[0].string() + "/tags/mlflow.runName") == "tracked");
-    CHECK(fs::exists(runs[0].string() + "/artifacts/model.pt"));
+    for (const char* f : {"model.pt", "config.yaml", "summary.json", "provenance.json"}) {
+      INFO(f);
+      CHECK(slurp(runs[0].string() + "/artifacts/" + f) == slurp(run + "/" + f));  // the final files
+    }
     // Metric files: "<timestamp_ms> <value> <step>" per epoch (mlflow logs epochs here).
     std::ifstream vl(runs[0].string() + "/metrics/val_loss");
     int lines = 0;
