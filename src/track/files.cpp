@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
@@ -81,6 +82,7 @@ std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& spe
     for (int r : spec.ranks) mine = mine || r == run.rank;
     if (!mine) continue;
     if (i < run.parent_runs.size() && !run.parent_runs[i].empty()) spec.parent_run_id = run.parent_runs[i];
+    if (i < run.continue_runs.size() && run.continue_runs[i].kind == spec.type) spec.continue_run_id = run.continue_runs[i].id;
     for (const auto& e : registry()) {
       if (spec.type != e.name) continue;
       auto sink = e.make(spec, run);
@@ -91,6 +93,22 @@ std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& spe
   sinks->set_tracked_runs(std::move(runs));
   sinks->params(run.params);
   return sinks;
+}
+
+void save_tracked_runs(const std::string& dir, const std::vector<TrackedRun>& runs) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : runs) j.push_back({{"kind", r.kind}, {"store", r.store}, {"experiment", r.experiment}, {"run_id", r.id}});
+  write_file_atomic(dir + "/tracked_runs.json", j.dump(2) + "\n");
+}
+
+std::vector<TrackedRun> load_tracked_runs(const std::string& dir) {
+  std::vector<TrackedRun> out;
+  std::string p = dir + "/tracked_runs.json";
+  if (!std::filesystem::exists(p)) return out;
+  auto j = nlohmann::json::parse(read_file(p), nullptr, false);
+  if (!j.is_array()) return out;  // damaged: new runs
+  for (const auto& r : j) out.push_back({r.value("kind", ""), r.value("store", ""), r.value("experiment", ""), r.value("run_id", "")});
+  return out;
 }
 
 void flatten(const std::string& prefix, const std::map<std::string, std::string>& in, std::map<std::string, std::string>& out) {

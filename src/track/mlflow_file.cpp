@@ -75,9 +75,17 @@ class MlflowFileSink : public FilteredSink {
     root_ = fs::absolute(spec.dir.empty() ? job + "/mlruns" : spec.dir).lexically_normal().string();
     exp_ = experiment_id(root_, spec.experiment.empty() ? run.run_name : spec.experiment);
     id_ = new_run_id();
+    start_ = unix_millis();
+    // A resumed run continues its MLflow run when that is still in the store.
+    const std::string old = root_ + "/" + exp_ + "/" + spec.continue_run_id;
+    std::smatch m;
+    if (!spec.continue_run_id.empty() && fs::exists(old + "/meta.yaml")) {
+      std::string meta = read_file(old + "/meta.yaml");
+      if (std::regex_search(meta, m, std::regex("\nstart_time: (\\d+)"))) start_ = std::stoll(m[1]);
+      id_ = spec.continue_run_id;
+    }
     dir_ = root_ + "/" + exp_ + "/" + id_;
     name_ = run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank) : run.run_name;
-    start_ = unix_millis();
     run_dir_ = run.run_dir;
     for (const char* sub : {"metrics", "params", "tags", "artifacts"}) fs::create_directories(dir_ + "/" + sub);
     write_meta(1, "null");  // RUNNING

@@ -29,7 +29,9 @@ class MlflowRestSink : public FilteredSink {
     } else {
       exp_ = client_.post("/api/2.0/mlflow/experiments/create", {{"name", name}})["experiment_id"].get<std::string>();
     }
-    // 2. The run, with the itwin tags (and its parent, for nested runs).
+    // 2. A resumed run continues its run when the server still has it.
+    if (!spec.continue_run_id.empty() && continue_run(spec.continue_run_id)) return;
+    // 3. Else a new run, with the itwin tags (and its parent, for nested runs).
     nlohmann::json tags = nlohmann::json::array();
     auto t = run.tags;
     t["mlflow.source.name"] = run.config_source;
@@ -43,6 +45,17 @@ class MlflowRestSink : public FilteredSink {
                                 {{"experiment_id", exp_}, {"start_time", unix_millis()}, {"run_name", run_name}, {"tags", tags}});
     id_ = created["run"]["info"]["run_id"].get<std::string>();
     artifact_uri_ = created["run"]["info"].value("artifact_uri", "");
+  }
+
+  bool continue_run(const std::string& id) {
+    auto got = client_.call("GET", "/api/2.0/mlflow/runs/get?run_id=" + url_encode(id), nullptr, true);
+    auto j = nlohmann::json::parse(got.body, nullptr, false);
+    if (got.status != 200 || j.is_discarded() || j["run"]["info"].value("experiment_id", "") != exp_) return false;
+    id_ = id;
+    artifact_uri_ = j["run"]["info"].value("artifact_uri", "");
+    nlohmann::json body = {{"run_id", id_}, {"status", "RUNNING"}};
+    client_.call("POST", "/api/2.0/mlflow/runs/update", &body, true);
+    return true;
   }
 
   void params(const std::map<std::string, std::string>& p) override {

@@ -313,9 +313,16 @@ void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& b
   if (lead) tags = track::write_provenance(prov);
   track::RunInfo info{lead ? run_dir : run_dir + "/ranks/rank-" + std::to_string(comm->rank()), cfg.run.name,
                       pipeline.name, cfg.source, config::flat_params(cfg, pipeline), tags, comm->rank(), comm->world(),
-                      run_dir, opts.parent_runs};
+                      run_dir, opts.parent_runs, {}};
+  if (resume) info.continue_runs = track::load_tracked_runs(info.run_dir);  // one MLflow run across requeues
   try {
     c.sink = open_loggers(*comm, cfg.loggers, info);
+    bool any = false;
+    for (const auto& r : c.sink->tracked_runs()) any = any || !r.kind.empty();
+    if (any) {
+      fs::create_directories(info.run_dir);
+      track::save_tracked_runs(info.run_dir, c.sink->tracked_runs());
+    }
   } catch (const Error& e) {  // e.g. an unreachable tracking server: the run never started
     if (lead) {
       prov.status = "FAILED";

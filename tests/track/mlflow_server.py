@@ -2,7 +2,7 @@
 
 mlflow_server.py RECORD.jsonl PORT_FILE [FAIL_BATCHES]
 Implements the REST endpoints itwin uses (experiments get-by-name/create,
-runs create/log-batch/update; artifact uploads (PUT mlflow-artifacts, kept
+runs create/get/log-batch/update; artifact uploads (PUT mlflow-artifacts, kept
 under artifacts/ next to RECORD); the model registry's registered-models
 create/get/search/alias and model-versions create/get/search, with searches
 answered in pages of at most 2 items), keeps state in memory, appends every request
@@ -124,6 +124,11 @@ def main(record, port_file, fail_batches="0"):
             if "/registered-models/" in url.path or "/model-versions/" in url.path:
                 if self.registry_get(url.path, parse_qs(url.query)) is not False:
                     return
+            if url.path == "/api/2.0/mlflow/runs/get":
+                rid = parse_qs(url.query)["run_id"][0]
+                if rid not in state["runs"]:
+                    return self.answer(404, {"error_code": "RESOURCE_DOES_NOT_EXIST"}, None)
+                return self.answer(200, {"run": {"info": state["runs"][rid]["info"]}}, None)
             if url.path == "/api/2.0/mlflow/experiments/get-by-name":
                 name = parse_qs(url.query)["experiment_name"][0]
                 for eid, e in state["experiments"].items():
@@ -144,9 +149,9 @@ def main(record, port_file, fail_batches="0"):
                 return self.answer(200, {"experiment_id": eid}, body)
             if path == "/api/2.0/mlflow/runs/create":
                 rid = uuid.uuid4().hex
-                state["runs"][rid] = body
-                info = {"run_id": rid, "experiment_id": body["experiment_id"],
+                info = {"run_id": rid, "experiment_id": body["experiment_id"], "status": "RUNNING",
                         "artifact_uri": "mlflow-artifacts:/%s/%s/artifacts" % (body["experiment_id"], rid)}
+                state["runs"][rid] = {"create": body, "info": info}
                 return self.answer(200, {"run": {"info": info}}, body)
             if path == "/api/2.0/mlflow/runs/log-batch":
                 with lock:
@@ -157,6 +162,8 @@ def main(record, port_file, fail_batches="0"):
                     return self.answer(503, {"error_code": "TEMPORARILY_UNAVAILABLE"}, body)
                 return self.answer(200, {}, body)
             if path == "/api/2.0/mlflow/runs/update":
+                if body["run_id"] in state["runs"]:
+                    state["runs"][body["run_id"]]["info"]["status"] = body["status"]
                 return self.answer(200, {"run_info": {"run_id": body["run_id"], "status": body["status"]}}, body)
             self.answer(404, {"error_code": "ENDPOINT_NOT_FOUND"}, body)
 

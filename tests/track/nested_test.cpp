@@ -1,8 +1,11 @@
 // Nested MLflow runs: the runs of ranks > 0 nest under rank 0's run (file
 // store and REST), and any run nests under a given parent (a study's run).
+// Continued runs: a resumed training (a requeued job) goes on logging into
+// the MLflow runs it made before.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "../helpers.hpp"
 #include "track_helpers.hpp"
@@ -100,4 +103,49 @@ TEST_CASE("nested runs: parent_run_id nests runs under a study's run", "[track]"
   auto r = run_shell(itwin_bin() + " validate " + bad);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out, Contains("parent_run_id"));
+}
+
+TEST_CASE("continued runs: a resume logs into the same MLflow runs (file store, 2 ranks)", "[track]") {
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, ranks: all, experiment: cont}\n"));
+  std::string dir = d.path() + "/run";
+  const std::string epochs = " --set pipelines.training.steps.train.epochs=";
+  auto first = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + dir + epochs + "1");
+  INFO(first.out);
+  REQUIRE(first.exit_code == 0);
+  auto again = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --resume --run-dir " + dir + epochs + "3");
+  INFO(again.out);
+  REQUIRE(again.exit_code == 0);
+  auto runs = runs_of(dir + "/mlruns/1");
+  CHECK(runs.size() == 2);  // still one run per rank
+  for (const auto& [id, tags] : runs) {
+    std::string run = dir + "/mlruns/1/" + id;
+    CHECK(split_lines(slurp(run + "/metrics/train_loss")).size() == 3);  // epochs 1, then 2 and 3
+    CHECK_THAT(slurp(run + "/meta.yaml"), Contains("status: 3"));
+  }
+}
+
+TEST_CASE("continued runs: over REST, a resume reopens the run instead of creating one", "[track]") {
+  FakeMlflow server(0);
+  REQUIRE_FALSE(server.port.empty());
+  TempDir d;
+  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, tracking_uri: '" + server.uri() + "'}\n"));
+  std::string dir = d.path() + "/run";
+  const std::string epochs = " --set pipelines.training.steps.train.epochs=";
+  REQUIRE(run_shell(itwin_bin() + " train " + cfg + " --run-dir " + dir + epochs + "1").exit_code == 0);
+  auto r = run_shell(itwin_bin() + " train " + cfg + " --resume --run-dir " + dir + epochs + "2");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  int created = 0;
+  std::vector<std::string> statuses;
+  std::set<std::string> logged_to;
+  for (const auto& q : server.requests()) {
+    std::string path = q["path"];
+    if (path == "/api/2.0/mlflow/runs/create") ++created;
+    if (path == "/api/2.0/mlflow/runs/update") statuses.push_back(q["body"]["status"]);
+    if (path == "/api/2.0/mlflow/runs/log-batch") logged_to.insert(q["body"]["run_id"].get<std::string>());
+  }
+  CHECK(created == 1);
+  CHECK(statuses == std::vector<std::string>{"FINISHED", "RUNNING", "FINISHED"});
+  CHECK(logged_to.size() == 1);
 }

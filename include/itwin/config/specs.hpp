@@ -40,6 +40,7 @@ struct LoggerSpec {
   std::string experiment;      ///< mlflow experiment name (default: run.name)
   std::string tracking_uri;    ///< mlflow: http(s):// server, file:// or a path (default: MLFLOW_TRACKING_URI, else the run directory)
   std::string parent_run_id;   ///< mlflow: nest the run under this run of the same experiment (default: none)
+  std::string continue_run_id; ///< not a config key: the run a resumed run continues (set by track::make_sinks)
 };
 
 /// Fractions (< 1) or counts (>= 1) of samples held out.

@@ -24,11 +24,20 @@ struct RunInfo {
   /// mlflow.parentRunId): rank 0's run for the ranks > 0, a study's run for
   /// its trials. Empty entries, or a short list: no parent.
   std::vector<std::string> parent_runs;
+  /// Per logger (by index): the run this rank's logger made before, which a
+  /// resumed run continues (one MLflow run across preemptions and requeues)
+  /// when it still exists; empty: a new run.
+  std::vector<TrackedRun> continue_runs;
 };
 
 /// Builds the sinks `specs` select for this rank (each filtered by log_every);
 /// tracked_runs() of the result lists the run each logger created.
 std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run);
+
+/// The runs this rank's loggers created, kept in its run directory
+/// (tracked_runs.json) so that a resume continues them.
+void save_tracked_runs(const std::string& dir, const std::vector<TrackedRun>& runs);
+std::vector<TrackedRun> load_tracked_runs(const std::string& dir);
 
 /// Flattens a JSON-like tree of strings: {"a": {"b": "1"}} -> {"a.b": "1"}.
 void flatten(const std::string& prefix, const std::map<std::string, std::string>& in, std::map<std::string, std::string>& out);
