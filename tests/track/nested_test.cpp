@@ -18,8 +18,7 @@ namespace {
 // run id -> its tags directory, for every run of an experiment directory.
 std::map<std::string, std::string> runs_of(const std::string& experiment_dir) {
   std::map<std::string, std::string> out;
-  for (const auto& e : fs::directory_iterator(experiment_dir))
-    if (e.is_directory()) out[e.path().filename().string()] = e.path().string() + "/tags/";
+  for (const auto& id : mlflow_run_ids(experiment_dir)) out[id] = experiment_dir + "/" + id + "/tags/";
   return out;
 }
 }  // namespace

@@ -79,9 +79,7 @@ TEST_CASE("models: register, list, show, aliases, and pipelines that load regist
 namespace {
 // The run directory of the only run under an MLflow experiment directory.
 std::string only_run(const std::string& experiment_dir) {
-  std::vector<std::string> runs;
-  for (const auto& e : fs::directory_iterator(experiment_dir))
-    if (e.is_directory()) runs.push_back(e.path().filename().string());
+  auto runs = mlflow_run_ids(experiment_dir);
   REQUIRE(runs.size() == 1);
   return runs[0];
 }

@@ -2,6 +2,7 @@
 // Helpers shared by the tracking tests: a small pipeline with given loggers,
 // file reading, and the stand-in MLflow server (tests/track/mlflow_server.py).
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,15 @@ inline std::vector<std::string> split_words(const std::string& line) {
   std::istringstream in(line);
   for (std::string w; in >> w;) out.push_back(w);
   return out;
+}
+
+/// The run ids (sub-directories) of an MLflow file-store experiment directory, sorted.
+inline std::vector<std::string> mlflow_run_ids(const std::string& experiment_dir) {
+  std::vector<std::string> ids;
+  for (const auto& e : std::filesystem::directory_iterator(experiment_dir))
+    if (e.is_directory()) ids.push_back(e.path().filename().string());
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 /// A pipeline file: run "tracked", the given `loggers:` lines, a 3-epoch MLP

@@ -99,7 +99,6 @@ Records read_records(const std::string& path) {
   return r;
 }
 
-
 }  // namespace
 
 TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
@@ -179,14 +178,13 @@ TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
                             "lifecycle_stage: active", "name: 'fmnist-study'"}) {
       CHECK_THAT(exp, Contains(key));
     }
-    std::vector<fs::path> runs;
-    for (const auto& e : fs::directory_iterator(root + "/1"))
-      if (e.is_directory()) runs.push_back(e.path());
-    REQUIRE(runs.size() == 1);
-    std::string id = runs[0].filename().string();
+    auto ids = mlflow_run_ids(root + "/1");
+    REQUIRE(ids.size() == 1);
+    const std::string id = ids[0];
+    const std::string mrun = root + "/1/" + id;
     CHECK(std::regex_match(id, std::regex("[0-9a-f]{32}")));
-    std::string meta = slurp(runs[0].string() + "/meta.yaml");
-    for (const std::string& key : {"artifact_uri: 'file://" + runs[0].string() + "/artifacts'", std::string("entry_point_name: ''"),
+    std::string meta = slurp(mrun + "/meta.yaml");
+    for (const std::string& key : {"artifact_uri: 'file://" + mrun + "/artifacts'", std::string("entry_point_name: ''"),
                                    std::string("experiment_id: '1'"), std::string("lifecycle_stage: active"), "run_id: " + id,
                                    std::string("run_name: 'tracked'"), "run_uuid: " + id, std::string("source_type: 4"),
                                    std::string("status: 3"), std::string("tags: []"), std::string("user_id: ")}) {
@@ -194,15 +192,15 @@ TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
     }
     CHECK(std::regex_search(meta, std::regex("end_time: \\d{13}\\n")));
     CHECK(std::regex_search(meta, std::regex("start_time: \\d{13}\\n")));
-    CHECK(slurp(runs[0].string() + "/params/train.epochs") == "3");
-    CHECK(slurp(runs[0].string() + "/params/train.optimizer.name") == "adam");
-    CHECK(slurp(runs[0].string() + "/tags/mlflow.runName") == "tracked");
+    CHECK(slurp(mrun + "/params/train.epochs") == "3");
+    CHECK(slurp(mrun + "/params/train.optimizer.name") == "adam");
+    CHECK(slurp(mrun + "/tags/mlflow.runName") == "tracked");
     for (const char* f : {"model.pt", "config.yaml", "summary.json", "provenance.json"}) {
       INFO(f);
-      CHECK(slurp(runs[0].string() + "/artifacts/" + f) == slurp(run + "/" + f));  // the final files
+      CHECK(slurp(mrun + "/artifacts/" + f) == slurp(run + "/" + f));  // the final files
     }
     // Metric files: "<timestamp_ms> <value> <step>" per epoch (mlflow logs epochs here).
-    std::ifstream vl(runs[0].string() + "/metrics/val_loss");
+    std::ifstream vl(mrun + "/metrics/val_loss");
     int lines = 0;
     for (std::string line; std::getline(vl, line); ++lines) {
       std::smatch m;
@@ -246,10 +244,9 @@ TEST_CASE("tracking: a failed run is marked FAILED; experiments are reused by na
   std::string bad = d.write("bad.yaml", pipeline("  - {type: mlflow, dir: " + root + "}\n", d.path() + "/missing"));
   CHECK(run_shell(itwin_bin() + " train " + bad + " --run-dir " + d.path() + "/b").exit_code == 1);
   int finished = 0, failed = 0, runs = 0;
-  for (const auto& e : fs::directory_iterator(root + "/1")) {
-    if (!e.is_directory()) continue;
+  for (const auto& id : mlflow_run_ids(root + "/1")) {
     ++runs;
-    std::string meta = slurp(e.path().string() + "/meta.yaml");
+    std::string meta = slurp(root + "/1/" + id + "/meta.yaml");
     finished += meta.find("status: 3\n") != std::string::npos;
     failed += meta.find("status: 4\n") != std::string::npos;
   }
