@@ -2,7 +2,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <nlohmann/json.hpp>
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
@@ -95,9 +94,17 @@ std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& spe
   return sinks;
 }
 
+nlohmann::json tracked_run_json(const TrackedRun& r) {
+  return {{"kind", r.kind}, {"store", r.store}, {"experiment", r.experiment}, {"run_id", r.id}};
+}
+
+TrackedRun tracked_run_from_json(const nlohmann::json& j) {
+  return {j.value("kind", ""), j.value("store", ""), j.value("experiment", ""), j.value("run_id", "")};
+}
+
 void save_tracked_runs(const std::string& dir, const std::vector<TrackedRun>& runs) {
   nlohmann::json j = nlohmann::json::array();
-  for (const auto& r : runs) j.push_back({{"kind", r.kind}, {"store", r.store}, {"experiment", r.experiment}, {"run_id", r.id}});
+  for (const auto& r : runs) j.push_back(tracked_run_json(r));
   write_file_atomic(dir + "/tracked_runs.json", j.dump(2) + "\n");
 }
 
@@ -107,7 +114,7 @@ std::vector<TrackedRun> load_tracked_runs(const std::string& dir) {
   if (!std::filesystem::exists(p)) return out;
   auto j = nlohmann::json::parse(read_file(p), nullptr, false);
   if (!j.is_array()) return out;  // damaged: new runs
-  for (const auto& r : j) out.push_back({r.value("kind", ""), r.value("store", ""), r.value("experiment", ""), r.value("run_id", "")});
+  for (const auto& r : j) out.push_back(tracked_run_from_json(r));
   return out;
 }
 

@@ -85,20 +85,15 @@ class MlflowFileSink : public FilteredSink {
       id_ = spec.continue_run_id;
     }
     dir_ = root_ + "/" + exp_ + "/" + id_;
-    name_ = run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank) : run.run_name;
+    name_ = mlflow_run_name(run);
     run_dir_ = run.run_dir;
     for (const char* sub : {"metrics", "params", "tags", "artifacts"}) fs::create_directories(dir_ + "/" + sub);
     write_meta(1, "null");  // RUNNING
     const char* user = std::getenv("USER");
-    std::map<std::string, std::string> tags = run.tags;
-    tags["mlflow.runName"] = name_;
+    std::map<std::string, std::string> tags = mlflow_tags(spec, run);
+    tags["mlflow.runName"] = name_;  // a server sets these itself
     tags["mlflow.user"] = user ? user : "unknown";
-    tags["mlflow.source.name"] = run.config_source;
     tags["mlflow.source.type"] = "LOCAL";
-    tags["itwin.pipeline"] = run.pipeline;
-    tags["itwin.rank"] = std::to_string(run.rank);
-    tags["itwin.world_size"] = std::to_string(run.world);
-    if (!spec.parent_run_id.empty()) tags["mlflow.parentRunId"] = spec.parent_run_id;
     for (const auto& [k, v] : tags) write_file_atomic(dir_ + "/tags/" + safe_key(k), v);
   }
 
@@ -149,6 +144,20 @@ class MlflowFileSink : public FilteredSink {
 };
 
 }  // namespace
+
+std::string mlflow_run_name(const RunInfo& run) {
+  return run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank) : run.run_name;
+}
+
+std::map<std::string, std::string> mlflow_tags(const config::LoggerSpec& spec, const RunInfo& run) {
+  std::map<std::string, std::string> tags = run.tags;
+  tags["mlflow.source.name"] = run.config_source;
+  tags["itwin.pipeline"] = run.pipeline;
+  tags["itwin.rank"] = std::to_string(run.rank);
+  tags["itwin.world_size"] = std::to_string(run.world);
+  if (!spec.parent_run_id.empty()) tags["mlflow.parentRunId"] = spec.parent_run_id;
+  return tags;
+}
 
 // tracking_uri (or MLFLOW_TRACKING_URI): http(s):// -> a tracking server over
 // REST; file://PATH or PATH -> a file store there; none -> RUN_DIR/mlruns.

@@ -33,16 +33,11 @@ class MlflowRestSink : public FilteredSink {
     if (!spec.continue_run_id.empty() && continue_run(spec.continue_run_id)) return;
     // 3. Else a new run, with the itwin tags (and its parent, for nested runs).
     nlohmann::json tags = nlohmann::json::array();
-    auto t = run.tags;
-    t["mlflow.source.name"] = run.config_source;
-    t["itwin.pipeline"] = run.pipeline;
-    t["itwin.rank"] = std::to_string(run.rank);
-    t["itwin.world_size"] = std::to_string(run.world);
-    if (!spec.parent_run_id.empty()) t["mlflow.parentRunId"] = spec.parent_run_id;
-    for (const auto& [k, v] : t) tags.push_back({{"key", k}, {"value", v}});
-    std::string run_name = run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank) : run.run_name;
-    auto created = client_.post("/api/2.0/mlflow/runs/create",
-                                {{"experiment_id", exp_}, {"start_time", unix_millis()}, {"run_name", run_name}, {"tags", tags}});
+    for (const auto& [k, v] : mlflow_tags(spec, run)) tags.push_back({{"key", k}, {"value", v}});
+    auto created = client_.post("/api/2.0/mlflow/runs/create", {{"experiment_id", exp_},
+                                                                {"start_time", unix_millis()},
+                                                                {"run_name", mlflow_run_name(run)},
+                                                                {"tags", tags}});
     id_ = created["run"]["info"]["run_id"].get<std::string>();
     artifact_uri_ = created["run"]["info"].value("artifact_uri", "");
   }

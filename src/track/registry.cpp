@@ -3,6 +3,8 @@
 // registry_rest.cpp.
 #include "itwin/track/registry.hpp"
 
+#include "itwin/track/loggers.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,11 +74,9 @@ ModelVersion register_model(RegistryStore& store, const std::string& run_dir, co
   VersionSource src;
   src.run_dir = fs::absolute(run_dir).lexically_normal().string();
   if (summary.contains("metrics")) src.metrics = summary["metrics"].get<std::map<std::string, double>>();
-  for (const auto& r : summary.value("tracked_runs", nlohmann::json::array())) {
-    if (r.value("kind", "") != "mlflow" || !src.mlflow_run.empty()) continue;
-    src.mlflow_store = r.value("store", "");
-    src.mlflow_experiment = r.value("experiment", "");
-    src.mlflow_run = r.value("run_id", "");
+  for (const auto& j : summary.value("tracked_runs", nlohmann::json::array())) {
+    TrackedRun r = tracked_run_from_json(j);
+    if (r.kind == "mlflow" && src.mlflow.kind.empty()) src.mlflow = r;  // the first MLflow logger's run
   }
   return store.add(name, src);
 }

@@ -8,6 +8,7 @@
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/track/loggers.hpp"
 #include "registry_stores.hpp"
 
 namespace fs = std::filesystem;
@@ -29,7 +30,7 @@ class LocalRegistry : public RegistryStore {
     copy_model_files(src.run_dir, tmp);
     double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     nlohmann::json meta = {{"name", name}, {"source_run", src.run_dir}, {"created", now}, {"metrics", src.metrics}};
-    if (!src.mlflow_run.empty()) meta["mlflow_run"] = {{"store", src.mlflow_store}, {"experiment", src.mlflow_experiment}, {"run_id", src.mlflow_run}};
+    if (!src.mlflow.kind.empty()) meta["mlflow_run"] = tracked_run_json(src.mlflow);
     write_file_atomic(tmp + "/meta.json", meta.dump(2) + "\n");
     // 2. Take the next free number: the rename fails if another registration took it.
     for (int attempt = 0; attempt < 100; ++attempt) {

@@ -45,9 +45,9 @@ class MlflowFileRegistry : public RegistryStore {
     // The source MLflow shows: the run's artifacts when the run was tracked in this store.
     std::string run_id, source = "file://" + src.run_dir;
     std::error_code same_ec;
-    if (!src.mlflow_run.empty() && fs::equivalent(fs::path(src.mlflow_store), fs::path(root_), same_ec)) {
-      run_id = src.mlflow_run;
-      source = "file://" + root_ + "/" + src.mlflow_experiment + "/" + run_id + "/artifacts";
+    if (!src.mlflow.kind.empty() && fs::equivalent(fs::path(src.mlflow.store), fs::path(root_), same_ec)) {
+      run_id = src.mlflow.id;
+      source = "file://" + root_ + "/" + src.mlflow.experiment + "/" + run_id + "/artifacts";
     }
     // 1. Files and tags in a private directory.
     std::string tmp = model + "/" + private_name(".itwin");

@@ -51,7 +51,7 @@ class MlflowRestRegistry : public RegistryStore {
       nlohmann::json tags = nlohmann::json::array({{{"key", "itwin.source_run"}, {"value", src.run_dir}}});
       for (const auto& [k, v] : src.metrics) tags.push_back({{"key", "itwin.metric." + k}, {"value", metric_text(v)}});
       nlohmann::json body = {{"name", name}, {"source", "file://" + dir}, {"tags", tags}};
-      if (!src.mlflow_run.empty() && src.mlflow_store == client_.base()) body["run_id"] = src.mlflow_run;
+      if (!src.mlflow.kind.empty() && src.mlflow.store == client_.base()) body["run_id"] = src.mlflow.id;
       auto mv = client_.post("/api/2.0/mlflow/model-versions/create", body)["model_version"];
       return from_json(mv);
     } catch (...) {

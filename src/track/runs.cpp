@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "itwin/config/pipeline.hpp"
+#include "itwin/track/loggers.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 
@@ -26,8 +27,8 @@ RunRecord load_run(const std::string& dir) {
     r.started = j.value("started", 0.0);
     r.wall_seconds = j.value("wall_seconds", 0.0);
     for (const auto& t : j.value("tracked_runs", nlohmann::json::array())) {
-      r.tracked.push_back(t.value("kind", "") + " " + t.value("run_id", "") + " (experiment " + t.value("experiment", "") +
-                          ", " + t.value("store", "") + ")");
+      TrackedRun tr = tracked_run_from_json(t);
+      r.tracked.push_back(tr.kind + " " + tr.id + " (experiment " + tr.experiment + ", " + tr.store + ")");
     }
     if (j.contains("metrics")) {
       for (auto& [k, v] : j["metrics"].items())

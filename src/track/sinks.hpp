@@ -30,6 +30,12 @@ inline const std::vector<std::string>& run_files() {
   return files;
 }
 
+/// An MLflow run's name: run.name, or NAME-rank-N for the ranks > 0 of a job.
+std::string mlflow_run_name(const RunInfo& run);
+/// The tags of every MLflow run itwin makes (file store and server): the
+/// run's provenance tags, its config file, pipeline, rank layout and parent.
+std::map<std::string, std::string> mlflow_tags(const config::LoggerSpec& spec, const RunInfo& run);
+
 std::unique_ptr<MetricSink> make_jsonl(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const RunInfo& run);

@@ -353,7 +353,7 @@ void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& b
                {"git_commit", git_commit()}, {"started", start},   {"world_size", comm->world()},
                {"backend", backend}, {"strategy", cfg.distributed.strategy}};
   for (const auto& r : c.sink->tracked_runs()) {  // where the loggers' runs are (for `itwin models register`)
-    if (!r.kind.empty()) c.summary["tracked_runs"].push_back({{"kind", r.kind}, {"store", r.store}, {"experiment", r.experiment}, {"run_id", r.id}});
+    if (!r.kind.empty()) c.summary["tracked_runs"].push_back(track::tracked_run_json(r));
   }
   auto finish = [&](const std::string& status, const std::string& error) {  // run files first: loggers copy them
     if (!lead) {

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ struct RunInfo {
 /// Builds the sinks `specs` select for this rank (each filtered by log_every);
 /// tracked_runs() of the result lists the run each logger created.
 std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run);
+
+/// A tracked run as run files hold it (summary.json, tracked_runs.json):
+/// {"kind", "store", "experiment", "run_id"}.
+nlohmann::json tracked_run_json(const TrackedRun& r);
+TrackedRun tracked_run_from_json(const nlohmann::json& j);
 
 /// The runs this rank's loggers created, kept in its run directory
 /// (tracked_runs.json) so that a resume continues them.

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "itwin/track/sink.hpp"
+
 namespace itwin::track {
 
 struct ModelVersion {
@@ -34,7 +36,7 @@ struct ModelVersion {
 struct VersionSource {
   std::string run_dir;                     ///< absolute
   std::map<std::string, double> metrics;
-  std::string mlflow_store, mlflow_experiment, mlflow_run;  ///< the run's MLflow run, when it had one
+  TrackedRun mlflow;                       ///< the run's MLflow run (kind empty when it had none)
 };
 
 /// The plug-in point: where versions live.
