@@ -18,6 +18,8 @@ std::string agree(comm::Backend& comm, const std::function<std::string()>& decid
       s = decide();
     } catch (const Error& e) {
       s = std::string(1, '\x01') + std::to_string(e.exit_code()) + "\x01" + e.what();
+    } catch (const std::exception& e) {  // e.g. a filesystem_error: the others must learn it too
+      s = std::string(1, '\x01') + std::to_string(kExitFailure) + "\x01" + e.what();
     }
   }
   int64_t n = static_cast<int64_t>(s.size());
@@ -52,7 +54,7 @@ std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::v
     }
     try {
       sinks = track::make_sinks(specs, info);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {  // itwin's errors and, e.g., a filesystem_error: either way all must learn it
       error = e.what();
     }
   }

@@ -256,6 +256,10 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
   } catch (const Error& e) {
     if (comm->world() > 1) end_job_alone(*comm, e, g_console_fd);
     throw;
+  } catch (const std::exception& e) {  // outside the steps (e.g. a filesystem_error while setting up)
+    RuntimeError error(e.what());
+    if (comm->world() > 1) end_job_alone(*comm, error, g_console_fd);
+    throw error;
   }
 }
 
