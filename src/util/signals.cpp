@@ -26,6 +26,9 @@ void install_stop_handlers() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+  // A file that may grow no further (a quota, RLIMIT_FSIZE) is a write error
+  // to report, like a full disk, not a signal that kills the process.
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 int stop_requested() { return g_stop; }
