@@ -95,7 +95,7 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
                          " classes, but the data set has " + std::to_string(data.num_classes));
     }
   }
-  auto x = data.train.x.slice(0, 0, 2);
+  auto x = data.train.head(2).x;
   torch::Tensor out;
   model.set_training(false);
   try {
@@ -116,17 +116,17 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
   }
 }
 
-std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
+std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::Split& d,
                                        const std::string& prefix, comm::Backend* comm) {
   torch::NoGradGuard ng;
   model.set_training(false);
   MetricSums sums(spec.metrics);
-  std::vector<int64_t> order;  // this rank's samples: r, r + world, ... (no padding: exact sums)
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
-  for (int64_t i = rank; i < d.size(); i += world) order.push_back(i);
+  std::vector<int64_t> order = d.samples().eval_order(rank, world);  // every sample once over all ranks: exact sums
+  d.samples().begin_pass(order, 0, static_cast<size_t>(spec.eval_batch_size));
   for (size_t b = 0; b < order.size(); b += static_cast<size_t>(spec.eval_batch_size)) {
     size_t e = std::min(order.size(), b + static_cast<size_t>(spec.eval_batch_size));
-    auto batch = data::gather(d, order, b, e);
+    auto batch = d.gather(order, b, e);
     auto out = model.forward(batch.x);
     sums.add(compute_loss(spec, out, batch.y).item<double>(), out, batch.y);
   }
@@ -251,7 +251,7 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
   const size_t batch = static_cast<size_t>(spec_.batch_size);
   const size_t b = static_cast<size_t>(i) * batch, end = std::min(e.order.size(), b + batch);
   Laps laps(e.times);
-  auto bt = data::gather(data_.train, e.order, b, end);
+  auto bt = data_.train.gather(e.order, b, end);
   laps.lap(Phase::Data);
   auto out = model_.forward(bt.x);
   auto loss = compute_loss(spec_, out, bt.y);
@@ -303,8 +303,8 @@ void Trainer::run_epoch(int64_t epoch) {
   set_lr(*opt_, e.lr);
   model_.set_training(true);
   // This rank's share of the epoch (DistributedSampler semantics).
-  e.order = data::epoch_indices(data_.train.size(), data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_,
-                                world_, spec_.drop_last);
+  e.order = data_.train.samples().epoch_order(data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_, world_,
+                                               spec_.drop_last);
   const auto batch = static_cast<size_t>(spec_.batch_size);
   e.steps = static_cast<int64_t>((e.order.size() + batch - 1) / batch);
   if (spec_.max_steps > 0) e.steps = std::min(e.steps, spec_.max_steps);
@@ -317,6 +317,7 @@ void Trainer::run_epoch(int64_t epoch) {
     e.carried_seconds = st_.epoch_seconds;
     st_.epoch_step = 0;
   }
+  data_.train.samples().begin_pass(e.order, static_cast<size_t>(first) * batch, batch);
   zero_grads();
   for (int64_t i = first; i < e.steps; ++i) {
     train_step(e, i);

@@ -294,7 +294,7 @@ TEST_CASE("train: loss and data that do not fit are clear errors", "[train]") {
   test::TempDir t;
   CHECK_THROWS_WITH(fit(spec, *m, d, t.path()), Contains("needs real-valued targets, but the data set has class labels"));
   auto other = regression();
-  other.train.x = torch::randn({50, 8});
+  other.train = {torch::randn({50, 8}), other.train.tensors()->y.slice(0, 0, 50)};
   auto reg = model_for(regression(), "mlp");
   spec.metrics = test::metrics({"mae"});
   CHECK_THROWS_WITH(fit(spec, *reg, other, t.path()), Contains("cannot take the data's input [2, 8]"));

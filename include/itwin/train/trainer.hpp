@@ -110,7 +110,7 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
 /// Evaluates `model` on `d` without gradients; metrics named `<prefix>...`.
 /// With `comm`, each rank takes every world-th sample and the sums are
 /// reduced, so every rank gets the metrics of the whole split.
-std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
+std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::Split& d,
                                        const std::string& prefix, comm::Backend* comm = nullptr);
 
 }  // namespace itwin::train
