@@ -29,8 +29,9 @@ std::string first_line(const std::string& m) { return m.substr(0, m.find('\n'));
 
 class TorchSteps : public StepRunner {
  public:
-  TorchSteps(const config::Config& cfg, int64_t threads) : cfg_(cfg) {
-    torch::set_num_threads(static_cast<int>(threads));
+  TorchSteps(const config::Config& cfg, Threads threads, const CpuSnapshot& start)
+      : cfg_(cfg), threads_(threads), start_(start) {
+    torch::set_num_threads(static_cast<int>(threads.count));
     if (cfg.run.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
   }
 
@@ -116,7 +117,7 @@ class TorchSteps : public StepRunner {
     const RunOptions& o = session.options();
     TrainerEnv env{cfg_.run,           session.run_dir(),     session.config_yaml(), session.resume(),
                    session.lead(),     session.sink(),        &session.comm(),       cfg_.distributed,
-                   o.until_epoch};
+                   o.until_epoch,      threads_.adaptive ? threads_.count : 0, start_};
     TrainResult r = train_model(spec, *model_, *data_, env);
     record(session, r);
     if (!session.lead()) return r.paused ? StepOutcome::Paused : StepOutcome::Done;
@@ -199,6 +200,8 @@ class TorchSteps : public StepRunner {
   }
 
   const config::Config& cfg_;
+  Threads threads_;
+  CpuSnapshot start_;
   std::optional<data::DataSplits> data_;
   std::shared_ptr<models::Model> model_;
   std::optional<Predictions> predictions_;
@@ -220,8 +223,8 @@ bool step_needs_session(const config::Step& step) {
   return true;
 }
 
-std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, int64_t threads) {
-  return std::make_unique<TorchSteps>(cfg, threads);
+std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, Threads threads, const CpuSnapshot& start) {
+  return std::make_unique<TorchSteps>(cfg, threads, start);
 }
 
 }  // namespace itwin::train

@@ -232,6 +232,16 @@ void Trainer::zero_grads() {
     if (p.grad().defined()) p.mutable_grad().zero_();
 }
 
+void Trainer::adapt_threads(const CpuSnapshot& since) {
+  if (env_.adaptive_threads <= 1) return;
+  const double busy = cores_busy_elsewhere(since, cpu_snapshot());
+  const int64_t want = std::clamp<int64_t>(std::llround(static_cast<double>(env_.adaptive_threads) - busy), 1,
+                                           env_.adaptive_threads);
+  if (want == torch::get_num_threads()) return;
+  spdlog::info("other processes keep {:.1f} of {} cores busy: {} intra-op threads", busy, env_.adaptive_threads, want);
+  torch::set_num_threads(static_cast<int>(want));
+}
+
 int Trainer::agreed_stop() {
   int64_t sig = stop_requested();
   if (world_ > 1) comm_->allreduce(&sig, 1, comm::DType::I64, comm::ReduceOp::Max);
@@ -299,6 +309,7 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
 }
 
 void Trainer::run_epoch(int64_t epoch) {
+  const CpuSnapshot cpu = cpu_snapshot();
   EpochRun e{epoch, lr_at(spec_.scheduler, spec_.optimizer.lr, epoch, spec_.epochs), {}, 0, MetricSums(spec_.metrics), Clock::now(), 0, 0, 0, {}};
   set_lr(*opt_, e.lr);
   model_.set_training(true);
@@ -341,6 +352,7 @@ void Trainer::run_epoch(int64_t epoch) {
   }
   const bool early = end_epoch(epoch, e);
   result_.early_stopped = early;
+  adapt_threads(cpu);  // for the next epoch, from what this one saw
 }
 
 bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
@@ -420,6 +432,7 @@ TrainResult Trainer::run() {
   // a run never depends on what ran before it (a resume restores it instead).
   torch::manual_seed(env_.run.seed + 1);
   resume();
+  adapt_threads(env_.cpu_at_start);  // what happened while the data loaded
   if (int sig = agreed_stop()) {
     stop(sig, "before the first step", "");
   }

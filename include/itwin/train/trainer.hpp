@@ -27,6 +27,7 @@
 #include "itwin/train/profile.hpp"
 #include "itwin/train/progress.hpp"
 #include "itwin/train/strategy.hpp"
+#include "itwin/util/sysinfo.hpp"
 
 namespace itwin::train {
 
@@ -40,6 +41,10 @@ struct TrainerEnv {
   comm::Backend* comm = nullptr;       ///< nullptr: one process
   config::DistributedSpec dist = {};   ///< strategy, buckets, compression
   int64_t until_epoch = 0;             ///< stop (PAUSED) after this epoch; 0: train all epochs
+  /// > 0: itwin chose this many intra-op threads and gives up, epoch by
+  /// epoch, the cores other processes keep busy (a shared login node); 0: fixed.
+  int64_t adaptive_threads = 0;
+  CpuSnapshot cpu_at_start = {};       ///< the CPUs' use when the run started
 };
 
 struct TrainResult {
@@ -76,6 +81,8 @@ class Trainer {
   bool end_epoch(int64_t epoch, EpochRun& e);
   void write_checkpoint(const std::string& name);
   void zero_grads();
+  /// Adaptive threads: the cores other processes left free since `since`.
+  void adapt_threads(const CpuSnapshot& since);
 
   const config::TrainerSpec& spec_;
   models::Model& model_;
