@@ -22,6 +22,7 @@ RunSpec parse_run(Reader& r, const std::string& default_name) {
   s.threads = r.get_int("threads", 0, 0, 4096);
   s.resume = r.get_enum("resume", resume_catalog(), s.resume);
   s.deterministic = r.get_bool("deterministic", false);
+  s.device = r.get_enum("device", device_catalog(), s.device);
   r.finish();
   return s;
 }

@@ -37,6 +37,7 @@ class RunSession {
   RunSession& operator=(const RunSession&) = delete;
 
   bool lead() const { return comm_.rank() == 0; }
+  int local_rank() const { return world_.local_rank; }
   comm::Backend& comm() { return comm_; }
   const config::Config& config() const { return cfg_; }
   const RunOptions& options() const { return opts_; }
