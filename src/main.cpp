@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   itwin::cli::setup_runs(app);
   itwin::cli::setup_models(app);
   itwin::cli::setup_version(app);
+  itwin::cli::setup_report(app);
   itwin::cli::setup_planned(app);
   itwin::init_logging();
   for (int i = 1; i < argc; ++i) itwin::cli::original_args().push_back(argv[i]);
