@@ -13,6 +13,8 @@ PKGS=(
   dataset-fashion-mnist                               # /usr/share/datasets/fashion-mnist/*.gz
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
   slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted
+  gnuplot-nox                                         # itwin report: plots (PNG, SVG)
+  chromium                                            # tests: itwin report's HTML page rendered headless
 )
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
