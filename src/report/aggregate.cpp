@@ -187,16 +187,23 @@ Report build_report(const Loaded& loaded, const Options& options) {
     g.co2e_g = collect(&RunStats::co2e);
     rep.groups.push_back(g);
   }
-  // Speedup and efficiency against the smallest world of the same backend and strategy.
+  // Speedup and efficiency against the smallest world of the same backend and
+  // strategy. One rank with the `local` backend (what `auto` picks for one
+  // rank: no communication at all) is also a baseline for every backend of
+  // its strategy, so that `--scaling 1,2` compares 2 gloo ranks with 1 rank.
   for (auto& g : rep.groups) {
     const Group* base = nullptr;
     for (const auto& b : rep.groups) {
-      if (b.series() != g.series() || !finite(b.epoch_time_s.mean)) continue;
+      bool same = b.series() == g.series() || (b.backend == "local" && b.strategy == g.strategy);
+      if (!same || !finite(b.epoch_time_s.mean)) continue;
       if (!base || std::tie(b.world_size, b.nodes) < std::tie(base->world_size, base->nodes))
         base = &b;
     }
     if (!base || !finite(g.epoch_time_s.mean) || g.epoch_time_s.mean <= 0) continue;
+    g.baseline = base->label();
     g.baseline_world = base->world_size;
+    g.baseline_epoch_time_s = base->epoch_time_s.mean;
+    g.baseline_samples_per_s = base->samples_per_s.mean;
     g.speedup = base->epoch_time_s.mean / g.epoch_time_s.mean;
     g.efficiency_pct = 100.0 * g.speedup * static_cast<double>(base->world_size) /
                        static_cast<double>(g.world_size);

@@ -84,7 +84,8 @@ std::string headline(const Report& r) {
          " configurations; " +
          (r.options.keep_first_epoch ? "first epoch kept"
                                      : "first epoch left out (--keep-first-epoch keeps it)") +
-         "; speedup and efficiency against the smallest world of each backend/strategy";
+         "; speedup and efficiency against the smallest world of each backend/strategy (or one "
+         "local rank)";
 }
 
 // Display width of UTF-8 text (the ± sign is one column, two bytes).
@@ -203,9 +204,13 @@ std::string csv(const Report& r) {
 std::string json_text(const Report& r) {
   json groups = json::array();
   for (const auto& g : r.groups) {
-    json j = {{"backend", g.backend}, {"strategy", g.strategy},
-              {"nodes", g.nodes},     {"ranks", g.world_size},
-              {"label", g.label()},   {"baseline_ranks", g.baseline_world},
+    json j = {{"backend", g.backend},
+              {"strategy", g.strategy},
+              {"nodes", g.nodes},
+              {"ranks", g.world_size},
+              {"label", g.label()},
+              {"baseline", g.baseline},
+              {"baseline_ranks", g.baseline_world},
               {"runs", g.runs}};
     for (const auto& c : columns()) {
       double v = c.get(g);

@@ -142,7 +142,10 @@ bool is_mlflow_store(const std::string& dir) {
   return false;
 }
 
+bool is_mlflow_run(const std::string& dir) { return !meta_value(meta_text(dir), "run_id").empty(); }
+
 void load_mlflow(const std::string& dir, Loaded& out) {
+  if (is_mlflow_run(dir)) return load_run(dir, out);
   if (is_mlflow_experiment(dir)) return load_experiment(dir, out);
   std::vector<fs::path> exps;
   std::error_code ec;

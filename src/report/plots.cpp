@@ -57,16 +57,15 @@ std::vector<std::vector<const Group*>> series_of(const Report& r, const Get& get
   return out;
 }
 
-// One block per series (gnuplot's `index`): header, then workers, value, ideal.
+// One block per series (gnuplot's `index`): header, then ranks, value, ideal.
 std::string series_data(const std::vector<std::vector<const Group*>>& series, const Get& get,
-                        const std::function<double(const Group&, const Group&)>& ideal) {
+                        const Get& ideal) {
   std::string d;
   for (const auto& s : series) {
-    const Group& base = *s.front();
-    d += field("ranks") + " " + field(base.series()) + " " + field("ideal " + base.series()) + "\n";
+    const std::string name = s.front()->series();
+    d += field("ranks") + " " + field(name) + " " + field("ideal " + name) + "\n";
     for (const Group* g : s) {
-      d += std::to_string(g->world_size) + " " + number(get(*g)) + " " + number(ideal(*g, base)) +
-           "\n";
+      d += std::to_string(g->world_size) + " " + number(get(*g)) + " " + number(ideal(*g)) + "\n";
     }
     d += "\n\n";
   }
@@ -137,29 +136,28 @@ PlotScript plot_script(const Report& r) {
         "\n# " + title + "\n" + both_terminals(name, "set title '" + title + "'\n" + body);
     out.plots.push_back({name, title});
   };
-  auto per_rank = [](const Group& g, const Group& b) {
-    return static_cast<double>(g.world_size) / static_cast<double>(b.world_size);
+  // Ideal scaling from each configuration's own baseline (report.hpp).
+  auto ratio = [](const Group& g) {
+    return static_cast<double>(g.world_size) / static_cast<double>(g.baseline_world);
   };
 
   Get time = [](const Group& g) { return g.epoch_time_s.mean; };
   if (auto s = series_of(r, time); !s.empty()) {
     add("epoch_time", "Epoch time against ranks",
-        series_data(
-            s, time,
-            [&](const Group& g, const Group& b) { return b.epoch_time_s.mean / per_rank(g, b); }),
+        series_data(s, time, [&](const Group& g) { return g.baseline_epoch_time_s / ratio(g); }),
         std::string(kWorkersAxis) + "set logscale xy 2\nset ylabel 'epoch time (s)'\n" +
             line_plot("epoch_time.dat", s.size(), true));
   }
   Get speedup = [](const Group& g) { return g.speedup; };
   if (auto s = series_of(r, speedup); !s.empty()) {
-    add("speedup", "Speedup against the smallest world", series_data(s, speedup, per_rank),
+    add("speedup", "Speedup against the smallest world", series_data(s, speedup, ratio),
         std::string(kWorkersAxis) + "set logscale xy 2\nset ylabel 'speedup'\n" +
             line_plot("speedup.dat", s.size(), true));
   }
   Get eff = [](const Group& g) { return g.efficiency_pct; };
   if (auto s = series_of(r, eff); !s.empty()) {
     add("efficiency", "Parallel efficiency",
-        series_data(s, eff, [](const Group&, const Group&) { return 100.0; }),
+        series_data(s, eff, [](const Group&) { return 100.0; }),
         std::string(kWorkersAxis) +
             "set logscale x 2\nset yrange [0:*]\nset ylabel 'efficiency (%)'\n" +
             line_plot("efficiency.dat", s.size(), false,
@@ -168,9 +166,7 @@ PlotScript plot_script(const Report& r) {
   Get thr = [](const Group& g) { return g.samples_per_s.mean; };
   if (auto s = series_of(r, thr); !s.empty()) {
     add("throughput", "Throughput against ranks",
-        series_data(
-            s, thr,
-            [&](const Group& g, const Group& b) { return b.samples_per_s.mean * per_rank(g, b); }),
+        series_data(s, thr, [&](const Group& g) { return g.baseline_samples_per_s * ratio(g); }),
         std::string(kWorkersAxis) + "set logscale xy 2\nset ylabel 'samples/s (all ranks)'\n" +
             line_plot("throughput.dat", s.size(), true));
   }

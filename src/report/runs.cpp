@@ -81,7 +81,8 @@ void add_run_dir(const fs::path& dir, Loaded& out) {
 void walk(const fs::path& dir, int depth, Loaded& out) {
   std::error_code ec;
   if (fs::exists(dir / "summary.json", ec)) return add_run_dir(dir, out);
-  if (is_mlflow_store(dir.string()) || is_mlflow_experiment(dir.string())) {
+  if (is_mlflow_store(dir.string()) || is_mlflow_experiment(dir.string()) ||
+      is_mlflow_run(dir.string())) {
     return load_mlflow(dir.string(), out);
   }
   if (fs::exists(dir / "scaling.json", ec)) load_scaling(dir / "scaling.json", out);

@@ -11,8 +11,10 @@ namespace itwin::report {
 bool is_mlflow_store(const std::string& dir);
 /// DIR/meta.yaml is an experiment's (not a run's).
 bool is_mlflow_experiment(const std::string& dir);
+/// DIR/meta.yaml is a run's.
+bool is_mlflow_run(const std::string& dir);
 
-/// The rank-0 runs of an MLflow store or experiment directory, into `out`.
+/// The rank-0 runs of an MLflow store, experiment or run directory, into `out`.
 void load_mlflow(const std::string& dir, Loaded& out);
 
 /// The epochs of the MLflow file-store run at STORE/EXPERIMENT/RUN (metrics/ files).

@@ -32,13 +32,21 @@ MonitorOptions stub_options(const std::string& nvml, const std::string& rocm) {
   return o;
 }
 
-// Burns CPU until the kernel has charged this process a tick, so that
-// consecutive samples have CPU time to measure (a condition, not a sleep).
+// Burns CPU until the kernel has charged this process CPU time and the
+// node's CPU counters have moved, so that consecutive samples have something
+// to measure (a condition, not a sleep). The two are kept apart by the kernel:
+// a process's time is scaled from its runtime, /proc/stat counts ticks.
 void let_ticks_pass() {
-  auto a = read_process(getpid());
+  auto p0 = read_process(getpid());
+  auto c0 = read_cpu_times();
   volatile double x = 0;
-  for (auto b = a; b && a && b->cpu_seconds == a->cpu_seconds; b = read_process(getpid()))
+  for (;;) {
     for (int i = 0; i < 100000; ++i) x = x + i;
+    auto p = read_process(getpid());
+    auto c = read_cpu_times();
+    if (!p0 || !c0 || !p || !c) return;
+    if (p->cpu_seconds > p0->cpu_seconds && c->total > c0->total && c->busy > c0->busy) return;
+  }
 }
 
 }  // namespace

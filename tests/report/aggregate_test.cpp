@@ -149,3 +149,21 @@ TEST_CASE("report: a run without per-epoch records uses train_seconds / epochs",
   CHECK(rep.groups[0].samples_per_s.mean == Approx(50.0));
   CHECK(has_line(rep.notes, "no per-epoch records"));
 }
+
+TEST_CASE("report: one rank on the local backend is the baseline of its strategy", "[report]") {
+  // `backend: auto` runs one rank on `local` and two on gloo: --scaling 1,2 must compare them.
+  test::TempDir d;
+  test::write_run(d, "r1", {"local", "ddp", 1, 1, {{20, 1, 1}, {10, 1, 2}}});
+  test::write_run(d, "r2", {"gloo", "ddp", 2, 1, {{9, 1, 1}, {6, 1, 2}}});
+  test::write_run(d, "r3", {"gloo", "zero1", 2, 1, {{9, 1, 1}, {5, 1, 2}}});
+  auto rep = report::build_report(report::load_runs({d.path()}), {});
+  const auto& g = group(rep, "gloo/ddp", 2);
+  CHECK(g.baseline == "local/ddp 1x1");
+  CHECK(g.baseline_world == 1);
+  CHECK(g.speedup == Approx(10.0 / 6.0));
+  CHECK(g.efficiency_pct == Approx(100.0 * 10.0 / 12.0));
+  const auto& z = group(rep, "gloo/zero1", 2);  // another strategy: its own baseline
+  CHECK(z.baseline == "gloo/zero1 1x2");
+  CHECK(z.speedup == Approx(1.0));
+  CHECK(group(rep, "local/ddp", 1).speedup == Approx(1.0));
+}

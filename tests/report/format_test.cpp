@@ -32,7 +32,7 @@ TEST_CASE("format: the aligned table", "[report]") {
   CHECK_THAT(
       t,
       Contains("gloo     ddp           1      2     1            4.00     1.50            75.0"));
-  CHECK_THAT(t, Contains("gloo/ddp 1x2     65.0           7.5  10.0  17.5         75.0"));
+  CHECK_THAT(t, Contains("gloo/ddp 1x2      65.0           7.5  10.0   17.5         75.0"));
   CHECK_THAT(t, Contains("note: "));
   CHECK_THAT(t, Contains("skipped: "));
 }

@@ -84,8 +84,10 @@ TEST_CASE("mlflow: the store itwin's logger wrote reads as the run directory doe
   CHECK(rep.groups.at(0).epoch_time_s.mean == Approx(5.0));
   // Both given: the same run, once.
   CHECK(report::load_runs({dir, dir + "/mlruns"}).runs.size() == 1);
-  // The experiment directory alone works too.
+  // The experiment directory alone works too, and the run's own directory.
   CHECK(report::load_runs({dir + "/mlruns/1"}).runs.size() == 1);
+  CHECK(report::load_runs({dir + "/mlruns/1/" + b.id.substr(b.id.rfind('/') + 1)}).runs.size() ==
+        1);
 }
 
 TEST_CASE("mlflow: a run directory without JSON lines takes its epochs from its MLflow run",

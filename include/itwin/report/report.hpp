@@ -32,7 +32,11 @@ struct Group {
   Value epoch_time_s;             ///< mean epoch time of each run, averaged over runs
   Value samples_per_s;            ///< throughput, all ranks
   double samples_per_s_per_rank = NAN;
-  int64_t baseline_world = 0;   ///< the series' smallest world size
+  /// The baseline: the smallest world of this backend and strategy, or
+  /// `local` (one rank, no communication) with this strategy when smaller.
+  std::string baseline;  ///< its label
+  int64_t baseline_world = 0;
+  double baseline_epoch_time_s = NAN, baseline_samples_per_s = NAN;
   double speedup = NAN;         ///< baseline epoch time / this epoch time
   double efficiency_pct = NAN;  ///< speedup * baseline_world / world_size * 100
   /// Share of a step's wall time: compute (forward + backward + optimizer),
