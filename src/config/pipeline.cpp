@@ -192,6 +192,8 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   cfg.slurm = cfg.slurm_profile.defaults;
   read_settings(sl, cfg.slurm);
   sl.finish();
+  Reader mon = top.sub("monitor");
+  cfg.monitor = parse_monitor(mon, cfg.slurm_profile.carbon_intensity);
   cfg.loggers = parse_loggers(top.raw("loggers"));
   const Node* pipes = top.raw("pipelines");
   if (!pipes || !pipes->is_map() || pipes->map.empty()) {

@@ -120,12 +120,12 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
     session.finish(status_of(e), e.what());
     throw;  // every rank stops here together
   } catch (const Error& e) {
-    session.finish(status_of(e), e.what());
+    session.finish(status_of(e), e.what(), /*together=*/false);
     if (comm.world() > 1) end_job_alone(comm, e, session.console_fd());
     throw;
   } catch (const std::exception& e) {  // e.g. a filesystem_error from a full disk
     RuntimeError error(e.what());
-    session.finish("FAILED", error.what());
+    session.finish("FAILED", error.what(), /*together=*/false);
     if (comm.world() > 1) end_job_alone(comm, error, session.console_fd());
     throw error;
   }
