@@ -1,6 +1,7 @@
 #include "itwin/train/device.hpp"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <cstdlib>
 
@@ -48,6 +49,36 @@ void check_precision(config::Precision p, const torch::Device& d) {
   }
 }
 
+namespace {
+
+// LibTorch 2.4 replaced the per-device autocast calls (set_enabled for CUDA,
+// set_cpu_enabled, ...) with ones taking the device type.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocast_enabled(at::DeviceType t) { return at::autocast::is_autocast_enabled(t); }
+void set_autocast(at::DeviceType t, bool on) { at::autocast::set_autocast_enabled(t, on); }
+void set_autocast_dtype(at::DeviceType t, at::ScalarType dtype) { at::autocast::set_autocast_dtype(t, dtype); }
+#else
+bool autocast_enabled(at::DeviceType t) {
+  return t == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+void set_autocast(at::DeviceType t, bool on) {
+  if (t == at::kCUDA) {
+    at::autocast::set_enabled(on);
+  } else {
+    at::autocast::set_cpu_enabled(on);
+  }
+}
+void set_autocast_dtype(at::DeviceType t, at::ScalarType dtype) {
+  if (t == at::kCUDA) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  }
+}
+#endif
+
+}  // namespace
+
 Autocast::Autocast(config::Precision p, const torch::Device& d) {
   switch (p) {
     case config::Precision::Fp32:
@@ -57,25 +88,18 @@ Autocast::Autocast(config::Precision p, const torch::Device& d) {
       break;
   }
   const auto dtype = p == config::Precision::Bf16 ? at::kBFloat16 : at::kHalf;
-  if (d.is_cuda()) {
-    prev_ = at::autocast::is_enabled();
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(true);
-    gpu_ = true;
-  } else {
-    prev_ = at::autocast::is_cpu_enabled();
-    at::autocast::set_autocast_cpu_dtype(dtype);
-    at::autocast::set_cpu_enabled(true);
-    cpu_ = true;
-  }
+  type_ = d.is_cuda() ? at::kCUDA : at::kCPU;
+  prev_ = autocast_enabled(type_);
+  set_autocast_dtype(type_, dtype);
+  set_autocast(type_, true);
+  active_ = true;
   at::autocast::increment_nesting();
 }
 
 Autocast::~Autocast() {
-  if (!cpu_ && !gpu_) return;
+  if (!active_) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (gpu_) at::autocast::set_enabled(prev_);
-  if (cpu_) at::autocast::set_cpu_enabled(prev_);
+  set_autocast(type_, prev_);
 }
 
 bool LossScaler::unscale(const std::vector<torch::Tensor>& params) const {

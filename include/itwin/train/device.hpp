@@ -35,7 +35,8 @@ class Autocast {
   Autocast& operator=(const Autocast&) = delete;
 
  private:
-  bool cpu_ = false, gpu_ = false, prev_ = false;
+  c10::DeviceType type_ = c10::DeviceType::CPU;
+  bool active_ = false, prev_ = false;
 };
 
 /// Checks a precision against a device before training (throws ConfigError).
