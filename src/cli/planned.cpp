@@ -18,6 +18,5 @@ Runner not_built(CLI::App& cmd, const std::string& name) {
 }  // namespace
 
 Runner setup_hpo(CLI::App& cmd, const Invocation&) { return not_built(cmd, "hpo"); }
-Runner setup_report(CLI::App& cmd, const Invocation&) { return not_built(cmd, "report"); }
 
 }  // namespace itwin::cli

@@ -18,16 +18,6 @@ namespace {
 
 constexpr int64_t kMaxClasses = 1000000;  // a classifier head of more classes is a label error, not a task
 
-torch::Tensor to_tensor(const Array& a) {
-  static const std::pair<DType, torch::Dtype> map[] = {
-      {DType::U8, torch::kUInt8}, {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16}, {DType::I32, torch::kInt32},
-      {DType::I64, torch::kInt64}, {DType::F32, torch::kFloat32}, {DType::F64, torch::kFloat64}, {DType::Bool, torch::kBool}};
-  torch::Dtype t = torch::kFloat32;
-  for (const auto& [d, td] : map)
-    if (d == a.dtype) t = td;
-  return torch::from_blob(const_cast<unsigned char*>(a.bytes.data()), a.shape, torch::TensorOptions().dtype(t)).clone();
-}
-
 std::string find_file(const std::string& dir, const std::string& base, bool required, const std::string& who) {
   for (const auto& name : {base + ".gz", base}) {
     if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
@@ -86,6 +76,16 @@ void normalize(Parts& s, const config::DatasetSpec& spec, const std::string& who
 }
 
 }  // namespace
+
+torch::Tensor to_tensor(const Array& a) {
+  static const std::pair<DType, torch::Dtype> map[] = {
+      {DType::U8, torch::kUInt8}, {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16}, {DType::I32, torch::kInt32},
+      {DType::I64, torch::kInt64}, {DType::F32, torch::kFloat32}, {DType::F64, torch::kFloat64}, {DType::Bool, torch::kBool}};
+  torch::Dtype t = torch::kFloat32;
+  for (const auto& [d, td] : map)
+    if (d == a.dtype) t = td;
+  return torch::from_blob(const_cast<unsigned char*>(a.bytes.data()), a.shape, torch::TensorOptions().dtype(t)).clone();
+}
 
 std::vector<int64_t> permutation(int64_t n, uint64_t seed, uint64_t epoch) {
   std::vector<int64_t> p(static_cast<size_t>(n));

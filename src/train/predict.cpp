@@ -9,7 +9,7 @@
 namespace itwin::train {
 
 Predictions predict(const config::PredictorSpec& spec, models::Model& model, const data::DataSplits& data,
-                    const std::string& step) {
+                    const std::string& step, const torch::Device& device) {
   const data::Split* split = nullptr;
   switch (spec.split) {
     case config::SplitKind::Test: split = &data.test; break;
@@ -28,7 +28,7 @@ Predictions predict(const config::PredictorSpec& spec, models::Model& model, con
   d.samples().begin_pass(order, 0, batch);
   for (size_t b = 0; b < order.size(); b += batch) {
     auto bt = d.gather(order, b, std::min(order.size(), b + batch));
-    outs.push_back(model.forward(bt.x));
+    outs.push_back(model.forward(bt.x.to(device)).to(torch::kCPU));
     labels.push_back(bt.y);
   }
   auto out = torch::cat(outs);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "itwin/config/monitor_spec.hpp"
 #include "itwin/config/node.hpp"
 #include "itwin/config/specs.hpp"
 #include "itwin/slurm/job.hpp"
@@ -42,6 +43,7 @@ struct Config {
   slurm::Settings slurm;           ///< the profile's defaults with `slurm:` applied
   std::vector<LoggerSpec> loggers; ///< `loggers:` (default: one jsonl logger)
   std::vector<std::string> plugins;  ///< `plugins:`, loaded (canonical paths)
+  MonitorSpec monitor;             ///< `monitor:` (hardware monitor, carbon intensity)
   std::vector<Pipeline> pipelines;
   Node resolved;                   ///< everything that will run, defaults filled in
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "itwin/config/specs.hpp"
+#include "itwin/data/array.hpp"
 
 namespace itwin::data {
 
@@ -89,6 +90,9 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed, uint64_t epoch);
 /// tail) so every rank gets the same count, then take every world-th index.
 std::vector<int64_t> epoch_indices(int64_t n, bool shuffle, uint64_t seed, uint64_t epoch, int rank = 0,
                                    int world = 1, bool drop_last = false);
+
+/// An array read from a file as a tensor (a copy, in its dtype).
+torch::Tensor to_tensor(const Array& a);
 
 /// The batch at [begin, end) of `order` from samples held in memory.
 TensorData gather(const TensorData& d, const std::vector<int64_t>& order, size_t begin, size_t end);
