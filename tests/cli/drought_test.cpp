@@ -20,9 +20,9 @@ namespace {
 std::string pipeline() { return test::source_root() + "/use-cases/drought/pipeline.yaml"; }
 
 /// itwin CMD on the use case's pipeline with the test's data and plugin.
-test::ProcResult itwin(const std::string& cmd, const std::string& data,
-                       const std::string& extra = "",
-                       const std::string& plugin = std::getenv("ITWIN_TEST_PLUGIN")) {
+test::ProcResult run_itwin(const std::string& cmd, const std::string& data,
+                           const std::string& extra = "",
+                           const std::string& plugin = std::getenv("ITWIN_TEST_PLUGIN")) {
   return test::run_shell(test::itwin_bin() + " " + cmd + " " + pipeline() +
                              " --set vars.data=" + data + " --set 'plugins=[" + plugin +
                              "]' --set vars.seq_length=30 " + extra,
@@ -47,7 +47,7 @@ std::string read_text(const std::string& path) {
 TEST_CASE("drought: the use case trains, tests and infers end to end", "[drought][cli][slow]") {
   test::TempDir d;
   const std::string run = d.path() + "/run";
-  auto r = itwin("train", small_cube(), "--set vars.epochs=2 --threads 1 --run-dir " + run);
+  auto r = run_itwin("train", small_cube(), "--set vars.epochs=2 --threads 1 --run-dir " + run);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(
@@ -65,10 +65,13 @@ TEST_CASE("drought: the use case trains, tests and infers end to end", "[drought
   const double val_loss = summary["metrics"]["val_loss"];
   CHECK(std::isfinite(val_loss));
 
-  r = itwin("infer", small_cube(),
-            "--set vars.weights=" + run + "/model.pt --run-dir " + d.path() + "/infer");
+  r = run_itwin("infer", small_cube(),
+                "--set vars.weights=" + run + "/model.pt --set run.root=" + d.path() +
+                    " --set run.name=infer");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
+  // The saver writes to ${run.root}/${run.name}/predictions.csv (the inference run itself is
+  // infer-inference).
   std::string csv = read_text(d.path() + "/infer/predictions.csv");
   // Test windows every 5 days from day 29 of 2 catchments, less those with missing discharge.
   const auto rows = std::count(csv.begin(), csv.end(), '\n') - 1;
@@ -78,12 +81,12 @@ TEST_CASE("drought: the use case trains, tests and infers end to end", "[drought
 
 TEST_CASE("drought: validate, components and SLURM scripts for juwels-booster and generic",
           "[drought][cli]") {
-  auto r = itwin("validate", small_cube(), "--resolved");
+  auto r = run_itwin("validate", small_cube(), "--resolved");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("sampler:") && Contains("quantile: 0.1"));
   for (const std::string profile : {"juwels-booster", "generic"}) {
-    r = itwin("submit", small_cube(), "--profile " + profile + " --dry-run");
+    r = run_itwin("submit", small_cube(), "--profile " + profile + " --dry-run");
     INFO(r.out);
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out,
@@ -97,8 +100,9 @@ TEST_CASE(
     "[drought][cli]") {
   test::TempDir d;
   // The config names a variable the file lacks: exit 2 at the data step of pipeline.yaml.
-  auto r =
-      itwin("train", small_cube(), "--set 'pipelines.training.steps.data.dynamic=[precp, temp]'");
+  auto r = run_itwin(
+      "train", small_cube(),
+      "--set 'pipelines.training.steps.data.dynamic=[precp, temp]' --set run.root=" + d.path());
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out, Contains("use-cases/drought/pipeline.yaml:") &&
                         Contains(": step 'data' (dataset): " + small_cube() +
@@ -110,20 +114,21 @@ TEST_CASE(
                             "np; nc = netCDF4.Dataset('" +
                             holes + "', 'a'); nc['temp'][5, 3] = np.nan; nc.close()\"");
   REQUIRE(py.exit_code == 0);
-  r = itwin("train", holes);
+  r = run_itwin("train", holes, "--set run.root=" + d.path());
   CHECK(r.exit_code == 1);
   CHECK_THAT(
       r.out,
       Contains(holes + ": variable 'temp' (dynamic input) has 1 missing value (NaN or fill value), "
                        "the first at time index 5 (time = 5), catchment index 3 (catchment = 4)"));
-  // Without the plugin its sampler is unknown; with one built for another API version, refused.
+  // Without the plugin its derived variable is unknown; with one built for another API version,
+  // refused.
   r = test::run_shell(test::itwin_bin() + " validate " + pipeline() + " --set 'plugins=[]'");
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.out, Contains("unknown window sampler 'low_flow'") &&
+  CHECK_THAT(r.out, Contains("unknown derived variable 'snowmelt'") &&
                         Contains("top-level `plugins:` list"));
   const std::string bad =
       std::string(std::getenv("ITWIN_TEST_FIXTURES")) + "/libfixture_version.so";
-  r = itwin("validate", small_cube(), "", bad);
+  r = run_itwin("validate", small_cube(), "", bad);
   CHECK(r.exit_code == 2);
   CHECK_THAT(
       r.out,

@@ -121,7 +121,9 @@ TEST_CASE("netcdf config: samplers and derived variables come from the runtime r
   CHECK_THAT(e, Contains("test.yaml:9:26: ") && Contains("did you mean 'rolling_mean'?"));
   e = test::config_error(
       pipeline("        derived: [{name: rolling_mean, inputs: {y: precip}}]\n"));
-  CHECK_THAT(e, Contains("derived variable 'rolling_mean' has no input 'y'; its inputs: x"));
+  CHECK_THAT(
+      e, Contains("test.yaml:9:48: ") && Contains("derived variable 'rolling_mean' has no input "
+                                                  "'y' (did you mean 'x'?); its inputs: x"));
   e = test::config_error(pipeline("        derived: [{name: rolling_mean, window: 0}]\n"));
   CHECK_THAT(
       e, Contains("test.yaml:9:19: ") &&

@@ -26,40 +26,41 @@ extern "C" __attribute__((visibility("default"))) int itwin_plugin_register(cons
 
 namespace {
 
-int sample_all(const itwin_sampler_input* in, void* sink, itwin_emit_window_fn emit, char*,
-               size_t) {
+// Each mode uses some of these.
+[[maybe_unused]] int sample_all(const itwin_sampler_input* in, void* sink,
+                                itwin_emit_window_fn emit, char*, size_t) {
   for (size_t i = 0; i < in->n_split_catchments; ++i)
     emit(sink, in->catchments[i], in->time_end - 1);
   return 0;
 }
 
 // Emits a catchment the cube does not have.
-int sample_outside(const itwin_sampler_input* in, void* sink, itwin_emit_window_fn emit, char*,
-                   size_t) {
+[[maybe_unused]] int sample_outside(const itwin_sampler_input* in, void* sink,
+                                    itwin_emit_window_fn emit, char*, size_t) {
   emit(sink, in->n_catchments, in->time_end - 1);
   return 0;
 }
 
-int sample_fails(const itwin_sampler_input*, void*, itwin_emit_window_fn, char* error,
-                 size_t size) {
+[[maybe_unused]] int sample_fails(const itwin_sampler_input*, void*, itwin_emit_window_fn,
+                                  char* error, size_t size) {
   return itwin::plugin_api::fail(error, size, "the gauge register is locked");
 }
 
-int compute_fails(const itwin_derived_input*, float*, char* error, size_t size) {
+[[maybe_unused]] int compute_fails(const itwin_derived_input*, float*, char* error, size_t size) {
   return itwin::plugin_api::fail(error, size, "cannot derive without a snow map");
 }
 
 // Leaves its output NaN where the input is negative.
-int compute_nan(const itwin_derived_input* in, float* out, char*, size_t) {
+[[maybe_unused]] int compute_nan(const itwin_derived_input* in, float* out, char*, size_t) {
   for (int64_t i = 0; i < in->n_time * in->n_catchments; ++i)
     out[i] = in->inputs[0][i] < 0 ? __builtin_nanf("") : 1.0f;
   return 0;
 }
 
-const char* const kX[] = {"x"};
+[[maybe_unused]] const char* const kX[] = {"x"};
 
 int register_fixture(const itwin_host* host) {
-  static const itwin_window_sampler fine{
+  [[maybe_unused]] static const itwin_window_sampler fine{
       "fixture_fine", "registered before the failure", nullptr, 0, nullptr, &sample_all};
 #if FIXTURE_MODE == MODE_FAILS
   if (host->add_window_sampler(host->context, &fine) != 0) return 1;

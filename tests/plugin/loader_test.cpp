@@ -138,7 +138,7 @@ TEST_CASE("plugin: `plugins:` entries load before the steps are read; errors at 
   // Names from the plugin get did-you-mean and option checks like built-in ones.
   CHECK_THAT(err("plugins: [lib/libitwin_hython.so]\n" + steps.substr(0, steps.find("low_flow")) +
                  "low_flw" + steps.substr(steps.find("low_flow") + 8)),
-             Contains("e.yaml:5:43: ") &&
+             Contains("e.yaml:6:48: ") &&
                  Contains("unknown window sampler 'low_flw' (did you mean 'low_flow'?)"));
   std::string q = steps;
   q.replace(q.find("quantile: 0.1"), 13, "quantile: 2");
