@@ -28,7 +28,8 @@ std::vector<config::CatalogView> everything(bool with_plugins) {
 }
 
 int run_components(const ComponentsOptions& o) {
-  for (const auto& p : o.plugins) plugin::load_plugin(p);  // their entries join the runtime registries
+  for (const auto& p : o.plugins)
+    plugin::load_plugin(p);  // their entries join the runtime registries
   const auto all = everything(!o.plugins.empty());
   if (o.json) {
     nlohmann::json j = nlohmann::json::object();

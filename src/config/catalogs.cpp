@@ -19,12 +19,14 @@ const Catalog<StepKind>& step_catalog() {
 
 const Catalog<DataFormat>& data_format_catalog() {
   static const Catalog<DataFormat> c(
-      "format", {{DataFormat::Idx, "idx", "IDX files (MNIST family), plain or .gz, with a t10k test set"},
-                 {DataFormat::Npz, "npz", "a NumPy .npz archive with a features and a labels array"},
-                 {DataFormat::Npy, "npy", "two NumPy .npy files: features and labels"},
-                 {DataFormat::Csv, "csv", "a CSV table with a header row: feature and target columns"},
-                 {DataFormat::Synthetic, "synthetic", "generated blobs, a linear regression or sequences"},
-                 {DataFormat::Netcdf, "netcdf", "a NetCDF datacube (time x catchment) cut into sequence windows"}});
+      "format",
+      {{DataFormat::Idx, "idx", "IDX files (MNIST family), plain or .gz, with a t10k test set"},
+       {DataFormat::Npz, "npz", "a NumPy .npz archive with a features and a labels array"},
+       {DataFormat::Npy, "npy", "two NumPy .npy files: features and labels"},
+       {DataFormat::Csv, "csv", "a CSV table with a header row: feature and target columns"},
+       {DataFormat::Synthetic, "synthetic", "generated blobs, a linear regression or sequences"},
+       {DataFormat::Netcdf, "netcdf",
+        "a NetCDF datacube (time x catchment) cut into sequence windows"}});
   return c;
 }
 
@@ -55,8 +57,10 @@ const Catalog<NormalizeKind>& normalize_catalog() {
 
 const Catalog<SplitBy>& split_by_catalog() {
   static const Catalog<SplitBy> c(
-      "split.by", {{SplitBy::Catchment, "catchment", "validation and test catchments are unseen in training (all times)"},
-                   {SplitBy::Time, "time", "the last periods of every catchment are validation, then test"}});
+      "split.by",
+      {{SplitBy::Catchment, "catchment",
+        "validation and test catchments are unseen in training (all times)"},
+       {SplitBy::Time, "time", "the last periods of every catchment are validation, then test"}});
   return c;
 }
 

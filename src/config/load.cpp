@@ -121,7 +121,8 @@ struct Loader {
     if (!p) return;
     auto fix = [&](Node& n) {
       if (!n.is_scalar() || n.scalar.empty() || n.scalar.find("${") != std::string::npos) return;
-      if (fs::path(n.scalar).is_relative()) n.scalar = fs::absolute(fs::path(base_dir) / n.scalar).lexically_normal().string();
+      if (fs::path(n.scalar).is_relative())
+        n.scalar = fs::absolute(fs::path(base_dir) / n.scalar).lexically_normal().string();
     };
     if (p->is_scalar()) fix(*p);
     if (p->is_seq()) {

@@ -46,7 +46,7 @@ LstmRegressorImpl::LstmRegressorImpl(int64_t features, int64_t hidden, int64_t l
 }
 
 torch::Tensor LstmRegressorImpl::forward(torch::Tensor x) {
-  auto out = std::get<0>(lstm->forward(x));                         // [N, T, H]
+  auto out = std::get<0>(lstm->forward(x));                             // [N, T, H]
   return head->forward(drop->forward(out.select(1, out.size(1) - 1)));  // last time step
 }
 

@@ -1,9 +1,8 @@
 // The step executors: what a pipeline's steps do with data, models and predictions.
 #include "steps.hpp"
 
-#include <torch/torch.h>
-
 #include <signal.h>
+#include <torch/torch.h>
 
 #include <optional>
 
@@ -83,7 +82,8 @@ class TorchSteps : public StepRunner {
   void run_dataset(const config::Step& s, RunSession& session) {
     try {
       data_ = data::load_dataset(std::get<config::DatasetSpec>(s.spec), cfg_.run.seed, s.name);
-    } catch (const data::DataMismatch& e) {  // the config asks for what the file lacks: exit 2 at the step
+    } catch (const data::DataMismatch&
+                 e) {  // the config asks for what the file lacks: exit 2 at the step
       config_problem(s, e.what());
     }
     const auto& d = *data_;
