@@ -68,7 +68,8 @@ void apply_override(Node& root, const std::string& spec, int index) {
     check_text(seg, m, "key");
   }
   if (path.size() > static_cast<size_t>(kMaxDepth)) {  // each segment may nest a new map
-    throw ConfigError(m.str() + ": the key path is nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    throw ConfigError(m.str() + ": the key path is nested more than " + std::to_string(kMaxDepth) +
+                      " levels deep");
   }
   Node value = parse_value(spec.substr(eq + 1), m);
   Node* cur = &root;

@@ -33,8 +33,10 @@ namespace {
 // and sbatch keeps a copy): only a whole slurm.env value may be a secret.
 void reject_secrets(const Node& n, const std::string& where) {
   if (n.is_secret()) {
-    throw ConfigError(n.mark.str() + ": " + where + " holds a secret, but a job script never carries one; "
-                      "only a whole slurm.env value may be ${secret:NAME}, which the job reads from its own environment");
+    throw ConfigError(n.mark.str() + ": " + where +
+                      " holds a secret, but a job script never carries one; "
+                      "only a whole slurm.env value may be ${secret:NAME}, which the job reads "
+                      "from its own environment");
   }
   for (const auto& e : n.map) reject_secrets(*e.value, where + "." + e.key);
   for (const auto& c : n.seq) reject_secrets(c, where);

@@ -140,7 +140,8 @@ CommandSpec parse_command(Reader& r) {
   // unused one empty: an empty one counts as not given.
   auto given = [&](const std::string& key) {
     const Node* n = r.node().find(key);
-    return n && !n->is_null() && !(n->is_scalar() && n->scalar.empty()) && !(n->is_seq() && n->seq.empty());
+    return n && !n->is_null() && !(n->is_scalar() && n->scalar.empty()) &&
+           !(n->is_seq() && n->seq.empty());
   };
   if (given("argv") == given("shell")) {
     throw ConfigError(r.mark().str() + ": " + r.what() + ": give exactly one of 'argv' (a list, run without a shell) or 'shell' (one line for bash -c)");
@@ -152,8 +153,10 @@ CommandSpec parse_command(Reader& r) {
   for (const auto& [k, v] : c.env) {
     if (!std::regex_match(k, kEnvName)) {  // setenv() would fail or set something else
       const Entry* e = r.node().find("env")->find_entry(k);
-      throw ConfigError(e->key_mark.str() + ": " + r.what() + ": 'env' key " + Node::scalar_of(k).describe() +
-                        " is not a valid environment variable name (letters, digits and '_', not starting with a digit)");
+      throw ConfigError(e->key_mark.str() + ": " + r.what() + ": 'env' key " +
+                        Node::scalar_of(k).describe() +
+                        " is not a valid environment variable name (letters, digits and '_', not "
+                        "starting with a digit)");
     }
   }
   c.cwd = r.get_string("cwd", "");

@@ -50,7 +50,9 @@ RunSpec parse_run(Reader& r, const std::string& default_name) {
   s.name = r.get_string("name", default_name);
   // The run directory is <root>/<name>: a name like '..' would put it elsewhere.
   std::string bad = path_component_problem(s.name);
-  if (!bad.empty()) r.fail("name", "must be one path component (" + bad + "), got " + Node::scalar_of(s.name).describe());
+  if (!bad.empty())
+    r.fail("name",
+           "must be one path component (" + bad + "), got " + Node::scalar_of(s.name).describe());
   s.root = r.get_string("root", s.root);
   s.seed = static_cast<uint64_t>(r.get_int("seed", 42, 0));
   s.threads = r.get_int("threads", 0, 0, 4096);
@@ -128,13 +130,14 @@ void flatten_node(const Node& n, const std::string& prefix, std::map<std::string
     bool scalars = true;
     for (const auto& c : n.seq) scalars = scalars && c.is_scalar();
     if (scalars) {
-      for (const auto& c : n.seq) joined += (joined.empty() ? "" : ",") + (c.is_secret() ? "***" : c.scalar);
+      for (const auto& c : n.seq)
+        joined += (joined.empty() ? "" : ",") + (c.is_secret() ? "***" : c.scalar);
       out[prefix] = joined;
     } else {
       for (size_t i = 0; i < n.seq.size(); ++i) flatten_node(n.seq[i], prefix + "." + std::to_string(i), out);
     }
   } else {
-    out[prefix] = n.is_secret() ? "***" : n.is_scalar() ? n.scalar : "";  // a secret is never a parameter
+    out[prefix] = n.is_secret() ? "***" : n.scalar;  // a secret is never a parameter
   }
 }
 
@@ -153,8 +156,10 @@ Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* 
   if (s.type.empty()) {
     throw ConfigError(n.mark.str() + ": " + where + ": missing required key 'type' (one of " + join(names, ", ") + ")");
   }
-  if (s.name.empty() || s.name.find_first_of(" ,./") != std::string::npos || !path_component_problem(s.name).empty()) {
-    r.fail("name", "must be a non-empty name without spaces, commas, dots, slashes or control characters");
+  if (s.name.empty() || s.name.find_first_of(" ,./") != std::string::npos ||
+      !path_component_problem(s.name).empty()) {
+    r.fail("name",
+           "must be a non-empty name without spaces, commas, dots, slashes or control characters");
   }
   auto it = std::find_if(registry().begin(), registry().end(),
                          [&](const StepParser& p) { return s.type == p.info.name; });

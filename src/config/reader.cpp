@@ -23,7 +23,9 @@ Node normal(std::string text, const Node* from) {
 }
 
 // A value for a message: the secret text instead of a secret.
-std::string shown(const Node* n, const std::string& value) { return n && n->is_secret() ? n->secret_text : value; }
+std::string shown(const Node* n, const std::string& value) {
+  return n && n->is_secret() ? n->secret_text : value;
+}
 
 bool parse_int(const std::string& s, int64_t* out) {
   if (s.empty()) return false;
@@ -136,8 +138,9 @@ std::string Reader::get_choice(const std::string& key, const std::string& def,
   }
   std::string v = get_string(key, def);
   if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
-    fail(key, "must be one of " + join(choices, ", ") + "; got '" + shown(node_->find(key), v) + "'" +
-                  (node_->find(key) && node_->find(key)->is_secret() ? "" : did_you_mean(v, choices)));
+    fail(key,
+         "must be one of " + join(choices, ", ") + "; got '" + shown(node_->find(key), v) + "'" +
+             (node_->find(key) && node_->find(key)->is_secret() ? "" : did_you_mean(v, choices)));
   }
   return v;
 }
@@ -211,9 +214,11 @@ std::vector<int64_t> Reader::get_int_list(const std::string& key, const std::vec
         throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' must be a list of integers, got " + quote(*c));
       }
       if (v < lo || v > hi) {
-        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' items must be >= " + std::to_string(lo) +
-                          (hi == std::numeric_limits<int64_t>::max() ? "" : " and <= " + std::to_string(hi)) +
-                          ", got " + shown(c, std::to_string(v)));
+        throw ConfigError(
+            c->mark.str() + ": " + what_ + ": '" + key +
+            "' items must be >= " + std::to_string(lo) +
+            (hi == std::numeric_limits<int64_t>::max() ? "" : " and <= " + std::to_string(hi)) +
+            ", got " + shown(c, std::to_string(v)));
       }
       out.push_back(v);
     }

@@ -22,7 +22,8 @@ std::string comment_text(const std::string& s);
 
 void check_word(const std::string& what, const std::string& v) {
   if (!v.empty() && !std::regex_match(v, kWord)) {
-    throw ConfigError("slurm: " + what + " '" + comment_text(v) + "' may only hold letters, digits and _.,:+/=@%- (no spaces or quotes)");
+    throw ConfigError("slurm: " + what + " '" + comment_text(v) +
+                      "' may only hold letters, digits and _.,:+/=@%- (no spaces or quotes)");
   }
 }
 
@@ -43,7 +44,8 @@ std::string fill(const std::string& tmpl, const std::map<std::string, std::strin
     out.append(tmpl, i, at - i);
     if (at == tmpl.size()) break;
     size_t end = tmpl.find('@', at + 1);
-    auto it = end == std::string::npos ? values.end() : values.find(tmpl.substr(at + 1, end - at - 1));
+    auto it =
+        end == std::string::npos ? values.end() : values.find(tmpl.substr(at + 1, end - at - 1));
     if (it != values.end()) {
       out += it->second;
       i = end + 1;
@@ -69,43 +71,63 @@ const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
 void check_safe(const Job& job) {
   const Settings& s = job.s;
   if (s.job_name.empty() || !std::regex_match(s.job_name, std::regex("[A-Za-z0-9_.-]+"))) {
-    throw ConfigError("slurm: job_name '" + comment_text(s.job_name) + "' may only hold letters, digits, '_', '.' and '-'");
+    throw ConfigError("slurm: job_name '" + comment_text(s.job_name) +
+                      "' may only hold letters, digits, '_', '.' and '-'");
   }
   if (parse_time_minutes(s.time) <= 0) {
-    throw ConfigError("slurm: time '" + comment_text(s.time) + "' is not a SLURM time (MM, HH:MM:SS, D-HH:MM:SS, ...)");
+    throw ConfigError("slurm: time '" + comment_text(s.time) +
+                      "' is not a SLURM time (MM, HH:MM:SS, D-HH:MM:SS, ...)");
   }
-  for (const auto& [what, v] : std::vector<std::pair<std::string, std::string>>{
-           {"partition", s.partition}, {"account", s.account}, {"qos", s.qos}, {"mem", s.mem},
-           {"constraint", s.constraint}, {"reservation", s.reservation}, {"mpi", s.mpi}, {"gpu_bind", s.gpu_bind},
-           {"cpu_bind", s.cpu_bind}, {"log_dir", s.log_dir}}) {
+  for (const auto& [what, v] :
+       std::vector<std::pair<std::string, std::string>>{{"partition", s.partition},
+                                                        {"account", s.account},
+                                                        {"qos", s.qos},
+                                                        {"mem", s.mem},
+                                                        {"constraint", s.constraint},
+                                                        {"reservation", s.reservation},
+                                                        {"mpi", s.mpi},
+                                                        {"gpu_bind", s.gpu_bind},
+                                                        {"cpu_bind", s.cpu_bind},
+                                                        {"log_dir", s.log_dir}}) {
     check_word(what, v);
   }
   for (const auto& a : s.sbatch_args) {
     if (!std::regex_match(a, std::regex("--[A-Za-z][A-Za-z0-9-]*(=[A-Za-z0-9_.,:+/=@%-]*)?"))) {
-      throw ConfigError("slurm: sbatch_args entry '" + comment_text(a) + "' must look like --option or --option=value (no spaces or quotes)");
+      throw ConfigError("slurm: sbatch_args entry '" + comment_text(a) +
+                        "' must look like --option or --option=value (no spaces or quotes)");
     }
   }
   for (const auto& [k, v] : s.env) {
-    if (!std::regex_match(k, kEnvName)) throw ConfigError("slurm: env name '" + comment_text(k) + "' is not a valid variable name");
+    if (!std::regex_match(k, kEnvName))
+      throw ConfigError("slurm: env name '" + comment_text(k) + "' is not a valid variable name");
   }
   for (const auto& [k, v] : s.env_secrets) {
-    if (!std::regex_match(k, kEnvName)) throw ConfigError("slurm: env name '" + comment_text(k) + "' is not a valid variable name");
-    if (!std::regex_match(v, kEnvName)) throw ConfigError("slurm: env '" + k + "' names a secret '" + comment_text(v) + "' that is not a variable name");
+    if (!std::regex_match(k, kEnvName))
+      throw ConfigError("slurm: env name '" + comment_text(k) + "' is not a valid variable name");
+    if (!std::regex_match(v, kEnvName))
+      throw ConfigError("slurm: env '" + k + "' names a secret '" + comment_text(v) +
+                        "' that is not a variable name");
   }
-  if (s.launcher != "srun" && s.launcher != "mpirun") throw ConfigError("slurm: launcher '" + comment_text(s.launcher) + "' is not srun or mpirun");
+  if (s.launcher != "srun" && s.launcher != "mpirun")
+    throw ConfigError("slurm: launcher '" + comment_text(s.launcher) + "' is not srun or mpirun");
   if (s.container.runtime != "apptainer" && s.container.runtime != "singularity") {
-    throw ConfigError("slurm: container.runtime '" + comment_text(s.container.runtime) + "' is not apptainer or singularity");
+    throw ConfigError("slurm: container.runtime '" + comment_text(s.container.runtime) +
+                      "' is not apptainer or singularity");
   }
   for (const auto& [what, v] : std::vector<std::pair<std::string, std::string>>{
            {"container.image", s.container.image}, {"itwin", s.itwin}, {"config", job.config}}) {
-    if (!v.empty() && v[0] == '-') throw ConfigError("slurm: " + what + " '" + comment_text(v) + "' must not start with '-'");
+    if (!v.empty() && v[0] == '-')
+      throw ConfigError("slurm: " + what + " '" + comment_text(v) + "' must not start with '-'");
   }
   for (const auto& m : s.modules) {
-    if (m.empty() || m[0] == '-') throw ConfigError("slurm: module name '" + comment_text(m) + "' must not be empty or start with '-'");
+    if (m.empty() || m[0] == '-')
+      throw ConfigError("slurm: module name '" + comment_text(m) +
+                        "' must not be empty or start with '-'");
   }
   for (const auto& st : job.steps) {
     if (st.empty() || st.find(',') != std::string::npos) {
-      throw ConfigError("slurm: step name '" + comment_text(st) + "' must not be empty or hold ','");
+      throw ConfigError("slurm: step name '" + comment_text(st) +
+                        "' must not be empty or hold ','");
     }
   }
 }
@@ -212,7 +234,8 @@ std::string render(const Job& job) {
   // A secret is copied from the job's own environment by name; its value is never in the script.
   std::map<std::string, std::string> exports;
   for (const auto& [k, v] : s.env) exports[k] = shell_quote(v);
-  for (const auto& [k, from] : s.env_secrets) exports[k] = "\"${" + from + ":?secret " + from + " is not set where the job runs}\"";
+  for (const auto& [k, from] : s.env_secrets)
+    exports[k] = "\"${" + from + ":?secret " + from + " is not set where the job runs}\"";
   for (const auto& [k, v] : exports) env.push_back("export " + k + "=" + v);
   if (env.empty()) env.push_back("# (no extra environment)");
 

@@ -25,7 +25,8 @@ std::string fnv1a64(const std::string& s) {
 std::set<std::string> secret_names(const std::string& config_yaml) {
   static const std::regex ref("\\$\\{secret:([A-Za-z_][A-Za-z0-9_]*)\\}");
   std::set<std::string> out;
-  for (std::sregex_iterator it(config_yaml.begin(), config_yaml.end(), ref), end; it != end; ++it) out.insert((*it)[1]);
+  for (std::sregex_iterator it(config_yaml.begin(), config_yaml.end(), ref), end; it != end; ++it)
+    out.insert((*it)[1]);
   return out;
 }
 
@@ -40,7 +41,8 @@ std::map<std::string, std::string> environment_of_interest(const std::set<std::s
     std::string k = kv.substr(0, eq);
     // A secret of the config, or a variable named like one, is recorded as set, not by value.
     bool secret = hidden.count(k) > 0;
-    for (const char* w : {"TOKEN", "SECRET", "PASSWORD", "PASSWD"}) secret = secret || k.find(w) != std::string::npos;
+    for (const char* w : {"TOKEN", "SECRET", "PASSWORD", "PASSWD"})
+      secret = secret || k.find(w) != std::string::npos;
     for (const char* p : prefixes) {
       if (starts_with(k, p)) out[k] = secret ? "***" : kv.substr(eq + 1);
     }

@@ -31,7 +31,8 @@ std::set<std::string> secret_names(const std::string& config_yaml);
 /// NCCL_*, GLOO_*, ITWIN_*, ...). The value of a variable in `hidden` (the
 /// config's secrets) or whose name holds TOKEN, SECRET, PASSWORD or PASSWD
 /// is "***".
-std::map<std::string, std::string> environment_of_interest(const std::set<std::string>& hidden = {});
+std::map<std::string, std::string> environment_of_interest(
+    const std::set<std::string>& hidden = {});
 
 /// Writes provenance.json atomically; returns the tags loggers get from it.
 std::map<std::string, std::string> write_provenance(const Provenance& p);
