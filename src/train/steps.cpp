@@ -1,8 +1,9 @@
 // The step executors: what a pipeline's steps do with data, models and predictions.
 #include "steps.hpp"
 
-#include <signal.h>
 #include <torch/torch.h>
+
+#include <signal.h>
 
 #include <optional>
 
@@ -82,9 +83,8 @@ class TorchSteps : public StepRunner {
   void run_dataset(const config::Step& s, RunSession& session) {
     try {
       data_ = data::load_dataset(std::get<config::DatasetSpec>(s.spec), cfg_.run.seed, s.name);
-    } catch (const data::DataMismatch&
-                 e) {  // the config asks for what the file lacks: exit 2 at the step
-      config_problem(s, e.what());
+    } catch (const data::DataMismatch& e) {
+      config_problem(s, e.what());  // the config asks for what the file lacks: exit 2 at the step
     }
     const auto& d = *data_;
     std::string shape;
