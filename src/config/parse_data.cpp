@@ -57,6 +57,9 @@ DatasetSpec parse_dataset(Reader& r) {
     case DataFormat::Synthetic:
       parse_synthetic(r, d.synthetic);
       break;
+    case DataFormat::Netcdf:  // its own split, normalisation and windows
+      parse_netcdf(r, d);
+      return d;
   }
   if (d.format == DataFormat::Npz || d.format == DataFormat::Npy || d.format == DataFormat::Csv) {
     d.task = r.get_enum("task", task_catalog(), d.task);

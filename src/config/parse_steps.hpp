@@ -2,17 +2,26 @@
 // Per-type step parsers; internal to src/config. Each reads every key its
 // step type accepts; Reader::finish() then rejects the rest.
 
+#include <string>
+#include <vector>
+
 #include "itwin/config/reader.hpp"
 #include "itwin/config/specs.hpp"
 
 namespace itwin::config {
 
 DatasetSpec parse_dataset(Reader& r);
+/// The keys of `format: netcdf` (parse_netcdf.cpp).
+void parse_netcdf(Reader& r, DatasetSpec& d);
 ModelSpec parse_model(Reader& r);
 TrainerSpec parse_trainer(Reader& r);
 PredictorSpec parse_predictor(Reader& r);
 SaverSpec parse_saver(Reader& r);
 CommandSpec parse_command(Reader& r);
+
+/// Loads the libraries of the top-level `plugins:` (parse_plugins.cpp); their
+/// canonical paths. Errors are ConfigErrors at the entry.
+std::vector<std::string> parse_plugins(Reader& top);
 
 /// The spec of a step of type `kind` (one of the parsers above).
 StepSpec parse_step_spec(StepKind kind, Reader& r);
