@@ -14,6 +14,11 @@ PKGS=(
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
   slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted
 )
+# The real MLflow and TensorBoard the tracking tests read itwin's output with
+# (../shared/oracles beside the source tree, on CI and development machines):
+# their Debian Python packages. Without the folder those tests skip.
+ORACLES="$(cd "$(dirname "$0")/.." && pwd)/../shared/oracles"
+if [ -x "$ORACLES/install-deps.sh" ]; then "$ORACLES/install-deps.sh" || exit 1; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=()

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "itwin/util/fs.hpp"
+#include "itwin/util/redact.hpp"
 #include "itwin/util/strings.hpp"
 
 extern char** environ;
@@ -37,13 +38,23 @@ std::map<std::string, std::string> environment_of_interest() {
   return out;
 }
 
+std::map<std::string, std::string> provenance_tags(const Provenance& p) {
+  std::map<std::string, std::string> tags = {{"itwin.config_hash", fnv1a64(p.config_yaml)},
+                                             {"itwin.world_size", std::to_string(p.world)}};
+  for (const auto& [k, v] : p.versions) tags["itwin.version." + k] = v;
+  if (const char* job = std::getenv("SLURM_JOB_ID")) tags["itwin.slurm_job_id"] = job;
+  return tags;
+}
+
 std::map<std::string, std::string> write_provenance(const Provenance& p) {
   auto env = environment_of_interest();
+  for (auto& [k, v] : env) v = redact(v);  // e.g. ITWIN_REGISTRY=http://user:pass@host
+  // The hash is the config's as run; the stored text has its credentials removed.
   std::string hash = fnv1a64(p.config_yaml);
   nlohmann::json j = {{"config_source", p.config_source},
                       {"pipeline", p.pipeline},
                       {"config_hash", {{"algorithm", "fnv1a64"}, {"value", hash}}},
-                      {"config_yaml", p.config_yaml},
+                      {"config_yaml", redact(p.config_yaml)},
                       {"versions", p.versions},
                       {"hosts", p.hosts},
                       {"world_size", p.world},
@@ -54,12 +65,9 @@ std::map<std::string, std::string> write_provenance(const Provenance& p) {
                       {"start", p.start},
                       {"end", p.end},
                       {"status", p.status}};
-  if (!p.error.empty()) j["error"] = p.error;
+  if (!p.error.empty()) j["error"] = redact(p.error);
   write_file_atomic(p.run_dir + "/provenance.json", j.dump(2) + "\n");
-  std::map<std::string, std::string> tags = {{"itwin.config_hash", hash}, {"itwin.world_size", std::to_string(p.world)}};
-  for (const auto& [k, v] : p.versions) tags["itwin.version." + k] = v;
-  if (env.count("SLURM_JOB_ID")) tags["itwin.slurm_job_id"] = env["SLURM_JOB_ID"];
-  return tags;
+  return provenance_tags(p);
 }
 
 }  // namespace itwin::track

@@ -30,6 +30,7 @@
 #include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
 #include "itwin/util/process.hpp"
+#include "itwin/util/redact.hpp"
 #include "itwin/util/signals.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
@@ -150,9 +151,14 @@ void run_trainer(Context& c, const config::Step& s) {
   const auto& spec = std::get<config::TrainerSpec>(s.spec);
   const auto& data = need_data(c, s);
   auto& model = need_model(c, s);
-  TrainerEnv env{c.cfg.run, c.run_dir, config::to_yaml(c.cfg.resolved), c.resume, c.lead, *c.sink, c.comm,
+  TrainerEnv env{c.cfg.run, c.run_dir, redact(config::to_yaml(c.cfg.resolved)), c.resume, c.lead, *c.sink, c.comm,
                  c.cfg.distributed};
   TrainResult r = train_model(spec, model, data, env);
+  // The final test metrics go to the loggers too, not only to summary.json.
+  track::MetricPoint test{r.steps, r.epochs_done, now_unix(), false, {}};
+  for (const auto& [k, v] : r.final_metrics)
+    if (k.rfind("test_", 0) == 0) test.values[k] = v;
+  if (!test.values.empty()) c.sink->log(test);
   c.summary["comm_seconds"] = c.comm->comm_seconds();
   if (!c.lead) return;
   models::save_state_dict(model, c.run_dir + "/model.pt");
@@ -291,7 +297,7 @@ void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& b
   }
   Context c{cfg, pipeline, run_dir, resume, comm, lead, {}, {}, {}, {}, {}};
   const std::string config_yaml = config::to_yaml(cfg.resolved);
-  if (lead) write_file_atomic(c.run_dir + "/config.yaml", config_yaml);
+  if (lead) write_file_atomic(c.run_dir + "/config.yaml", redact(config_yaml));  // no tracking_uri password on disk
 
   // 3. Provenance (rank 0) and the loggers of each rank.
   char host[64] = {0};
@@ -313,12 +319,13 @@ void run_ranks(comm::Backend* comm, const launch::World& w, const std::string& b
   prov.backend = backend;
   prov.strategy = cfg.distributed.strategy;
   prov.start = now_unix();
-  std::map<std::string, std::string> tags;
-  if (lead) tags = track::write_provenance(prov);
+  std::map<std::string, std::string> tags = track::provenance_tags(prov);  // every rank's loggers get them
+  if (lead) track::write_provenance(prov);
   track::RunInfo info{lead ? run_dir : run_dir + "/ranks/rank-" + std::to_string(comm->rank()), cfg.run.name,
                       pipeline.name, cfg.source, config::flat_params(cfg, pipeline), tags, comm->rank(), comm->world(),
                       run_dir, opts.parent_runs, {}};
   if (resume) info.continue_runs = track::load_tracked_runs(info.run_dir);  // one MLflow run across requeues
+  info.resumed = resume;
   try {
     c.sink = open_loggers(*comm, cfg.loggers, info);
     bool any = false;

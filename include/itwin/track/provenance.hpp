@@ -26,7 +26,12 @@ std::string fnv1a64(const std::string& s);
 /// Environment variables worth keeping (SLURM_*, OMP_*, CUDA_VISIBLE_DEVICES, NCCL_*, GLOO_*, ...).
 std::map<std::string, std::string> environment_of_interest();
 
-/// Writes provenance.json atomically; returns the tags loggers get from it.
+/// The tags every rank's loggers get from the provenance (config hash,
+/// versions, world size, SLURM job id); the same on every rank.
+std::map<std::string, std::string> provenance_tags(const Provenance& p);
+
+/// Writes provenance.json atomically, credentials removed from the config
+/// text, the error and the environment (redact()); returns provenance_tags(p).
 std::map<std::string, std::string> write_provenance(const Provenance& p);
 
 }  // namespace itwin::track

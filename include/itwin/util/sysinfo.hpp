@@ -21,6 +21,10 @@ std::string blas_kind(const std::string& path);
 
 std::string host_name();
 
+/// The user running this process, from the password database (getpwuid), as
+/// MLflow records it; $LOGNAME or $USER only when the account has no entry.
+std::string user_name();
+
 /// Sets the thread count of a threaded BLAS (OpenBLAS, BLIS, MKL) loaded in
 /// this process, found at run time; false when none is. LibTorch runs its own
 /// threads around BLAS calls, so a BLAS with threads of its own
