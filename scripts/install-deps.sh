@@ -10,9 +10,13 @@ PKGS=(
   libopenmpi-dev openmpi-bin                          # OpenMPI 4.1
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev catch2
   libcurl4-openssl-dev                                # MLflow tracking server client (REST over http/https)
+  libnetcdf-dev libhdf5-dev                           # NetCDF-C and HDF5 (serial): scientific data readers
   dataset-fashion-mnist                               # /usr/share/datasets/fashion-mnist/*.gz
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
+  python3-netcdf4 python3-h5py                        # use-cases/*/generate.py: NetCDF and HDF5 data (tests run them)
   slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted
+  gnuplot-nox                                         # itwin report: plots (PNG, SVG)
+  chromium                                            # tests: itwin report's HTML page rendered headless
 )
 # The real MLflow and TensorBoard the tracking tests read itwin's output with
 # (../shared/oracles beside the source tree, on CI and development machines):

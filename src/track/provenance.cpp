@@ -46,7 +46,7 @@ std::map<std::string, std::string> provenance_tags(const Provenance& p) {
   return tags;
 }
 
-std::map<std::string, std::string> write_provenance(const Provenance& p) {
+void write_provenance(const Provenance& p) {
   auto env = environment_of_interest();
   for (auto& [k, v] : env) v = redact(v);  // e.g. ITWIN_REGISTRY=http://user:pass@host
   // The hash is the config's as run; the stored text has its credentials removed.
@@ -67,7 +67,6 @@ std::map<std::string, std::string> write_provenance(const Provenance& p) {
                       {"status", p.status}};
   if (!p.error.empty()) j["error"] = redact(p.error);
   write_file_atomic(p.run_dir + "/provenance.json", j.dump(2) + "\n");
-  return provenance_tags(p);
 }
 
 }  // namespace itwin::track

@@ -1,6 +1,8 @@
 // Strategies: local (one rank) and ddp (bucketed, overlapped allreduce).
 #include "itwin/train/strategy.hpp"
 
+#include <chrono>
+
 #include "itwin/util/error.hpp"
 #include "zero1.hpp"
 
@@ -18,6 +20,17 @@ comm::DType dtype_of(const torch::Tensor& t) {
     case torch::kBFloat16: return comm::DType::BF16;
     default: throw RuntimeError(std::string("cannot communicate tensors of type ") + c10::toString(t.scalar_type()));
   }
+}
+
+using Clock = std::chrono::steady_clock;
+
+torch::Dtype wire_type(config::Compression c) {
+  switch (c) {
+    case config::Compression::None: return torch::kFloat32;
+    case config::Compression::Fp16: return torch::kHalf;
+    case config::Compression::Bf16: return torch::kBFloat16;
+  }
+  return torch::kFloat32;
 }
 
 void clip(const std::vector<torch::Tensor>& params, double max_norm) {
@@ -61,10 +74,12 @@ class DdpStrategy : public Strategy {
       b.params.push_back(k);
       b.numel += n;
     }
-    auto wire = spec_.compression == "fp16" ? torch::kHalf : spec_.compression == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+    auto wire = wire_type(spec_.compression);
+    const auto on = params_.empty() ? torch::TensorOptions() : params_[0].options();
     for (auto& b : buckets_) {
-      b.flat = torch::zeros({b.numel});
-      b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, torch::TensorOptions().dtype(wire));
+      b.flat = torch::zeros({b.numel}, on.dtype(torch::kFloat32));
+      b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, on.dtype(wire));
+      b.host = staging_buffer(b.wire, comm_);
     }
     for (size_t k = 0; k < params_.size(); ++k) {
       params_[k].register_hook([this, k](torch::Tensor g) { on_grad(k, g); });
@@ -100,6 +115,8 @@ class DdpStrategy : public Strategy {
     torch::NoGradGuard ng;
     for (auto& b : buckets_) {
       b.work->wait();
+      finished(b);
+      if (b.host.defined()) b.wire.copy_(b.host);
       if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
       b.flat.mul_(inv);
       for (size_t k : b.params) {
@@ -118,6 +135,12 @@ class DdpStrategy : public Strategy {
     opt.step();
   }
 
+  double take_comm_seconds() override {
+    double s = comm_seconds_;
+    comm_seconds_ = 0;
+    return s;
+  }
+
   void sync_buffers(models::Model& model) override {
     auto params = model.parameters();
     std::vector<torch::Tensor> buffers;
@@ -134,9 +157,27 @@ class DdpStrategy : public Strategy {
     std::vector<size_t> params;
     int64_t numel = 0;
     torch::Tensor flat, wire;
+    torch::Tensor host;  ///< pinned host copy for a GPU bucket when the backend takes host memory only
     size_t ready = 0;
     std::unique_ptr<comm::Work> work;
+    Clock::time_point launched;
+    bool done = false;  ///< its collective was seen complete (the span is counted)
   };
+
+  // A bucket's collective has completed: count its span in flight.
+  void finished(Bucket& b) {
+    if (b.done) return;
+    b.done = true;
+    comm_seconds_ += std::chrono::duration<double>(Clock::now() - b.launched).count();
+  }
+
+  // Polls the collectives in flight: records completions and, for MPI, drives
+  // their progress while backward computes (no progress thread needed).
+  void poll() {
+    for (auto& b : buckets_) {
+      if (b.work && !b.done && b.work->test()) finished(b);
+    }
+  }
 
   void on_grad(size_t k, const torch::Tensor& g) {
     if (!sync_) return;  // a non-final micro-step: accumulate locally, no communication
@@ -149,11 +190,16 @@ class DdpStrategy : public Strategy {
     if (!fresh_ && p.grad().defined()) slot.add_(p.grad().reshape(-1));
     got_[k] = true;
     if (++b.ready == b.params.size()) launch(b);
+    poll();
   }
 
   void launch(Bucket& b) {
     if (!b.wire.is_same(b.flat)) b.wire.copy_(b.flat);
-    b.work = comm_.allreduce_async(b.wire.data_ptr(), static_cast<size_t>(b.numel), dtype_of(b.wire));
+    torch::Tensor& buf = b.host.defined() ? b.host : b.wire;
+    if (b.host.defined()) b.host.copy_(b.wire);  // waits for the GPU: the gradients are complete
+    b.launched = Clock::now();
+    b.done = false;
+    b.work = comm_.allreduce_async(buf.data_ptr(), static_cast<size_t>(b.numel), dtype_of(buf));
   }
 
   config::DistributedSpec spec_;
@@ -165,6 +211,7 @@ class DdpStrategy : public Strategy {
   bool sync_ = false;
   bool fresh_ = true;
   int micro_ = 0;
+  double comm_seconds_ = 0;
 };
 
 }  // namespace
@@ -172,16 +219,26 @@ class DdpStrategy : public Strategy {
 void broadcast_tensors(comm::Backend& comm, const std::vector<torch::Tensor>& tensors) {
   torch::NoGradGuard ng;
   for (const auto& t : tensors) {
-    auto c = t.detach().contiguous().clone();
+    // A GPU tensor goes through host memory unless the backend takes device pointers.
+    auto where = t.is_cuda() && comm.device_memory() ? t.device() : torch::Device(torch::kCPU);
+    auto c = t.detach().to(where).contiguous().clone();
     comm.broadcast(c.data_ptr(), static_cast<size_t>(c.numel()), dtype_of(c), 0);
     t.detach().copy_(c);
   }
 }
 
+torch::Tensor staging_buffer(const torch::Tensor& like, comm::Backend& comm) {
+  if (!like.is_cuda() || comm.device_memory()) return {};
+  return torch::empty(like.sizes(), torch::TensorOptions().dtype(like.dtype()).pinned_memory(true));
+}
+
 std::unique_ptr<Strategy> make_strategy(const config::DistributedSpec& spec, comm::Backend& comm) {
   if (comm.world() == 1) return std::make_unique<LocalStrategy>();
-  if (spec.strategy == "zero1") return make_zero1(spec, comm);
-  return std::make_unique<DdpStrategy>(spec, comm);
+  switch (spec.strategy) {
+    case config::StrategyKind::Zero1: return make_zero1(spec, comm);
+    case config::StrategyKind::Ddp: return std::make_unique<DdpStrategy>(spec, comm);
+  }
+  throw RuntimeError("unhandled strategy");
 }
 
 }  // namespace itwin::train

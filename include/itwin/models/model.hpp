@@ -21,6 +21,8 @@ class Model {
   /// Parameters and buffers under their PyTorch state-dict names.
   virtual std::vector<std::pair<std::string, torch::Tensor>> state() = 0;
   virtual void set_training(bool on) = 0;
+  /// Moves parameters and buffers to `d` (before an optimizer is made).
+  virtual void to(const torch::Device& d) = 0;
   virtual std::string describe() const = 0;
   /// Writes a TorchScript file when the model is one; false otherwise.
   virtual bool save_torchscript(const std::string& path) { (void)path; return false; }
@@ -33,6 +35,10 @@ struct ModelInput {
   std::vector<int64_t> sample_shape;  ///< one sample, e.g. [1, 28, 28]
   int64_t outputs = 0;                ///< classes or regression targets
 };
+
+/// Why a built-in architecture cannot take samples of `in` ("" when it can),
+/// e.g. "model 'cnn' needs an image [C, H, W] ... but the data gives [8]".
+std::string input_problem(const config::ModelSpec& spec, const ModelInput& in);
 
 /// Builds the model a step describes (and loads `weights` when given).
 /// Errors name the step and say what input the architecture needs.

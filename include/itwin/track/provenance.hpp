@@ -26,12 +26,12 @@ std::string fnv1a64(const std::string& s);
 /// Environment variables worth keeping (SLURM_*, OMP_*, CUDA_VISIBLE_DEVICES, NCCL_*, GLOO_*, ...).
 std::map<std::string, std::string> environment_of_interest();
 
-/// The tags every rank's loggers get from the provenance (config hash,
-/// versions, world size, SLURM job id); the same on every rank.
+/// The tags every logger's run gets from the provenance: config hash, world
+/// size, versions, SLURM job (on every rank, not only the one that writes it).
 std::map<std::string, std::string> provenance_tags(const Provenance& p);
 
-/// Writes provenance.json atomically, credentials removed from the config
-/// text, the error and the environment (redact()); returns provenance_tags(p).
-std::map<std::string, std::string> write_provenance(const Provenance& p);
+/// Writes provenance.json atomically into p.run_dir, credentials removed from
+/// the config text, the error and the environment (redact()).
+void write_provenance(const Provenance& p);
 
 }  // namespace itwin::track

@@ -37,6 +37,9 @@ class Strategy {
   /// True when the optimizer state is the same on every rank (checkpoints
   /// written by rank 0 then hold all of it).
   virtual bool replicated_optimizer() const { return true; }
+  /// Seconds the gradient collectives were in flight since the last call
+  /// (launch to completion, hidden behind backward or not); then resets.
+  virtual double take_comm_seconds() { return 0; }
 };
 
 /// `local` for a world of one, else `ddp` or `zero1` over `comm`.
@@ -44,5 +47,9 @@ std::unique_ptr<Strategy> make_strategy(const config::DistributedSpec& spec, com
 
 /// Broadcasts every tensor of `tensors` from rank 0 (in place).
 void broadcast_tensors(comm::Backend& comm, const std::vector<torch::Tensor>& tensors);
+
+/// A pinned host buffer like `like` when it is on a GPU and `comm` takes host
+/// memory only (collectives then go through it); undefined otherwise.
+torch::Tensor staging_buffer(const torch::Tensor& like, comm::Backend& comm);
 
 }  // namespace itwin::train
