@@ -108,8 +108,8 @@ TEST_CASE("tensorboard: a run killed and resumed to completion is one session th
           "[track][oracle]") {
   ORACLES_OR_SKIP();
   TempDir d;
-  // The first attempt is stopped by SIGTERM (as a preemption does) once
-  // training began; the resumed one runs to the end.
+  // The first attempt is stopped by SIGTERM (as a preemption does) after its
+  // loggers began the session; the resumed one runs to the end.
   std::string yaml = pipeline("  - {type: tensorboard}\n  - {type: mlflow}\n");
   const std::string marker = d.path() + "/killed-once";
   yaml.replace(yaml.find("      - {name: train"), 0,
@@ -119,7 +119,7 @@ TEST_CASE("tensorboard: a run killed and resumed to completion is one session th
   const std::string root = d.path() + "/runs";
   auto first = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + root + "/r");
   INFO(first.out);
-  REQUIRE(first.exit_code == 75);  // checkpointed and stopped: requeue me
+  REQUIRE(first.exit_code == 75);  // stopped: requeue me
   auto killed = tb_groups(root);
   CHECK_THAT(killed.out, Contains("status=STATUS_FAILURE"));
   auto again = run_shell(itwin_bin() + " train " + cfg + " --resume --run-dir " + root + "/r");
