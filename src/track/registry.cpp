@@ -76,8 +76,10 @@ std::unique_ptr<RegistryStore> open_registry(const std::string& uri) {
   if (starts_with(u, "mlflow:")) return make_mlflow_file_registry(strip_file_scheme(u.substr(7)));
   if (starts_with(u, "file://")) return make_mlflow_file_registry(u.substr(7));
   if (u.find("://") != std::string::npos || starts_with(u, "databricks")) {
-    throw UsageError("model registry '" + redact(u) + "' is not supported: give a directory (itwin's registry), mlflow:DIR or file://DIR "
-                     "(an MLflow file store) or http(s)://HOST (an MLflow server)");
+    throw UsageError(
+        "model registry '" + redact(u) +
+        "' is not supported: give a directory (itwin's registry), mlflow:DIR or file://DIR "
+        "(an MLflow file store) or http(s)://HOST (an MLflow server)");
   }
   return mlflow_env ? make_mlflow_file_registry(u) : make_local_registry(u);
 }

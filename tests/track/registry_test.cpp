@@ -109,8 +109,9 @@ TEST_CASE("models: an MLflow file store holds the registry, in MLflow's layout",
   // The registered model and its versions, field by field.
   const std::string model = store + "/models/blobs";
   // (itwin writes `name: 'blobs'`, and rewrites the file as YAML when a version is added.)
-  check_lines(slurp(model + "/meta.yaml"), {"aliases: \\{\\}", "creation_timestamp: \\d{13}", "description: null",
-                                            "last_updated_timestamp: \\d{13}", "name: '?blobs'?"});
+  check_lines(slurp(model + "/meta.yaml"),
+              {"aliases: \\{\\}", "creation_timestamp: \\d{13}", "description: null",
+               "last_updated_timestamp: \\d{13}", "name: '?blobs'?"});
   for (int v : {1, 2}) {
     std::string dir = model + "/version-" + std::to_string(v);
     check_lines(slurp(dir + "/meta.yaml"),
