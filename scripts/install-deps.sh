@@ -18,6 +18,11 @@ PKGS=(
   gnuplot-nox                                         # itwin report: plots (PNG, SVG)
   chromium                                            # tests: itwin report's HTML page rendered headless
 )
+# The real MLflow and TensorBoard the tracking tests read itwin's output with
+# (../shared/oracles beside the source tree, on CI and development machines):
+# their Debian Python packages. Without the folder those tests skip.
+ORACLES="$(cd "$(dirname "$0")/.." && pwd)/../shared/oracles"
+if [ -x "$ORACLES/install-deps.sh" ]; then "$ORACLES/install-deps.sh" || exit 1; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=()

@@ -5,6 +5,7 @@
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/redact.hpp"
 #include "itwin/util/strings.hpp"
 #include "sinks.hpp"
 
@@ -104,12 +105,15 @@ std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& spe
     sinks->add(std::move(sink));
   }
   sinks->set_tracked_runs(std::move(runs));
-  sinks->params(run.params);
+  std::map<std::string, std::string> params = run.params;
+  for (auto& [k, v] : params) v = redact(v);  // e.g. a download command with user:pass@
+  sinks->params(params);
   return sinks;
 }
 
 nlohmann::json tracked_run_json(const TrackedRun& r) {
-  return {{"kind", r.kind}, {"store", r.store}, {"experiment", r.experiment}, {"run_id", r.id}};
+  return {
+      {"kind", r.kind}, {"store", redact(r.store)}, {"experiment", r.experiment}, {"run_id", r.id}};
 }
 
 TrackedRun tracked_run_from_json(const nlohmann::json& j) {
@@ -130,6 +134,11 @@ std::vector<TrackedRun> load_tracked_runs(const std::string& dir) {
   if (!j.is_array()) return out;  // damaged: new runs
   for (const auto& r : j) out.push_back(tracked_run_from_json(r));
   return out;
+}
+
+std::string run_file_bytes(const std::string& run_dir, const std::string& name) {
+  std::string bytes = read_file(run_dir + "/" + name);
+  return name == "config.yaml" ? redact(bytes) : bytes;
 }
 
 void flatten(const std::string& prefix, const std::map<std::string, std::string>& in, std::map<std::string, std::string>& out) {

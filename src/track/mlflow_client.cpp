@@ -3,38 +3,40 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <tuple>
 
 #include "itwin/util/error.hpp"
+#include "itwin/util/redact.hpp"
 
 namespace itwin::track {
 namespace {
 
-std::string base64(const std::string& in) {
-  static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t n = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
-    out += b64[(n >> 18) & 63];
-    out += b64[(n >> 12) & 63];
-    out += i + 1 < in.size() ? b64[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? b64[n & 63] : '=';
+// MLflow's order: a token, else a user name and password from the
+// environment, else the user info of the URI (http://user:pass@host).
+std::vector<std::string> auth_headers(const std::string& uri) {
+  if (const char* t = std::getenv("MLFLOW_TRACKING_TOKEN")) {
+    add_secret(t);
+    return {std::string("Authorization: Bearer ") + t};
   }
-  return out;
-}
-
-std::vector<std::string> auth_headers() {
-  if (const char* t = std::getenv("MLFLOW_TRACKING_TOKEN")) return {std::string("Authorization: Bearer ") + t};
-  const char* u = std::getenv("MLFLOW_TRACKING_USERNAME");
-  const char* p = std::getenv("MLFLOW_TRACKING_PASSWORD");
-  if (u && p) return {"Authorization: Basic " + base64(std::string(u) + ":" + p)};
-  return {};
+  std::string u, p;
+  if (const char* eu = std::getenv("MLFLOW_TRACKING_USERNAME"),
+      *ep = std::getenv("MLFLOW_TRACKING_PASSWORD");
+      eu && ep) {
+    u = eu;
+    p = ep;
+  } else {
+    std::tie(u, p) = uri_credentials(uri);
+  }
+  if (u.empty() && p.empty()) return {};
+  add_secret(p);
+  add_secret(base64(u + ":" + p));
+  return {"Authorization: Basic " + base64(u + ":" + p)};
 }
 
 }  // namespace
 
-MlflowClient::MlflowClient(std::string base_uri) : base_(std::move(base_uri)), headers_(auth_headers()) {
+MlflowClient::MlflowClient(const std::string& uri)
+    : base_(strip_credentials(uri)), headers_(auth_headers(uri)) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
@@ -42,7 +44,9 @@ HttpResponse MlflowClient::send(const std::string& method, const std::string& pa
                                 const std::string& type) {
   HttpResponse r;
   double wait = 0.1;
-  const double timeout = body && body->size() > (1 << 20) ? 600 : 10;  // large artifacts take longer
+  // Artifacts (model files up and down) may be large: they get longer.
+  const bool artifact = path.find("/mlflow-artifacts/artifacts") != std::string::npos;
+  const double timeout = artifact || (body && body->size() > (1 << 20)) ? 600 : 10;
   for (int attempt = 0; attempt < 6; ++attempt) {
     r = http_request(method, base_ + path, body, headers_, timeout, type);
     bool retry = r.status == 0 || r.status == 429 || r.status >= 500;
@@ -62,8 +66,7 @@ HttpResponse MlflowClient::call(const std::string& method, const std::string& pa
   std::string text = body ? body->dump() : std::string();
   HttpResponse r = send(method, path, body ? &text : nullptr, "application/json");
   if (r.status != 200 && !tolerant) {
-    throw RuntimeError("mlflow: " + method + " " + base_ + path + " failed: " +
-                       (r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error));
+    throw RuntimeError("mlflow: " + method + " " + base_ + path + " failed: " + describe(r));
   }
   return r;
 }
@@ -72,10 +75,18 @@ namespace {
 nlohmann::json parse_answer(const std::string& what, const HttpResponse& r) {
   if (r.body.empty()) return nlohmann::json::object();
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded()) throw RuntimeError("mlflow: " + what + ": the answer is not JSON: " + r.body.substr(0, 200));
+  if (j.is_discarded())
+    throw RuntimeError("mlflow: " + what +
+                       ": the answer is not JSON: " + redact(r.body.substr(0, 200)));
   return j;
 }
 }  // namespace
+
+std::string MlflowClient::describe(const HttpResponse& r) {
+  // A server's answer may echo the request, credentials included.
+  return redact(r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 300)
+                         : r.error);
+}
 
 nlohmann::json MlflowClient::get(const std::string& path) { return parse_answer(path, call("GET", path, nullptr, false)); }
 nlohmann::json MlflowClient::post(const std::string& path, const nlohmann::json& body) {

@@ -2,7 +2,9 @@
 // A client of an MLflow tracking server's REST API (2.0), shared by the
 // REST logger and the REST model registry (internal to src/track).
 // Credentials come from the environment (MLFLOW_TRACKING_TOKEN, or
-// MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) and are never printed.
+// MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) or from the URI's
+// user info (http://user:pass@host), and are never printed or stored: base()
+// is the URI without them, and every server answer shown is redacted.
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -14,8 +16,13 @@ namespace itwin::track {
 
 class MlflowClient {
  public:
-  explicit MlflowClient(std::string base_uri);
+  explicit MlflowClient(const std::string& uri);
+  /// The server's URI without credentials (what is printed, stored and compared).
   const std::string& base() const { return base_; }
+
+  /// "HTTP 400 <answer>" or the connection error, credentials removed: the
+  /// only form in which an answer may be shown.
+  static std::string describe(const HttpResponse& r);
 
   /// One request, retried on connection errors, 429 and 5xx (6 tries, backoff
   /// from 0.1 s doubling). `tolerant`: return the last answer instead of

@@ -2,8 +2,10 @@
 // (mlflow/store/tracking/file_store.py): DIR/<experiment_id>/meta.yaml and
 // DIR/<experiment_id>/<run_id>/{meta.yaml, params/, tags/, metrics/, artifacts/};
 // a metric file holds lines "<timestamp_ms> <value> <step>".
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,8 +18,11 @@
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/lock.hpp"
+#include "itwin/util/log.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
+#include "mlflow_meta.hpp"
 #include "sinks.hpp"
 
 namespace fs = std::filesystem;
@@ -39,25 +44,36 @@ std::string experiment_meta(const std::string& root, const std::string& id, cons
 }
 
 // The id of experiment `name` under root, created when missing (ids are
-// integers, 0 being MLflow's "Default").
+// integers, 0 being MLflow's "Default"). Each meta.yaml is read as YAML: MLflow
+// writes `name: x`, itwin `name: 'x'`. Two itwin writers of one store take a
+// lock, so that both do not create the same experiment; a directory is taken
+// with mkdir, which fails when another writer (MLflow's client too) has it.
 std::string experiment_id(const std::string& root, const std::string& name) {
   fs::create_directories(root);
+  FileLock lock(root + "/.itwin-experiments.lock");
   int64_t max_id = -1;
   for (const auto& e : fs::directory_iterator(root)) {
     std::string id = e.path().filename().string();
     if (!std::regex_match(id, std::regex("\\d+")) || !fs::exists(e.path() / "meta.yaml")) continue;
-    max_id = std::max<int64_t>(max_id, std::stoll(id));
-    std::string meta = read_file((e.path() / "meta.yaml").string());
-    if (meta.find("\nname: " + yaml_quote(name) + "\n") != std::string::npos) return id;
+    // MLflow's own ids may be large random numbers: itwin counts on from its own.
+    if (id.size() <= 15) max_id = std::max<int64_t>(max_id, std::stoll(id));
+    auto meta = read_mlflow_meta((e.path() / "meta.yaml").string());
+    if (meta["name"] == name && meta["lifecycle_stage"] != "deleted")
+      return meta["experiment_id"].empty() ? id : meta["experiment_id"];
   }
   int64_t t = unix_millis();
-  if (max_id < 0) {
+  if (max_id < 0 && !fs::exists(root + "/0")) {
     write_file_atomic(root + "/0/meta.yaml", experiment_meta(root, "0", "Default", t));
-    max_id = 0;
   }
-  std::string id = std::to_string(max_id + 1);
-  write_file_atomic(root + "/" + id + "/meta.yaml", experiment_meta(root, id, name, t));
-  return id;
+  for (int64_t id = std::max<int64_t>(max_id, 0) + 1;; ++id) {
+    std::string dir = root + "/" + std::to_string(id);
+    if (::mkdir(dir.c_str(), 0755) != 0) {
+      if (errno == EEXIST) continue;
+      throw_errno("cannot create " + dir);
+    }
+    write_file_atomic(dir + "/meta.yaml", experiment_meta(root, std::to_string(id), name, t));
+    return std::to_string(id);
+  }
 }
 
 std::string new_run_id() {
@@ -78,10 +94,9 @@ class MlflowFileSink : public FilteredSink {
     start_ = unix_millis();
     // A resumed run continues its MLflow run when that is still in the store.
     const std::string old = root_ + "/" + exp_ + "/" + spec.continue_run_id;
-    std::smatch m;
     if (!spec.continue_run_id.empty() && fs::exists(old + "/meta.yaml")) {
-      std::string meta = read_file(old + "/meta.yaml");
-      if (std::regex_search(meta, m, std::regex("\nstart_time: (\\d+)"))) start_ = std::stoll(m[1]);
+      std::string start = read_mlflow_meta(old + "/meta.yaml")["start_time"];
+      if (std::regex_match(start, std::regex("\\d+"))) start_ = std::stoll(start);
       id_ = spec.continue_run_id;
     }
     dir_ = root_ + "/" + exp_ + "/" + id_;
@@ -89,16 +104,14 @@ class MlflowFileSink : public FilteredSink {
     run_dir_ = run.run_dir;
     for (const char* sub : {"metrics", "params", "tags", "artifacts"}) fs::create_directories(dir_ + "/" + sub);
     write_meta(1, "null");  // RUNNING
-    const char* user = std::getenv("USER");
     std::map<std::string, std::string> tags = mlflow_tags(spec, run);
-    tags["mlflow.runName"] = name_;  // a server sets these itself
-    tags["mlflow.user"] = user ? user : "unknown";
-    tags["mlflow.source.type"] = "LOCAL";
+    tags["mlflow.runName"] = name_;  // a server sets it itself
     for (const auto& [k, v] : tags) write_file_atomic(dir_ + "/tags/" + safe_key(k), v);
   }
 
   void params(const std::map<std::string, std::string>& p) override {
-    for (const auto& [k, v] : p) write_file_atomic(dir_ + "/params/" + safe_key(k), v.substr(0, 6000));
+    for (const auto& [k, v] : p)
+      write_file_atomic(dir_ + "/params/" + safe_key(k), v.substr(0, 6000));  // MLflow's limit
   }
 
   TrackedRun tracked_run() const override { return {"mlflow", root_, exp_, id_}; }
@@ -108,9 +121,12 @@ class MlflowFileSink : public FilteredSink {
     for (auto& [k, f] : metrics_) f->flush();
     int code = status == "FINISHED" ? 3 : status == "KILLED" ? 5 : 4;
     for (const auto& f : run_files()) {
-      fs::path src = fs::path(run_dir_) / f;
-      std::error_code ec;
-      if (fs::exists(src)) fs::copy_file(src, fs::path(dir_) / "artifacts" / f, fs::copy_options::overwrite_existing, ec);
+      if (!fs::exists(fs::path(run_dir_) / f)) continue;
+      try {
+        write_file_atomic(dir_ + "/artifacts/" + f, run_file_bytes(run_dir_, f));
+      } catch (const Error& e) {
+        spdlog::error("mlflow: could not copy {} to the run's artifacts: {}", f, e.what());
+      }
     }
     write_meta(code, std::to_string(unix_millis()));
   }
@@ -129,12 +145,14 @@ class MlflowFileSink : public FilteredSink {
   }
 
   void write_meta(int status, const std::string& end) {
-    std::string m = "artifact_uri: " + yaml_quote("file://" + dir_ + "/artifacts") + "\nend_time: " + end +
-                    "\nentry_point_name: ''\nexperiment_id: " + yaml_quote(exp_) + "\nlifecycle_stage: active\nrun_id: " + id_ +
+    std::string m = "artifact_uri: " + yaml_quote("file://" + dir_ + "/artifacts") +
+                    "\nend_time: " + end +
+                    "\nentry_point_name: ''\nexperiment_id: " + yaml_quote(exp_) +
+                    "\nlifecycle_stage: active\nrun_id: " + id_ +
                     "\nrun_name: " + yaml_quote(name_) + "\nrun_uuid: " + id_ +
-                    "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: " + std::to_string(start_) +
-                    "\nstatus: " + std::to_string(status) + "\ntags: []\nuser_id: " +
-                    yaml_quote(std::getenv("USER") ? std::getenv("USER") : "unknown") + "\n";
+                    "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: " +
+                    std::to_string(start_) + "\nstatus: " + std::to_string(status) +
+                    "\ntags: []\nuser_id: " + yaml_quote(user_name()) + "\n";
     write_file_atomic(dir_ + "/meta.yaml", m);
   }
 
@@ -155,6 +173,8 @@ std::map<std::string, std::string> mlflow_tags(const config::LoggerSpec& spec, c
   tags["itwin.pipeline"] = run.pipeline;
   tags["itwin.rank"] = std::to_string(run.rank);
   tags["itwin.world_size"] = std::to_string(run.world);
+  tags["mlflow.user"] = user_name();  // as MLflow's client sets them
+  tags["mlflow.source.type"] = "LOCAL";
   if (!spec.parent_run_id.empty()) tags["mlflow.parentRunId"] = spec.parent_run_id;
   return tags;
 }

@@ -11,11 +11,14 @@
 #include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
 #include "itwin/util/sysinfo.hpp"
+#include "mlflow_artifacts.hpp"
 #include "mlflow_client.hpp"
 #include "sinks.hpp"
 
 namespace itwin::track {
 namespace {
+
+constexpr size_t kMaxParamLength = 6000;  // MLflow's MAX_PARAM_VAL_LENGTH, the file store's too
 
 class MlflowRestSink : public FilteredSink {
  public:
@@ -37,6 +40,7 @@ class MlflowRestSink : public FilteredSink {
     auto created = client_.post("/api/2.0/mlflow/runs/create", {{"experiment_id", exp_},
                                                                 {"start_time", unix_millis()},
                                                                 {"run_name", mlflow_run_name(run)},
+                                                                {"user_id", user_name()},
                                                                 {"tags", tags}});
     id_ = created["run"]["info"]["run_id"].get<std::string>();
     artifact_uri_ = created["run"]["info"].value("artifact_uri", "");
@@ -56,7 +60,7 @@ class MlflowRestSink : public FilteredSink {
   void params(const std::map<std::string, std::string>& p) override {
     nlohmann::json batch = nlohmann::json::array();
     for (const auto& [k, v] : p) {
-      batch.push_back({{"key", k}, {"value", v.substr(0, 500)}});
+      batch.push_back({{"key", k}, {"value", v.substr(0, kMaxParamLength)}});
       if (batch.size() == 100) {  // the server's limit per log-batch
         send_batch({{"run_id", id_}, {"params", batch}});
         batch = nlohmann::json::array();
@@ -100,24 +104,22 @@ class MlflowRestSink : public FilteredSink {
     }
   }
 
-  // The run's files, through the server's artifact proxy (mlflow-artifacts:/
-  // artifact URIs: `mlflow server` with --serve-artifacts, MLflow 2's default).
-  // Other artifact stores (s3://, a path on the server) are not written to.
+  // The run's files, as its artifacts: through the server's artifact proxy
+  // (mlflow-artifacts:/ URIs: `mlflow server` with --serve-artifacts, MLflow
+  // 2's default) or into a file:// artifact root shared with the server.
+  // Other artifact stores (s3://, ...) are not written to.
   void upload_artifacts() {
-    const std::string scheme = "mlflow-artifacts:";
-    if (artifact_uri_.rfind(scheme, 0) != 0) {
+    RunArtifacts artifacts(client_, artifact_uri_);
+    if (!artifacts.reachable()) {
       if (!artifact_uri_.empty()) spdlog::info("mlflow: artifacts stay in {} (the server stores them at {})", run_dir_, artifact_uri_);
       return;
     }
-    std::string path = artifact_uri_.substr(scheme.size());
-    while (!path.empty() && path[0] == '/') path.erase(0, 1);
     for (const auto& f : run_files()) {
-      std::string local = run_dir_ + "/" + f;
-      if (!std::filesystem::exists(local)) continue;
-      auto r = client_.put_bytes("/api/2.0/mlflow-artifacts/artifacts/" + path + "/" + f, read_file(local));
-      if (r.status != 200) {
-        spdlog::error("mlflow: could not upload artifact {} ({}); it stays in {}", f,
-                      r.status ? "HTTP " + std::to_string(r.status) : r.error, run_dir_);
+      if (!std::filesystem::exists(run_dir_ + "/" + f)) continue;
+      try {
+        artifacts.put(f, run_file_bytes(run_dir_, f));
+      } catch (const Error& e) {
+        spdlog::error("{}; it stays in {}", e.what(), run_dir_);
       }
     }
   }

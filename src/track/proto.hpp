@@ -41,3 +41,58 @@ inline void bytes_field(std::string& out, int field, const std::string& v) {
 }
 
 }  // namespace itwin::track::pb
+
+namespace itwin::track::pb {
+
+/// One field of an encoded message, for reading back what we wrote.
+struct Field {
+  int number = 0, wire = 0;
+  uint64_t varint = 0;  ///< wire 0
+  std::string bytes;    ///< wire 1, 2, 5
+};
+
+/// Reads the field at `i` of `m` and advances `i`; false at the end or on a
+/// malformed message (then `i` is left anywhere).
+inline bool next_field(const std::string& m, size_t& i, Field& f) {
+  auto read_varint = [&](uint64_t& out) {
+    out = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (i >= m.size()) return false;
+      auto b = static_cast<unsigned char>(m[i++]);
+      out |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  };
+  if (i >= m.size()) return false;
+  uint64_t k;
+  if (!read_varint(k)) return false;
+  f.number = static_cast<int>(k >> 3);
+  f.wire = static_cast<int>(k & 7);
+  f.bytes.clear();
+  size_t n = 0;
+  switch (f.wire) {
+    case 0:
+      return read_varint(f.varint);
+    case 1:
+      n = 8;
+      break;
+    case 5:
+      n = 4;
+      break;
+    case 2: {
+      uint64_t len;
+      if (!read_varint(len) || len > m.size() - i) return false;
+      n = static_cast<size_t>(len);
+      break;
+    }
+    default:
+      return false;
+  }
+  if (n > m.size() - i) return false;
+  f.bytes = m.substr(i, n);
+  i += n;
+  return true;
+}
+
+}  // namespace itwin::track::pb

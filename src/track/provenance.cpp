@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "itwin/util/fs.hpp"
+#include "itwin/util/redact.hpp"
 #include "itwin/util/strings.hpp"
 
 extern char** environ;
@@ -51,20 +52,22 @@ std::map<std::string, std::string> environment_of_interest(const std::set<std::s
 }
 
 std::map<std::string, std::string> provenance_tags(const Provenance& p) {
-  auto env = environment_of_interest(secret_names(p.config_yaml));
   std::map<std::string, std::string> tags = {{"itwin.config_hash", fnv1a64(p.config_yaml)},
                                              {"itwin.world_size", std::to_string(p.world)}};
   for (const auto& [k, v] : p.versions) tags["itwin.version." + k] = v;
-  if (env.count("SLURM_JOB_ID")) tags["itwin.slurm_job_id"] = env["SLURM_JOB_ID"];
+  if (const char* job = std::getenv("SLURM_JOB_ID")) tags["itwin.slurm_job_id"] = job;
   return tags;
 }
 
 void write_provenance(const Provenance& p) {
   auto env = environment_of_interest(secret_names(p.config_yaml));
+  for (auto& [k, v] : env) v = redact(v);  // e.g. ITWIN_REGISTRY=http://user:pass@host
+  // The hash is the config's as run; the stored text has its credentials removed.
+  std::string hash = fnv1a64(p.config_yaml);
   nlohmann::json j = {{"config_source", p.config_source},
                       {"pipeline", p.pipeline},
-                      {"config_hash", {{"algorithm", "fnv1a64"}, {"value", fnv1a64(p.config_yaml)}}},
-                      {"config_yaml", p.config_yaml},
+                      {"config_hash", {{"algorithm", "fnv1a64"}, {"value", hash}}},
+                      {"config_yaml", redact(p.config_yaml)},
                       {"versions", p.versions},
                       {"hosts", p.hosts},
                       {"world_size", p.world},
@@ -76,7 +79,7 @@ void write_provenance(const Provenance& p) {
                       {"end", p.end},
                       {"status", p.status}};
   if (!p.devices.empty()) j["devices"] = p.devices;
-  if (!p.error.empty()) j["error"] = p.error;
+  if (!p.error.empty()) j["error"] = redact(p.error);
   write_file_atomic(p.run_dir + "/provenance.json", j.dump(2) + "\n");
 }
 

@@ -16,6 +16,7 @@
 #include "itwin/util/state.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/redact.hpp"
 #include "itwin/util/strings.hpp"
 #include "registry_stores.hpp"
 #include "sinks.hpp"
@@ -31,6 +32,24 @@ void check_name(const std::string& what, const std::string& n) {
     throw UsageError(what + " '" + n + "' may only hold letters, digits, '_', '.' and '-' (and not start with them)");
   }
 }
+
+}  // namespace
+
+void check_alias(const std::string& alias) {
+  // MLflow's rule (mlflow/utils/validation.py), so that every store takes the
+  // same aliases: letters, digits, '_' and '-'; not "latest", not "v3".
+  static const std::regex kAlias("[A-Za-z0-9_-]{1,255}");
+  if (!std::regex_match(alias, kAlias)) {
+    throw UsageError("alias '" + alias + "' may only hold letters, digits, '_' and '-'");
+  }
+  std::string lower;
+  for (char c : alias) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "latest" || std::regex_match(alias, std::regex("[vV]?\\d+"))) {
+    throw UsageError("'" + alias + "' is reserved (a version or 'latest'); choose another alias");
+  }
+}
+
+namespace {
 
 bool is_http(const std::string& u) { return starts_with(u, "http://") || starts_with(u, "https://"); }
 
@@ -53,12 +72,14 @@ std::unique_ptr<RegistryStore> open_registry(const std::string& uri) {
     if (u.empty()) return make_local_registry(local_root);
     mlflow_env = true;
   }
-  if (is_http(u)) return make_mlflow_rest_registry(u, local_root + "/mlflow-files");
+  if (is_http(u)) return make_mlflow_rest_registry(u, local_root + "/mlflow-cache");
   if (starts_with(u, "mlflow:")) return make_mlflow_file_registry(strip_file_scheme(u.substr(7)));
   if (starts_with(u, "file://")) return make_mlflow_file_registry(u.substr(7));
   if (u.find("://") != std::string::npos || starts_with(u, "databricks")) {
-    throw UsageError("model registry '" + u + "' is not supported: give a directory (itwin's registry), mlflow:DIR or file://DIR "
-                     "(an MLflow file store) or http(s)://HOST (an MLflow server)");
+    throw UsageError(
+        "model registry '" + redact(u) +
+        "' is not supported: give a directory (itwin's registry), mlflow:DIR or file://DIR "
+        "(an MLflow file store) or http(s)://HOST (an MLflow server)");
   }
   return mlflow_env ? make_mlflow_file_registry(u) : make_local_registry(u);
 }
@@ -125,11 +146,13 @@ ModelVersion resolve_model(const RegistryStore& store, const std::string& ref) {
   return store.get(name, it->second);
 }
 
-ModelVersion resolve_model(const std::string& ref) { return resolve_model(*open_registry(), ref); }
+ModelVersion resolve_model(const std::string& ref) {
+  auto store = open_registry();
+  return store->with_local_files(resolve_model(*store, ref));
+}
 
 void set_alias(RegistryStore& store, const std::string& name, int version, const std::string& alias) {
-  check_name("alias", alias);
-  if (alias == "latest" || std::regex_match(alias, std::regex("\\d+"))) throw UsageError("'" + alias + "' is reserved; choose another alias");
+  check_alias(alias);
   resolve_model(store, name + "@" + std::to_string(version));  // exists?
   store.set_alias(name, alias, version);
 }
@@ -144,8 +167,12 @@ void copy_model_files(const std::string& run_dir, const std::string& dir) {
   for (const auto& f : run_files()) {
     fs::path from = fs::path(run_dir) / f, to = fs::path(dir) / f;
     if (!fs::exists(from)) continue;
-    fs::copy_file(from, to);
-    commit_file_atomic(to.string(), to.string());  // fsync'ed before the version becomes visible
+    if (f == "config.yaml") {
+      write_file_atomic(to.string(), run_file_bytes(run_dir, f));  // without credentials
+    } else {
+      fs::copy_file(from, to);
+      commit_file_atomic(to.string(), to.string());  // fsync'ed before the version becomes visible
+    }
     fs::permissions(to, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
   }
 }

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "itwin/track/loggers.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
-#include "itwin/track/loggers.hpp"
+#include "itwin/util/lock.hpp"
 #include "registry_stores.hpp"
 
 namespace fs = std::filesystem;
@@ -92,18 +94,25 @@ class LocalRegistry : public RegistryStore {
   }
 
   void set_alias(const std::string& name, const std::string& alias, int version) override {
-    auto a = aliases(name);
-    a[alias] = version;
-    write_file_atomic(root_ + "/" + name + "/aliases.json", nlohmann::json(a).dump(2) + "\n");
+    update_aliases(name, [&](std::map<std::string, int>& a) { a[alias] = version; });
   }
 
   void remove_alias(const std::string& name, const std::string& alias) override {
-    auto a = aliases(name);
-    a.erase(alias);
-    write_file_atomic(root_ + "/" + name + "/aliases.json", nlohmann::json(a).dump(2) + "\n");
+    update_aliases(name, [&](std::map<std::string, int>& a) { a.erase(alias); });
   }
 
  private:
+  // aliases.json is one file for all aliases: concurrent `itwin models alias`
+  // calls read, change and write it under one lock, so none loses another's
+  // update. Readers need no lock (the file is replaced atomically).
+  void update_aliases(const std::string& name,
+                      const std::function<void(std::map<std::string, int>&)>& change) {
+    FileLock lock(root_ + "/" + name + "/.aliases.lock");
+    auto a = aliases(name);
+    change(a);
+    write_file_atomic(root_ + "/" + name + "/aliases.json", nlohmann::json(a).dump(2) + "\n");
+  }
+
   std::string root_;
 };
 

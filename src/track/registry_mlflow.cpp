@@ -9,8 +9,6 @@
 // itwin.metric.<name>. MLflow reads only meta.yaml, tags/ and aliases/, and
 // lists only version-* directories, so the private temp directories that
 // versions are assembled in stay invisible to it.
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -18,8 +16,10 @@
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/lock.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
+#include "mlflow_meta.hpp"
 #include "registry_stores.hpp"
 
 namespace fs = std::filesystem;
@@ -87,22 +87,22 @@ class MlflowFileRegistry : public RegistryStore {
     std::vector<int> out;
     for (int v : numbers(name)) {
       fs::path meta = fs::path(models()) / name / ("version-" + std::to_string(v)) / "meta.yaml";
-      if (read_meta(meta)["current_stage"].as<std::string>("") != "Deleted_Internal") out.push_back(v);
+      if (read_mlflow_meta(meta.string())["current_stage"] != "Deleted_Internal") out.push_back(v);
     }
     return out;
   }
 
   ModelVersion get(const std::string& name, int v) const override {
     fs::path dir = fs::path(models()) / name / ("version-" + std::to_string(v));
-    YAML::Node meta = read_meta(dir / "meta.yaml");
+    auto meta = read_mlflow_meta((dir / "meta.yaml").string());
     ModelVersion m;
     m.name = name;
     m.version = v;
-    std::string where = meta["storage_location"].as<std::string>("");
-    if (where.empty()) where = meta["source"].as<std::string>("");
+    std::string where = meta["storage_location"];
+    if (where.empty()) where = meta["source"];
     m.dir = starts_with(where, "file://") ? where.substr(7) : where;
-    m.run_id = meta["run_id"].IsScalar() ? meta["run_id"].as<std::string>("") : "";
-    m.created = meta["creation_timestamp"].as<double>(0) / 1000.0;
+    m.run_id = meta["run_id"];
+    m.created = std::atof(meta["creation_timestamp"].c_str()) / 1000.0;
     if (fs::is_directory(dir / "tags")) {
       for (const auto& e : fs::directory_iterator(dir / "tags")) {
         std::string k = e.path().filename().string();
@@ -120,15 +120,23 @@ class MlflowFileRegistry : public RegistryStore {
     fs::path dir = fs::path(models()) / name / "aliases";
     if (!fs::is_directory(dir)) return out;
     for (const auto& e : fs::directory_iterator(dir)) {
+      // Only alias names: never another writer's temporary file (NAME.tmp.PID).
       std::string n = e.path().filename().string();
-      if (n[0] != '.') out[n] = std::atoi(read_file(e.path().string()).c_str());
+      if (!e.is_regular_file() || !std::regex_match(n, std::regex("[A-Za-z0-9_-]+"))) continue;
+      std::string text = trim(read_file(e.path().string()));
+      if (std::regex_match(text, std::regex("\\d{1,9}"))) out[n] = std::stoi(text);
     }
     return out;
   }
 
   void set_alias(const std::string& name, const std::string& alias, int version) override {
-    fs::create_directories(models() + "/" + name + "/aliases");
-    write_file_atomic(models() + "/" + name + "/aliases/" + alias, std::to_string(version));
+    // Written beside aliases/ and renamed into it: MLflow (and aliases())
+    // read every file there as an alias, a half-written one included.
+    const std::string model = models() + "/" + name;
+    fs::create_directories(model + "/aliases");
+    std::string tmp = model + "/" + private_name(".alias");
+    write_file_atomic(tmp, std::to_string(version));
+    commit_file_atomic(tmp, model + "/aliases/" + alias);
     touch_model(name, unix_millis());
   }
 
@@ -158,22 +166,16 @@ class MlflowFileRegistry : public RegistryStore {
     return n.empty() ? 0 : n.back();
   }
 
-  static YAML::Node read_meta(const fs::path& p) {
-    try {
-      return YAML::LoadFile(p.string());
-    } catch (const YAML::Exception& e) {
-      throw RuntimeError(p.string() + ": not an MLflow meta.yaml: " + e.what());
-    }
-  }
-
-  static std::string version_meta(const std::string& name, int v, int64_t t, const std::string& source,
-                                  const std::string& run_id, const std::string& storage) {
-    const char* user = std::getenv("USER");
-    return "aliases: []\ncreation_timestamp: " + std::to_string(t) + "\ncurrent_stage: None\ndescription: null\n" +
+  static std::string version_meta(const std::string& name, int v, int64_t t,
+                                  const std::string& source, const std::string& run_id,
+                                  const std::string& storage) {
+    return "aliases: []\ncreation_timestamp: " + std::to_string(t) +
+           "\ncurrent_stage: None\ndescription: null\n" +
            "last_updated_timestamp: " + std::to_string(t) + "\nname: " + yaml_quote(name) +
-           "\nrun_id: " + (run_id.empty() ? std::string("null") : yaml_quote(run_id)) + "\nrun_link: null\nsource: " +
-           yaml_quote(source) + "\nstatus: READY\nstatus_message: null\nstorage_location: " + yaml_quote(storage) +
-           "\nuser_id: " + (user ? yaml_quote(user) : std::string("null")) + "\nversion: " + std::to_string(v) + "\n";
+           "\nrun_id: " + (run_id.empty() ? std::string("null") : yaml_quote(run_id)) +
+           "\nrun_link: null\nsource: " + yaml_quote(source) +
+           "\nstatus: READY\nstatus_message: null\nstorage_location: " + yaml_quote(storage) +
+           "\nuser_id: " + yaml_quote(user_name()) + "\nversion: " + std::to_string(v) + "\n";
   }
 
   // The registered model, created (all at once) when it does not exist yet.
@@ -192,12 +194,13 @@ class MlflowFileRegistry : public RegistryStore {
     if (!fs::exists(dst + "/meta.yaml")) throw RuntimeError("cannot create " + dst + "/meta.yaml: " + ec.message());
   }
 
-  // MLflow updates the registered model's last_updated_timestamp on each change.
+  // MLflow updates the registered model's last_updated_timestamp on each
+  // change: a read-modify-write of meta.yaml (as YAML, whoever wrote it),
+  // under a lock so that concurrent updates do not undo each other.
   void touch_model(const std::string& name, int64_t t) {
-    std::string p = models() + "/" + name + "/meta.yaml";
-    std::string meta = read_file(p);
-    meta = std::regex_replace(meta, std::regex("last_updated_timestamp: \\d+"), "last_updated_timestamp: " + std::to_string(t));
-    write_file_atomic(p, meta);
+    // The lock file lies beside the model's directory: MLflow lists only directories there.
+    FileLock lock(models() + "/." + name + ".lock");
+    update_mlflow_meta(models() + "/" + name + "/meta.yaml", {{"last_updated_timestamp", t}});
   }
 
   std::string root_;

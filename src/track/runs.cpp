@@ -8,6 +8,7 @@
 #include "itwin/track/loggers.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/redact.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,7 +29,8 @@ RunRecord load_run(const std::string& dir) {
     r.wall_seconds = j.value("wall_seconds", 0.0);
     for (const auto& t : j.value("tracked_runs", nlohmann::json::array())) {
       TrackedRun tr = tracked_run_from_json(t);
-      r.tracked.push_back(tr.kind + " " + tr.id + " (experiment " + tr.experiment + ", " + tr.store + ")");
+      r.tracked.push_back(tr.kind + " " + tr.id + " (experiment " + tr.experiment + ", " +
+                          redact(tr.store) + ")");
     }
     if (j.contains("metrics")) {
       for (auto& [k, v] : j["metrics"].items())
@@ -43,6 +45,7 @@ RunRecord load_run(const std::string& dir) {
     try {
       auto c = config::load_config(cfg);
       if (const auto* p = c.find(r.pipeline.empty() ? "training" : r.pipeline)) r.params = config::flat_params(c, *p);
+      for (auto& [k, v] : r.params) v = redact(v);  // shown by `runs show` and `runs compare`
     } catch (const Error&) {
       // a config from another itwin version: list the run without parameters
     }

@@ -30,6 +30,10 @@ inline const std::vector<std::string>& run_files() {
   return files;
 }
 
+/// The bytes of run file `name` as they leave the run directory (MLflow
+/// artifacts, registry copies): config.yaml with its credentials removed.
+std::string run_file_bytes(const std::string& run_dir, const std::string& name);
+
 /// An MLflow run's name: run.name, or NAME-rank-N for the ranks > 0 of a job.
 std::string mlflow_run_name(const RunInfo& run);
 /// The tags of every MLflow run itwin makes (file store and server): the

@@ -4,11 +4,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "itwin/track/loggers.hpp"
+#include "itwin/track/provenance.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "proto.hpp"
 #include "sinks.hpp"
@@ -72,11 +76,88 @@ std::string null_tensor() {     // what TensorBoard's hparams summaries carry
   return t;
 }
 
+const char* kSessionStart = "_hparams_/session_start_info";
+const char* kSessionEnd = "_hparams_/session_end_info";
+
+// The records of an event file that are complete and intact (a run killed
+// mid-write leaves a torn last record, which TensorBoard stops at too).
+std::vector<std::string> read_records(const std::string& path) {
+  std::vector<std::string> out;
+  std::string s = read_file(path);
+  size_t i = 0;
+  while (i + 12 <= s.size()) {
+    uint64_t n;
+    std::memcpy(&n, s.data() + i, 8);
+    if (n > s.size() - i - 16) break;
+    std::string data = s.substr(i + 12, n);
+    if (le32(masked_crc32c(s.substr(i, 8))) != s.substr(i + 8, 4) ||
+        le32(masked_crc32c(data)) != s.substr(i + 12 + n, 4))
+      break;
+    out.push_back(std::move(data));
+    i += 12 + n + 4;
+  }
+  return out;
+}
+
+std::string framed(const std::string& data) {
+  std::string len = le64(data.size());
+  return len + le32(masked_crc32c(len)) + data + le32(masked_crc32c(data));
+}
+
+// The tag of a summary event's first value ("" for other events).
+std::string summary_tag(const std::string& event) {
+  size_t i = 0;
+  pb::Field f;
+  while (pb::next_field(event, i, f)) {
+    if (f.number != 5 || f.wire != 2) continue;
+    size_t j = 0;
+    pb::Field v;
+    while (pb::next_field(f.bytes, j, v)) {
+      if (v.number != 1 || v.wire != 2) continue;
+      size_t k = 0;
+      pb::Field t;
+      while (pb::next_field(v.bytes, k, t))
+        if (t.number == 1 && t.wire == 2) return t.bytes;
+    }
+  }
+  return "";
+}
+
+// The event files an earlier attempt of this run left in `dir` (a resumed
+// run). TensorBoard keeps the first session start and end it reads per run,
+// so for the resumed run to end as one session with its final status, the
+// earlier ends are removed (each file rewritten atomically) and the first
+// start stays the only one. Returns whether an earlier start exists.
+bool continue_session(const std::string& dir) {
+  bool started = false;
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string n = e.path().filename().string();
+    if (e.is_regular_file() && n.rfind("events.out.tfevents.", 0) == 0)
+      files.push_back(e.path().string());
+  }
+  for (const auto& f : files) {
+    std::string kept;
+    bool ended = false;
+    for (const auto& rec : read_records(f)) {
+      std::string tag = summary_tag(rec);
+      started = started || tag == kSessionStart;
+      if (tag == kSessionEnd)
+        ended = true;
+      else
+        kept += framed(rec);
+    }
+    if (ended) write_file_atomic(f, kept);
+  }
+  return started;
+}
+
 class TensorBoardSink : public FilteredSink {
  public:
   TensorBoardSink(const config::LoggerSpec& spec, const RunInfo& run) : FilteredSink(spec), run_(run) {
     std::string dir = spec.dir.empty() ? run.run_dir + "/tensorboard" : spec.dir;
     std::filesystem::create_directories(dir);
+    continued_ = run.resumed && continue_session(dir);
     char name[256];
     std::snprintf(name, sizeof name, "events.out.tfevents.%lld.%s.%d.0", static_cast<long long>(now()),
                   host_name().c_str(), static_cast<int>(::getpid()));
@@ -95,9 +176,18 @@ class TensorBoardSink : public FilteredSink {
     for (const auto& [k, v] : p) text += k + ": " + v + "\n";
     text += "```";
     summary_event(0, plugin_value("config", "text", "", string_tensor(text)));
-    // HParams: HParamsPluginData{version 0, session_start_info{hparams, group_name, start_time_secs}}.
-    std::string start;
-    for (const auto& [k, v] : p) {
+    if (continued_) {  // the session began with the first attempt
+      out_.flush();
+      return;
+    }
+    // HParams: HParamsPluginData{version 0, session_start_info{hparams, group_name,
+    // start_time_secs}}. The world size is a hyper-parameter too: 1 and 2 ranks are different
+    // trials.
+    std::map<std::string, std::string> hparams = p;
+    hparams["world_size"] = std::to_string(run_.world);
+    std::string start, fingerprint;
+    for (const auto& [k, v] : hparams) {
+      fingerprint += k + "=" + v + "\n";
       std::string value, entry;
       char* end = nullptr;
       double d = std::strtod(v.c_str(), &end);
@@ -108,7 +198,9 @@ class TensorBoardSink : public FilteredSink {
       pb::bytes_field(entry, 2, value);
       pb::bytes_field(start, 1, entry);
     }
-    pb::bytes_field(start, 4, run_.run_name);
+    // One group per distinct set of hyper-parameters, as TensorBoard's own
+    // writer does (a hash of them): runs that differ never merge.
+    pb::bytes_field(start, 4, fnv1a64(fingerprint));
     pb::double_field(start, 5, now());
     std::string plugin;
     pb::int_field(plugin, 1, 0);
@@ -153,12 +245,10 @@ class TensorBoardSink : public FilteredSink {
     record(event);
   }
 
-  void record(const std::string& data) {
-    std::string len = le64(data.size());
-    out_ << len << le32(masked_crc32c(len)) << data << le32(masked_crc32c(data));
-  }
+  void record(const std::string& data) { out_ << framed(data); }
 
   RunInfo run_;
+  bool continued_ = false;
   std::string path_;
   std::ofstream out_;
 };

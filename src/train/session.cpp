@@ -18,6 +18,7 @@
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
+#include "itwin/util/redact.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "itwin/util/version.hpp"
@@ -190,7 +191,8 @@ void RunSession::write_start_files() {
   if (!prov_.devices.empty()) summary_["devices"] = prov_.devices;  // chosen before the files
   start_monitor(std::vector<int>(pids.begin(), pids.end()));
   if (!lead()) return;
-  write_file_atomic(run_dir_ + "/config.yaml", config_yaml_);
+  // No tracking_uri password on disk (the hash in provenance.json is the config's as run).
+  write_file_atomic(run_dir_ + "/config.yaml", redact(config_yaml_));
   write_file_atomic(run_dir_ + "/summary.json", summary_.dump(2) + "\n");  // RUNNING until finish()
   if (const char* job = std::getenv("ITWIN_JOB_FILE"))
     write_file_atomic(job, run_dir_ + "\n");  // for the launcher
@@ -258,6 +260,7 @@ void RunSession::open_loggers() {
       {}};
   if (resume_)
     info.continue_runs = track::load_tracked_runs(info.run_dir);  // one MLflow run across requeues
+  info.resumed = resume_;
   try {
     sink_ = train::open_loggers(comm_, cfg_.loggers, info);
     bool any = false;

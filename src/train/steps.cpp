@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <optional>
 
 #include "itwin/data/datacube.hpp"
@@ -15,6 +16,7 @@
 #include "itwin/train/trainer.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/process.hpp"
+#include "itwin/util/redact.hpp"
 #include "itwin/util/signals.hpp"
 #include "itwin/util/strings.hpp"
 #include "predict.hpp"
@@ -23,6 +25,10 @@ namespace itwin::train {
 namespace {
 
 std::string first_line(const std::string& m) { return m.substr(0, m.find('\n')); }
+
+double now_unix() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // A mismatch the config causes, found once the data is known: exit 2, at the step.
 [[noreturn]] void config_problem(const config::Step& s, const std::string& what) {
@@ -122,12 +128,14 @@ class TorchSteps : public StepRunner {
   StepOutcome run_trainer(const config::Step& s, RunSession& session) {
     const auto& spec = std::get<config::TrainerSpec>(s.spec);
     const RunOptions& o = session.options();
-    TrainerEnv env{cfg_.run,           session.run_dir(),     session.config_yaml(), session.resume(),
+    // Checkpoints keep the config without credentials.
+    TrainerEnv env{cfg_.run,           session.run_dir(),     redact(session.config_yaml()), session.resume(),
                    session.lead(),     session.sink(),        &session.comm(),       cfg_.distributed,
                    o.until_epoch,      threads_.adaptive ? threads_.count : 0, start_,
                    device(session).device};
     TrainResult r = train_model(spec, *model_, *data_, env);
     record(session, r);
+    if (spec.test && !r.paused) log_test_metrics(session, r);
     if (!session.lead()) return r.paused ? StepOutcome::Paused : StepOutcome::Done;
     const std::string dir = session.run_dir();
     models::save_state_dict(*model_, dir + "/model.pt");
@@ -140,6 +148,16 @@ class TorchSteps : public StepRunner {
     }
     session.say("model saved: %s/model.pt%s\n", dir.c_str(), ts ? (" and " + dir + "/model.ts.pt").c_str() : "");
     return r.paused ? StepOutcome::Paused : StepOutcome::Done;
+  }
+
+  // The final test evaluation's metrics go to the loggers too, not only to
+  // summary.json (those of test_every epochs are logged with their epoch).
+  static void log_test_metrics(RunSession& session, const TrainResult& r) {
+    track::MetricPoint test{r.steps, r.epochs_done, now_unix(), false, {}};
+    for (const auto& [k, v] : r.final_metrics) {
+      if (k.rfind("test_", 0) == 0) test.values[k] = v;
+    }
+    if (!test.values.empty()) session.sink().log(test);
   }
 
   static void record(RunSession& session, const TrainResult& r) {

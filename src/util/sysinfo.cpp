@@ -1,10 +1,11 @@
 #include "itwin/util/sysinfo.hpp"
 
-#include <chrono>
 #include <dlfcn.h>
+#include <pwd.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -100,6 +101,17 @@ std::string host_name() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+std::string user_name() {
+  // The account, not $USER: batch jobs and containers often run without it.
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name && *pw->pw_name)
+    return pw->pw_name;
+  for (const char* var : {"LOGNAME", "USER"}) {
+    const char* v = std::getenv(var);
+    if (v && *v) return v;
+  }
+  return "unknown";
 }
 
 }  // namespace itwin

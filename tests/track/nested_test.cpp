@@ -1,11 +1,10 @@
-// Nested MLflow runs: the runs of ranks > 0 nest under rank 0's run (file
-// store and REST), and any run nests under a given parent (a study's run).
-// Continued runs: a resumed training (a requeued job) goes on logging into
-// the MLflow runs it made before.
+// Nested MLflow runs: the runs of ranks > 0 nest under rank 0's run, and any
+// run nests under a given parent (a study's run). Continued runs: a resumed
+// training (a requeued job) goes on logging into the MLflow runs it made
+// before. (On a real tracking server: mlflow_rest_test.cpp.)
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "../helpers.hpp"
 #include "track_helpers.hpp"
@@ -54,28 +53,6 @@ TEST_CASE("nested runs: ranks > 0 log child runs of rank 0's run (file store)", 
   CHECK_THAT(run_shell(itwin_bin() + " runs show " + d.path() + "/run").out, Contains("tracked: mlflow " + parent));
 }
 
-TEST_CASE("nested runs: over REST, rank 1's run is created as a child of rank 0's", "[track]") {
-  FakeMlflow server(0);
-  REQUIRE_FALSE(server.port.empty());
-  TempDir d;
-  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, ranks: all, tracking_uri: '" + server.uri() + "'}\n"));
-  auto r = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + d.path() + "/run");
-  INFO(r.out);
-  REQUIRE(r.exit_code == 0);
-  std::map<std::string, std::map<std::string, std::string>> created;  // run name -> tags
-  int experiments_created = 0;
-  for (const auto& q : server.requests()) {
-    if (q["path"] == "/api/2.0/mlflow/experiments/create") ++experiments_created;
-    if (q["path"] != "/api/2.0/mlflow/runs/create") continue;
-    for (const auto& t : q["body"]["tags"]) created[q["body"]["run_name"]][t["key"]] = t["value"];
-  }
-  CHECK(experiments_created == 1);  // rank 0 creates it; rank 1 finds it
-  REQUIRE(created.size() == 2);
-  auto summary = nlohmann::json::parse(slurp(d.path() + "/run/summary.json"));
-  CHECK(created["tracked"].count("mlflow.parentRunId") == 0);
-  CHECK(created["tracked-rank-1"]["mlflow.parentRunId"] == summary["tracked_runs"][0]["run_id"]);
-}
-
 TEST_CASE("nested runs: parent_run_id nests runs under a study's run", "[track]") {
   TempDir d;
   const std::string store = d.path() + "/mlruns";
@@ -122,29 +99,4 @@ TEST_CASE("continued runs: a resume logs into the same MLflow runs (file store, 
     CHECK(split_lines(slurp(run + "/metrics/train_loss")).size() == 3);  // epochs 1, then 2 and 3
     CHECK_THAT(slurp(run + "/meta.yaml"), Contains("status: 3"));
   }
-}
-
-TEST_CASE("continued runs: over REST, a resume reopens the run instead of creating one", "[track]") {
-  FakeMlflow server(0);
-  REQUIRE_FALSE(server.port.empty());
-  TempDir d;
-  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, tracking_uri: '" + server.uri() + "'}\n"));
-  std::string dir = d.path() + "/run";
-  const std::string epochs = " --set pipelines.training.steps.train.epochs=";
-  REQUIRE(run_shell(itwin_bin() + " train " + cfg + " --run-dir " + dir + epochs + "1").exit_code == 0);
-  auto r = run_shell(itwin_bin() + " train " + cfg + " --resume --run-dir " + dir + epochs + "2");
-  INFO(r.out);
-  REQUIRE(r.exit_code == 0);
-  int created = 0;
-  std::vector<std::string> statuses;
-  std::set<std::string> logged_to;
-  for (const auto& q : server.requests()) {
-    std::string path = q["path"];
-    if (path == "/api/2.0/mlflow/runs/create") ++created;
-    if (path == "/api/2.0/mlflow/runs/update") statuses.push_back(q["body"]["status"]);
-    if (path == "/api/2.0/mlflow/runs/log-batch") logged_to.insert(q["body"]["run_id"].get<std::string>());
-  }
-  CHECK(created == 1);
-  CHECK(statuses == std::vector<std::string>{"FINISHED", "RUNNING", "FINISHED"});
-  CHECK(logged_to.size() == 1);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tracking tests: a small pipeline with given loggers,
-// file reading, and the stand-in MLflow server (tests/track/mlflow_server.py).
+// file reading, and the stand-in MLflow server (tests/track/mlflow_server.py)
+// for failures on purpose. The real MLflow and TensorBoard: oracles.hpp.
 
 #include <algorithm>
 #include <chrono>
@@ -57,15 +58,17 @@ inline std::string pipeline(const std::string& loggers, const std::string& data_
          "      - {name: train, type: trainer, epochs: 3, batch_size: 32}\n";
 }
 
-// The stand-in tracking server, started for one test and stopped after it.
+// The stand-in tracking server (what the real one cannot do: fail on purpose,
+// echo credentials), started for one test and stopped after it.
 struct FakeMlflow {
   TempDir dir;
   std::string port, record;
-  explicit FakeMlflow(int fail_batches) {
+  explicit FakeMlflow(int fail_batches, const std::string& mode = "") {
     record = dir.path() + "/requests.jsonl";
     std::string pf = dir.path() + "/port";
-    run_shell("nohup /usr/bin/python3 " + source_root() + "/tests/track/mlflow_server.py " + record + " " + pf + " " +
-              std::to_string(fail_batches) + " > /dev/null 2>&1 & echo $! > " + dir.path() + "/pid");
+    run_shell("nohup /usr/bin/python3 " + source_root() + "/tests/track/mlflow_server.py " +
+              record + " " + pf + " " + std::to_string(fail_batches) + " " + mode +
+              " > /dev/null 2>&1 & echo $! > " + dir.path() + "/pid");
     for (int i = 0; i < 500 && !std::filesystem::exists(pf); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling for the port file
     }

@@ -301,9 +301,11 @@ TEST_CASE("runs: list, show and compare run directories", "[track]") {
   CHECK_THAT(bad.out, Contains("is not a run directory"));
 }
 
-
-TEST_CASE("mlflow REST: a server that fails and recovers gets every value, in order, with auth", "[track]") {
-  FakeMlflow server(3);
+TEST_CASE(
+    "mlflow REST: a server that fails (503, dropped connections) and recovers gets every value, in "
+    "order, with auth",
+    "[track]") {
+  FakeMlflow server(4);  // 503, dropped, 503, dropped
   REQUIRE_FALSE(server.port.empty());
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl, log_every: 5}\n"
@@ -331,7 +333,7 @@ TEST_CASE("mlflow REST: a server that fails and recovers gets every value, in or
     if (path.find("runs/update") != std::string::npos) status = q["body"]["status"];
     if (path.find("experiments/create") != std::string::npos) CHECK(q["body"]["name"] == "rest-exp");
   }
-  CHECK(rejected == 3);
+  CHECK(rejected == 4);
   CHECK(status == "FINISHED");
   // The run's files went through the artifact proxy, byte for byte.
   auto tracked = nlohmann::json::parse(slurp(d.path() + "/run/summary.json"))["tracked_runs"][0];

@@ -29,6 +29,9 @@ struct RunInfo {
   /// resumed run continues (one MLflow run across preemptions and requeues)
   /// when it still exists; empty: a new run.
   std::vector<TrackedRun> continue_runs;
+  /// A resumed run (--resume, run.resume: auto, a requeue): the TensorBoard
+  /// logger continues the session an earlier attempt began in its directory.
+  bool resumed = false;
 };
 
 /// Builds the sinks `specs` select for this rank (each filtered by log_every);

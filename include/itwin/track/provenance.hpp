@@ -39,7 +39,8 @@ std::map<std::string, std::string> environment_of_interest(
 /// size, versions, SLURM job (on every rank, not only the one that writes it).
 std::map<std::string, std::string> provenance_tags(const Provenance& p);
 
-/// Writes provenance.json atomically into p.run_dir.
+/// Writes provenance.json atomically into p.run_dir, credentials removed from
+/// the config text, the error and the environment (redact()).
 void write_provenance(const Provenance& p);
 
 }  // namespace itwin::track

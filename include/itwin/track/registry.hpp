@@ -24,7 +24,7 @@ namespace itwin::track {
 struct ModelVersion {
   std::string name;
   int version = 0;
-  std::string dir;                         ///< the directory holding the version's model files
+  std::string dir;  ///< the directory holding the version's model files (a server: its source URI)
   std::string source_run;                  ///< run directory it came from
   std::string run_id;                      ///< the MLflow run it came from, when the store knows it
   double created = 0;
@@ -53,6 +53,9 @@ class RegistryStore {
   virtual std::map<std::string, int> aliases(const std::string& name) const = 0;
   virtual void set_alias(const std::string& name, const std::string& alias, int version) = 0;
   virtual void remove_alias(const std::string& name, const std::string& alias) = 0;
+  /// `v` with `dir` a local directory holding its files (a server's version
+  /// is downloaded once into a cache and checked); local stores return `v`.
+  virtual ModelVersion with_local_files(const ModelVersion& v) const { return v; }
 };
 
 /// The registry `uri` names; empty: ITWIN_REGISTRY, else MLFLOW_REGISTRY_URI,
@@ -71,7 +74,8 @@ std::map<std::string, std::vector<ModelVersion>> list_models(const RegistryStore
 
 /// NAME, NAME@VERSION, NAME@ALIAS, NAME@latest; or models:/NAME/VERSION|ALIAS|latest.
 ModelVersion resolve_model(const RegistryStore& store, const std::string& ref);
-/// The same in the registry open_registry() picks.
+/// The same in the registry open_registry() picks, with its files local
+/// (what a pipeline loads).
 ModelVersion resolve_model(const std::string& ref);
 
 /// Points `alias` at `version` of `name` (moving it from another version).

@@ -21,6 +21,10 @@ std::string blas_kind(const std::string& path);
 
 std::string host_name();
 
+/// The user running this process, from the password database (getpwuid), as
+/// MLflow records it; $LOGNAME or $USER only when the account has no entry.
+std::string user_name();
+
 /// CPU time on the cores this process may use, and this process's own, at
 /// one instant (from /proc/stat and /proc/self/stat).
 struct CpuSnapshot {
