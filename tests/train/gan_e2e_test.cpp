@@ -95,7 +95,8 @@ TEST_CASE(
   auto summary = nlohmann::json::parse(in);
   CHECK(summary["discriminator_steps"] == 8);  // 64 training showers / 16, 2 epochs
   CHECK(summary["generator_steps"] == 8);
-  ok(run_shell(helper("builtin " + run + "/generator.pt " + run + "/discriminator.pt 16 8,8,8")));
+  ok(run_shell(
+      helper("builtin " + run + "/generator.pt " + run + "/discriminator.pt 16 8,8,8 8,4 4,8")));
 
   auto one = run_shell(
       itwin_bin() + " infer " + use_case() + args + " --set vars.weights=" + run + "/generator.pt",
@@ -132,7 +133,7 @@ TEST_CASE(
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("model: torchscript"));
   CHECK_THAT(r.out, Contains("generator.ts.pt, discriminator.ts.pt"));
-  const std::string run = d.path() + "/3dgan";
+  const std::string run = d.path() + "/3dgan-training_ts";  // <root>/<name>-<pipeline>
   ok(run_shell(helper("check-ts " + d.path() + "/ts/generator.ts.pt " + run + "/generator.pt " +
                       run + "/generator.ts.pt 16")));
 }

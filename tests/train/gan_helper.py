@@ -51,7 +51,8 @@ def main(cmd, *args):
         sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../use-cases/3dgan"))
         from models import Discriminator, Generator
         latent, shape = int(args[2]), grid(args[3])
-        g, d = Generator(latent, 1, shape), Discriminator(1, shape)
+        gc, dc = grid(args[4]), grid(args[5])  # stage widths, as the run's config
+        g, d = Generator(latent, 1, shape, gc), Discriminator(1, shape, dc)
         g.load_state_dict(torch.load(args[0]), strict=True)
         d.load_state_dict(torch.load(args[1]), strict=True)
         g.eval()
