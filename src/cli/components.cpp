@@ -7,6 +7,7 @@
 
 #include "itwin/config/catalogs.hpp"
 #include "itwin/config/slurm_spec.hpp"
+#include "itwin/plugin/registry.hpp"
 #include "setups.hpp"
 
 namespace itwin::cli {
@@ -14,10 +15,12 @@ namespace {
 
 struct ComponentsOptions {
   bool json = false, markdown = false;
+  std::vector<std::string> plugins;
 };
 
-std::vector<config::CatalogView> everything() {
+std::vector<config::CatalogView> everything(bool with_plugins) {
   auto all = config::all_catalogs();
+  for (auto& v : plugin::registry_views(with_plugins)) all.push_back(std::move(v));
   config::CatalogView profiles{"slurm.profile", "Cluster profiles (built in)", {}};
   for (const auto& [name, description] : config::builtin_profile_summaries()) profiles.items.emplace_back(name, description);
   all.push_back(profiles);
@@ -25,7 +28,9 @@ std::vector<config::CatalogView> everything() {
 }
 
 int run_components(const ComponentsOptions& o) {
-  const auto all = everything();
+  for (const auto& p : o.plugins)
+    plugin::load_plugin(p);  // their entries join the runtime registries
+  const auto all = everything(!o.plugins.empty());
   if (o.json) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& c : all) {
@@ -51,6 +56,7 @@ Runner setup_components(CLI::App& cmd, const Invocation&) {
   auto o = std::make_shared<ComponentsOptions>();
   cmd.add_flag("--json", o->json, "print JSON");
   cmd.add_flag("--markdown", o->markdown, "print the Markdown tables of docs/config.md");
+  cmd.add_option("--plugin", o->plugins, "also list what this plugin library adds (repeatable)");
   return [o] { return run_components(*o); };
 }
 

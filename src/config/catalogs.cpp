@@ -21,12 +21,15 @@ const Catalog<StepKind>& step_catalog() {
 
 const Catalog<DataFormat>& data_format_catalog() {
   static const Catalog<DataFormat> c(
-      "format", {{DataFormat::Idx, "idx", "IDX files (MNIST family), plain or .gz, with a t10k test set"},
-                 {DataFormat::Npz, "npz", "a NumPy .npz archive with a features and a labels array"},
-                 {DataFormat::Npy, "npy", "two NumPy .npy files: features and labels"},
-                 {DataFormat::Csv, "csv", "a CSV table with a header row: feature and target columns"},
-                 {DataFormat::Synthetic, "synthetic", "generated blobs, a linear regression or sequences"},
-                 {DataFormat::Hdf5, "hdf5", "HDF5 datasets: samples x and per-sample labels or conditions y"}});
+      "format",
+      {{DataFormat::Idx, "idx", "IDX files (MNIST family), plain or .gz, with a t10k test set"},
+       {DataFormat::Npz, "npz", "a NumPy .npz archive with a features and a labels array"},
+       {DataFormat::Npy, "npy", "two NumPy .npy files: features and labels"},
+       {DataFormat::Csv, "csv", "a CSV table with a header row: feature and target columns"},
+       {DataFormat::Synthetic, "synthetic", "generated blobs, a linear regression or sequences"},
+       {DataFormat::Netcdf, "netcdf",
+        "a NetCDF datacube (time x catchment) cut into sequence windows"},
+       {DataFormat::Hdf5, "hdf5", "HDF5 datasets: samples x and per-sample labels or conditions y"}});
   return c;
 }
 
@@ -52,6 +55,15 @@ const Catalog<NormalizeKind>& normalize_catalog() {
       "normalize", {{NormalizeKind::None, "none", "the values as read"},
                     {NormalizeKind::Standard, "standard", "per channel/feature mean and std of the training split"},
                     {NormalizeKind::Fixed, "fixed", "given per-channel mean and std, written as a map {mean: [...], std: [...]}"}});
+  return c;
+}
+
+const Catalog<SplitBy>& split_by_catalog() {
+  static const Catalog<SplitBy> c(
+      "split.by",
+      {{SplitBy::Catchment, "catchment",
+        "validation and test catchments are unseen in training (all times)"},
+       {SplitBy::Time, "time", "the last periods of every catchment are validation, then test"}});
   return c;
 }
 
@@ -214,6 +226,7 @@ std::vector<CatalogView> all_catalogs() {
           view_of(synthetic_task_catalog(), "Synthetic tasks"),
           view_of(task_catalog(), "Dataset tasks"),
           view_of(normalize_catalog(), "Normalisation"),
+          view_of(split_by_catalog(), "Datacube splits (netcdf)"),
           view_of(arch_catalog(), "Model architectures"),
           view_of(optimizer_catalog(), "Optimizers"),
           view_of(schedule_catalog(), "Learning-rate schedules"),

@@ -108,7 +108,26 @@ struct Loader {
     Node root = build(text, src, base_dir);
     if (root.is_null()) root = Node(Node::Kind::Map, Mark{src, 1, 1});
     if (!root.is_map()) throw ConfigError(root.mark.str() + ": a pipeline file must be a map of keys");
+    absolute_plugin_paths(root, base_dir.empty() ? "." : base_dir);
     return expand_includes(std::move(root), base_dir);
+  }
+
+  // Top-level `plugins:` paths are relative to the file that names them, as
+  // include paths are: made absolute here, the only moment the file is known
+  // (a merged or snapshotted tree no longer says where an entry came from).
+  // A path built by ${...} is left as it comes out of interpolation.
+  static void absolute_plugin_paths(Node& root, const std::string& base_dir) {
+    Node* p = root.find("plugins");
+    if (!p) return;
+    auto fix = [&](Node& n) {
+      if (!n.is_scalar() || n.scalar.empty() || n.scalar.find("${") != std::string::npos) return;
+      if (fs::path(n.scalar).is_relative())
+        n.scalar = fs::absolute(fs::path(base_dir) / n.scalar).lexically_normal().string();
+    };
+    if (p->is_scalar()) fix(*p);
+    if (p->is_seq()) {
+      for (auto& n : p->seq) fix(n);
+    }
   }
 
   // Top-level `include: [a.yaml, b.yaml]`: a, then b, then this file on top.

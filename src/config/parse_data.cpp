@@ -84,6 +84,9 @@ DatasetSpec parse_dataset(Reader& r) {
         if (y == d.x_key) r.fail("y", "names the samples' dataset '" + y + "' (x) as a label or condition too");
       }
       break;
+    case DataFormat::Netcdf:  // its own split, normalisation and windows
+      parse_netcdf(r, d);
+      return d;
   }
   if (d.format == DataFormat::Npz || d.format == DataFormat::Npy || d.format == DataFormat::Csv ||
       d.format == DataFormat::Hdf5) {

@@ -2,12 +2,17 @@
 // Per-type step parsers; internal to src/config. Each reads every key its
 // step type accepts; Reader::finish() then rejects the rest.
 
+#include <string>
+#include <vector>
+
 #include "itwin/config/reader.hpp"
 #include "itwin/config/specs.hpp"
 
 namespace itwin::config {
 
 DatasetSpec parse_dataset(Reader& r);
+/// The keys of `format: netcdf` (parse_netcdf.cpp).
+void parse_netcdf(Reader& r, DatasetSpec& d);
 ModelSpec parse_model(Reader& r);
 TrainerSpec parse_trainer(Reader& r);
 PredictorSpec parse_predictor(Reader& r);
@@ -19,6 +24,10 @@ GenerateSpec parse_generate(Reader& r);
 /// `optimizer:` and `scheduler:` of `r` (a name or a map), shared by the trainers.
 void parse_optimizer(Reader& r, OptimizerSpec& op);
 void parse_schedule(Reader& r, SchedulerSpec& sc);
+
+/// Loads the libraries of the top-level `plugins:` (parse_plugins.cpp); their
+/// canonical paths. Errors are ConfigErrors at the entry.
+std::vector<std::string> parse_plugins(Reader& top);
 
 /// The spec of a step of type `kind` (one of the parsers above).
 StepSpec parse_step_spec(StepKind kind, Reader& r);

@@ -187,6 +187,7 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   if (const Node* vars = top.raw("vars")) {
     if (!vars->is_map()) throw ConfigError(vars->mark.str() + ": 'vars' must be a map of names to values");
   }
+  cfg.plugins = parse_plugins(top);  // before the pipelines: their steps may name what plugins add
   std::string stem = std::filesystem::path(source).stem().string();
   if (stem.empty() || stem == "pipeline") stem = std::filesystem::path(source).parent_path().filename().string();
   if (stem.empty()) stem = "run";

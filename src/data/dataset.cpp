@@ -10,6 +10,7 @@
 #include "itwin/util/strings.hpp"
 #include "hdf5_dataset.hpp"
 #include "synthetic.hpp"
+#include "windows.hpp"
 
 namespace fs = std::filesystem;
 
@@ -206,6 +207,8 @@ Loaded read_format(const config::DatasetSpec& spec, uint64_t seed, const std::st
       l.description = std::string("synthetic ") + config::synthetic_task_catalog().name(spec.synthetic.task);
       return l;
     }
+    case config::DataFormat::Netcdf:  // windows, never read whole: load_windows()
+      break;
   }
   throw RuntimeError(who + ": unhandled data format");
 }
@@ -215,6 +218,7 @@ Loaded read_format(const config::DatasetSpec& spec, uint64_t seed, const std::st
 DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const std::string& step_name) {
   const std::string who = "step '" + step_name + "' (" + config::data_format_catalog().name(spec.format) +
                           (spec.path.empty() ? "" : " " + spec.path) + ")";
+  if (spec.format == config::DataFormat::Netcdf) return load_windows(spec, seed, who);
   DataSplits s;
   Loaded loaded = read_format(spec, seed, who);
   TensorData pool = std::move(loaded.pool), test = std::move(loaded.test);

@@ -41,12 +41,13 @@ LstmRegressorImpl::LstmRegressorImpl(int64_t features, int64_t hidden, int64_t l
                                                      .num_layers(layers)
                                                      .batch_first(true)
                                                      .dropout(layers > 1 ? dropout : 0.0)));
+  drop = register_module("drop", torch::nn::Dropout(dropout));
   head = register_module("head", torch::nn::Linear(hidden, outputs));
 }
 
 torch::Tensor LstmRegressorImpl::forward(torch::Tensor x) {
-  auto out = std::get<0>(lstm->forward(x));            // [N, T, H]
-  return head->forward(out.select(1, out.size(1) - 1));  // last time step
+  auto out = std::get<0>(lstm->forward(x));                             // [N, T, H]
+  return head->forward(drop->forward(out.select(1, out.size(1) - 1)));  // last time step
 }
 
 namespace {

@@ -27,12 +27,14 @@ struct MlpImpl : torch::nn::Module {
 };
 TORCH_MODULE(Mlp);
 
-/// Sequence regressor (hydrology style): LSTM over [N, T, F], the last step's
-/// hidden state through a Linear head to the targets.
+/// Sequence regressor (hydrology style, as hython's CudaLSTM): LSTM over
+/// [N, T, F], the last step's hidden state through dropout and a Linear head
+/// to the targets. Dropout also acts between stacked layers.
 struct LstmRegressorImpl : torch::nn::Module {
   LstmRegressorImpl(int64_t features, int64_t hidden, int64_t layers, double dropout, int64_t outputs);
   torch::Tensor forward(torch::Tensor x);
   torch::nn::LSTM lstm{nullptr};
+  torch::nn::Dropout drop{nullptr};  // no parameters: state dicts are unchanged
   torch::nn::Linear head{nullptr};
 };
 TORCH_MODULE(LstmRegressor);

@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "itwin/data/datacube.hpp"
 #include "itwin/data/dataset.hpp"
 #include "itwin/models/model.hpp"
 #include "itwin/track/registry.hpp"
@@ -89,7 +90,11 @@ class TorchSteps : public StepRunner {
   }
 
   void run_dataset(const config::Step& s, RunSession& session) {
-    data_ = data::load_dataset(std::get<config::DatasetSpec>(s.spec), cfg_.run.seed, s.name);
+    try {
+      data_ = data::load_dataset(std::get<config::DatasetSpec>(s.spec), cfg_.run.seed, s.name);
+    } catch (const data::DataMismatch& e) {
+      config_problem(s, e.what());  // the config asks for what the file lacks: exit 2 at the step
+    }
     const auto& d = *data_;
     std::string shape;
     for (auto v : d.sample_shape) shape += (shape.empty() ? "" : "x") + std::to_string(v);

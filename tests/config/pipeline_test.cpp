@@ -73,7 +73,7 @@ TEST_CASE("errors: format-specific keys are checked per format", "[config]") {
   CHECK_THAT(test::config_error("pipelines:\n  p:\n    steps:\n      - {name: d, type: dataset, format: csv, path: a.csv}\n"),
              Contains("'targets' must name at least one target column"));
   CHECK_THAT(test::config_error("pipelines:\n  p:\n    steps:\n      - {name: d, type: dataset}\n"),
-             Contains("missing required key 'format' (one of idx, npz, npy, csv, synthetic, hdf5)"));
+             Contains("missing required key 'format' (one of idx, npz, npy, csv, synthetic, netcdf, hdf5)"));
 }
 
 TEST_CASE("errors: monitored metrics must exist", "[config]") {

@@ -13,10 +13,11 @@
 namespace itwin::config {
 
 enum class StepKind { Dataset, Model, Trainer, Predictor, Saver, Command, GanTrainer, Generate };
-enum class DataFormat { Idx, Npz, Npy, Csv, Synthetic, Hdf5 };
+enum class DataFormat { Idx, Npz, Npy, Csv, Synthetic, Netcdf, Hdf5 };
 enum class SyntheticTask { Classification, Regression, Sequence };
 enum class TaskKind { Auto, Classification, Regression };
 enum class NormalizeKind { None, Standard, Fixed };
+enum class SplitBy { Catchment, Time };
 enum class Arch { Cnn, Mlp, Lstm, Resnet, Torchscript, Gan3dGenerator, Gan3dDiscriminator };
 enum class OptimizerKind { Sgd, Adam, AdamW, RmsProp, Adagrad };
 enum class ScheduleKind { None, Step, MultiStep, Exponential, Cosine };
@@ -41,6 +42,7 @@ const Catalog<DataFormat>& data_format_catalog();
 const Catalog<SyntheticTask>& synthetic_task_catalog();
 const Catalog<TaskKind>& task_catalog();
 const Catalog<NormalizeKind>& normalize_catalog();
+const Catalog<SplitBy>& split_by_catalog();
 const Catalog<Arch>& arch_catalog();
 const Catalog<OptimizerKind>& optimizer_catalog();
 const Catalog<ScheduleKind>& schedule_catalog();

@@ -53,6 +53,7 @@ struct Config {
   slurm::Profile slurm_profile;    ///< `slurm.profile` (default: generic)
   slurm::Settings slurm;           ///< the profile's defaults with `slurm:` applied
   std::vector<LoggerSpec> loggers; ///< `loggers:` (default: one jsonl logger)
+  std::vector<std::string> plugins;  ///< `plugins:`, loaded (canonical paths)
   MonitorSpec monitor;             ///< `monitor:` (hardware monitor, carbon intensity)
   std::vector<Pipeline> pipelines;
   Node resolved;                   ///< everything that will run, defaults filled in

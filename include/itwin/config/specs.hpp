@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "itwin/config/catalogs.hpp"
+#include "itwin/config/netcdf_spec.hpp"
 
 namespace itwin::config {
 
@@ -65,7 +66,7 @@ struct SyntheticSpec {
 /// `type: dataset`
 struct DatasetSpec {
   DataFormat format = DataFormat::Synthetic;
-  std::string path;                 ///< idx: directory; npz/csv: file; npy: features file
+  std::string path;                 ///< idx: directory; npz/csv/netcdf: file; npy: features file
   std::string labels;               ///< npy: labels file
   std::string x_key = "x";          ///< npz array names; hdf5: the samples' dataset (key `x`)
   std::string y_key = "y";
@@ -75,6 +76,7 @@ struct DatasetSpec {
   std::string delimiter = ",";
   TaskKind task = TaskKind::Auto;   ///< auto: integer labels -> classification
   SyntheticSpec synthetic;
+  NetcdfSpec netcdf;                ///< netcdf: variables, windows, sampler
   SplitSpec split;
   bool shuffle = true;              ///< shuffle before splitting and each epoch
   int64_t limit = 0;                ///< keep at most this many training samples (0 = all)
