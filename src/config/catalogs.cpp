@@ -11,7 +11,9 @@ const Catalog<StepKind>& step_catalog() {
       "type", {{StepKind::Dataset, "dataset", "load a data set and split it into train, validation and test"},
                {StepKind::Model, "model", "build a built-in model or load a TorchScript one"},
                {StepKind::Trainer, "trainer", "train the model on the data set; checkpoints, metrics, export"},
+               {StepKind::GanTrainer, "gan_trainer", "train a generator and a discriminator adversarially (GAN)"},
                {StepKind::Predictor, "predictor", "run the model over a split and keep the predictions"},
+               {StepKind::Generate, "generate", "generate samples with a generator for given conditions, to HDF5"},
                {StepKind::Saver, "saver", "write the predictions to a file"},
                {StepKind::Command, "command", "run an external command (argv or a shell line) on rank 0"}});
   return c;
@@ -26,7 +28,8 @@ const Catalog<DataFormat>& data_format_catalog() {
        {DataFormat::Csv, "csv", "a CSV table with a header row: feature and target columns"},
        {DataFormat::Synthetic, "synthetic", "generated blobs, a linear regression or sequences"},
        {DataFormat::Netcdf, "netcdf",
-        "a NetCDF datacube (time x catchment) cut into sequence windows"}});
+        "a NetCDF datacube (time x catchment) cut into sequence windows"},
+       {DataFormat::Hdf5, "hdf5", "HDF5 datasets: samples x and per-sample labels or conditions y"}});
   return c;
 }
 
@@ -70,7 +73,9 @@ const Catalog<Arch>& arch_catalog() {
                {Arch::Mlp, "mlp", "fully connected layers on the flattened input"},
                {Arch::Lstm, "lstm", "LSTM over sequences [T, F], linear head on the last step"},
                {Arch::Resnet, "resnet", "a small ResNet of basic blocks, images [C, H, W]"},
-               {Arch::Torchscript, "torchscript", "a model scripted or traced in Python (path: model.pt)"}});
+               {Arch::Torchscript, "torchscript", "a model scripted or traced in Python (path: model.pt)"},
+               {Arch::Gan3dGenerator, "gan3d_generator", "3DGAN generator: noise + conditions to a 3-D grid (3-D transposed convs)"},
+               {Arch::Gan3dDiscriminator, "gan3d_discriminator", "3DGAN discriminator: 3-D grid to a score + condition regression"}});
   return c;
 }
 
@@ -200,6 +205,21 @@ const Catalog<Precision>& precision_catalog() {
   return c;
 }
 
+const Catalog<GanRole>& gan_role_catalog() {
+  static const Catalog<GanRole> c(
+      "role", {{GanRole::None, "none", "an ordinary model"},
+               {GanRole::Generator, "generator", "a GAN generator: [latent noise, conditions] in, one sample out"},
+               {GanRole::Discriminator, "discriminator", "a GAN discriminator: a sample in, [score, conditions] out"}});
+  return c;
+}
+
+const Catalog<GanLoss>& gan_loss_catalog() {
+  static const Catalog<GanLoss> c(
+      "gan_trainer loss", {{GanLoss::NonSaturating, "nonsaturating", "the non-saturating GAN loss (binary cross entropy on logits)"},
+                           {GanLoss::Wasserstein, "wasserstein", "Wasserstein critic loss, with a gradient penalty (WGAN-GP)"}});
+  return c;
+}
+
 std::vector<CatalogView> all_catalogs() {
   return {view_of(step_catalog(), "Step types"),
           view_of(data_format_catalog(), "Dataset formats"),
@@ -222,7 +242,9 @@ std::vector<CatalogView> all_catalogs() {
           view_of(resume_catalog(), "Resume modes"),
           view_of(mode_catalog(), "Monitor modes"),
           view_of(device_catalog(), "Devices"),
-          view_of(precision_catalog(), "Training precision")};
+          view_of(precision_catalog(), "Training precision"),
+          view_of(gan_role_catalog(), "Model roles (GAN)"),
+          view_of(gan_loss_catalog(), "Adversarial losses")};
 }
 
 std::string catalog_markdown(const CatalogView& c) {

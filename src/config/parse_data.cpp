@@ -28,6 +28,25 @@ void parse_synthetic(Reader& r, SyntheticSpec& y) {
   s.finish();
 }
 
+// mlp and torchscript models may play a part in a GAN; a generator says its noise size.
+void parse_role(Reader& r, ModelSpec& m) {
+  m.role = r.get_enum("role", gan_role_catalog(), m.role);
+  if (m.role == GanRole::Generator) m.latent = r.get_int("latent", m.latent, 1, 1 << 20);
+}
+
+// The 3DGAN networks are sized by the config (inference needs no data set);
+// a data set before them must match (models::input_problem).
+void parse_gan3d(Reader& r, ModelSpec& m) {
+  const bool gen = m.arch == Arch::Gan3dGenerator;
+  m.role = gen ? GanRole::Generator : GanRole::Discriminator;
+  if (gen) m.latent = r.get_int("latent", m.latent, 1, 1 << 20);
+  m.shape = r.get_int_list("shape", m.shape, 1, 4096);
+  if (m.shape.size() != 3) r.fail("shape", "must be the grid [X, Y, Z] (three sizes)");
+  m.conditions = r.get_int("conditions", m.conditions, 0, 64);
+  m.channels = r.get_int_list("channels", gen ? std::vector<int64_t>{32, 16, 8} : std::vector<int64_t>{8, 16, 32}, 1, 4096);
+  if (m.channels.empty() || m.channels.size() > 6) r.fail("channels", "must list 1 to 6 stage widths");
+}
+
 }  // namespace
 
 DatasetSpec parse_dataset(Reader& r) {
@@ -57,11 +76,20 @@ DatasetSpec parse_dataset(Reader& r) {
     case DataFormat::Synthetic:
       parse_synthetic(r, d.synthetic);
       break;
+    case DataFormat::Hdf5:
+      d.path = r.require_string("path");
+      d.x_key = r.require_string("x");
+      d.y_keys = r.get_string_list("y", {});
+      for (const auto& y : d.y_keys) {
+        if (y == d.x_key) r.fail("y", "names the samples' dataset '" + y + "' (x) as a label or condition too");
+      }
+      break;
     case DataFormat::Netcdf:  // its own split, normalisation and windows
       parse_netcdf(r, d);
       return d;
   }
-  if (d.format == DataFormat::Npz || d.format == DataFormat::Npy || d.format == DataFormat::Csv) {
+  if (d.format == DataFormat::Npz || d.format == DataFormat::Npy || d.format == DataFormat::Csv ||
+      d.format == DataFormat::Hdf5) {
     d.task = r.get_enum("task", task_catalog(), d.task);
   }
   Reader sp = r.sub("split");
@@ -102,6 +130,11 @@ ModelSpec parse_model(Reader& r) {
   switch (m.arch) {
     case Arch::Torchscript:
       if (!r.has("from")) m.path = r.require_string("path");
+      parse_role(r, m);
+      break;
+    case Arch::Gan3dGenerator:
+    case Arch::Gan3dDiscriminator:
+      parse_gan3d(r, m);
       break;
     case Arch::Cnn:
       m.dropout = r.get_double("dropout", 0.5, 0.0, 1.0);
@@ -109,6 +142,7 @@ ModelSpec parse_model(Reader& r) {
     case Arch::Mlp:
       m.hidden = r.get_int_list("hidden", m.hidden, 1, 1 << 24);
       m.dropout = r.get_double("dropout", 0.0, 0.0, 1.0);
+      parse_role(r, m);
       break;
     case Arch::Lstm:
       m.hidden_size = r.get_int("hidden_size", m.hidden_size, 1, 1 << 20);

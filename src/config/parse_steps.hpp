@@ -18,6 +18,12 @@ TrainerSpec parse_trainer(Reader& r);
 PredictorSpec parse_predictor(Reader& r);
 SaverSpec parse_saver(Reader& r);
 CommandSpec parse_command(Reader& r);
+GanTrainerSpec parse_gan_trainer(Reader& r);
+GenerateSpec parse_generate(Reader& r);
+
+/// `optimizer:` and `scheduler:` of `r` (a name or a map), shared by the trainers.
+void parse_optimizer(Reader& r, OptimizerSpec& op);
+void parse_schedule(Reader& r, SchedulerSpec& sc);
 
 /// Loads the libraries of the top-level `plugins:` (parse_plugins.cpp); their
 /// canonical paths. Errors are ConfigErrors at the entry.

@@ -22,6 +22,8 @@ void check_monitored(Reader& r, const std::string& key, const std::string& name,
   }
 }
 
+}  // namespace
+
 void parse_optimizer(Reader& r, OptimizerSpec& op) {
   Reader o = r.sub_or_name("optimizer");
   op.name = o.get_enum("name", optimizer_catalog(), op.name);
@@ -83,6 +85,8 @@ void parse_schedule(Reader& r, SchedulerSpec& sc) {
   if (sc.warmup_epochs > 0) sc.warmup_start = s.get_double("warmup_start", sc.warmup_start, 0.0, 1.0);
   s.finish();
 }
+
+namespace {
 
 std::vector<MetricSpec> parse_metrics(Reader& r, LossKind loss) {
   std::vector<std::string> known = metric_catalog().names();

@@ -8,6 +8,7 @@
 #include "itwin/data/array.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
+#include "hdf5_dataset.hpp"
 #include "synthetic.hpp"
 #include "windows.hpp"
 
@@ -190,6 +191,14 @@ Loaded read_format(const config::DatasetSpec& spec, uint64_t seed, const std::st
       return read_arrays(spec, who);
     case config::DataFormat::Csv:
       return read_csv_table(spec);
+    case config::DataFormat::Hdf5: {
+      Loaded l;
+      auto a = read_hdf5_dataset(spec, who);
+      l.pool = {to_tensor(a.x).to(torch::kFloat32), to_tensor(a.y)};
+      l.integral_labels = a.y.dtype == DType::I64;
+      l.description = a.description;
+      return l;
+    }
     case config::DataFormat::Synthetic: {
       Loaded l;
       auto g = make_synthetic(spec.synthetic, seed);

@@ -4,6 +4,7 @@
 // The rest of itwin (other formats, training, tracking) is unaffected.
 
 #include "itwin/data/hdf5.hpp"
+#include "itwin/data/hdf5_write.hpp"
 #include "itwin/data/netcdf.hpp"
 #include "itwin/util/error.hpp"
 
@@ -45,5 +46,9 @@ Array Hdf5File::read(const std::string&, const std::vector<int64_t>&, const std:
   absent(path_, "HDF5");
 }
 Array Hdf5File::read_rows(const std::string&, int64_t, int64_t, size_t) const { absent(path_, "HDF5"); }
+
+void write_hdf5(const std::string& path, const std::vector<H5Output>&, const std::vector<Attribute>&) {
+  absent(path, "HDF5");
+}
 
 }  // namespace itwin::data

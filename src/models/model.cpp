@@ -5,6 +5,7 @@
 
 
 #include "builtin.hpp"
+#include "gan3d.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
@@ -68,6 +69,19 @@ std::string input_problem(const config::ModelSpec& spec, const ModelInput& in) {
     case config::Arch::Mlp:
     case config::Arch::Torchscript:
       return "";
+    case config::Arch::Gan3dGenerator:
+    case config::Arch::Gan3dDiscriminator: {
+      const bool gen = spec.arch == config::Arch::Gan3dGenerator;
+      if (std::string why = gan3d_problem(gen, spec.shape, spec.channels); !why.empty()) return why;
+      if (d.empty()) return "";  // no data set before it: sized by the config alone
+      if (d != spec.shape || in.outputs != spec.conditions) {
+        return "model '" + std::string(config::arch_catalog().name(spec.arch)) + "' is configured for samples " +
+               shape_str(spec.shape) + " with " + std::to_string(spec.conditions) +
+               " condition(s) (keys shape, conditions), but the data gives samples " + shape_str(d) + " with " +
+               std::to_string(in.outputs) + " per-sample value(s) in y";
+      }
+      return "";
+    }
   }
   return "";
 }
@@ -83,6 +97,14 @@ std::shared_ptr<Model> build(const config::ModelSpec& s, const ModelInput& in, c
     case config::Arch::Cnn:
       return std::make_shared<NativeModel<Cnn>>(Cnn(d[0], d[1], d[2], in.outputs, s.dropout), "cnn (itwinai tutorial)");
     case config::Arch::Mlp:
+      switch (s.role) {  // a GAN's part: noise + conditions -> a sample, or a sample -> score + conditions
+        case config::GanRole::Generator:
+          return std::make_shared<NativeModel<Mlp>>(Mlp(s.latent + in.outputs, s.hidden, flat(d), s.dropout), "mlp generator");
+        case config::GanRole::Discriminator:
+          return std::make_shared<NativeModel<Mlp>>(Mlp(flat(d), s.hidden, 1 + in.outputs, s.dropout), "mlp discriminator");
+        case config::GanRole::None:
+          break;
+      }
       return std::make_shared<NativeModel<Mlp>>(Mlp(flat(d), s.hidden, in.outputs, s.dropout), "mlp");
     case config::Arch::Lstm:
       return std::make_shared<NativeModel<LstmRegressor>>(LstmRegressor(d[1], s.hidden_size, s.layers, s.dropout, in.outputs),
@@ -91,6 +113,14 @@ std::shared_ptr<Model> build(const config::ModelSpec& s, const ModelInput& in, c
       return std::make_shared<NativeModel<ResNet>>(ResNet(d[0], s.channels, s.blocks, in.outputs), "resnet");
     case config::Arch::Torchscript:
       return load_torchscript(s.path, step);
+    case config::Arch::Gan3dGenerator:
+      return std::make_shared<NativeModel<Gan3dGenerator>>(
+          Gan3dGenerator(s.latent, s.conditions, s.shape, s.channels),
+          "gan3d_generator (latent " + std::to_string(s.latent) + ", " + std::to_string(s.conditions) + " condition(s), " +
+              shape_str(s.shape) + ")");
+    case config::Arch::Gan3dDiscriminator:
+      return std::make_shared<NativeModel<Gan3dDiscriminator>>(Gan3dDiscriminator(s.conditions, s.shape, s.channels),
+                                                               "gan3d_discriminator (" + shape_str(s.shape) + ")");
   }
   throw RuntimeError("step '" + step + "': unhandled model architecture");
 }

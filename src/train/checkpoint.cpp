@@ -84,6 +84,7 @@ TrainState read_state(const std::string& dir) {
   st.history = r.get<std::vector<std::map<std::string, double>>>("history");
   st.loss_scale = r.get<double>("loss_scale", 0.0);
   st.scale_growth = r.get<int64_t>("scale_growth", int64_t{0});
+  st.counters = r.get<std::map<std::string, int64_t>>("counters", std::map<std::string, int64_t>{});
   if (st.epochs_done < 0 || st.epoch_step < 0 || st.step < 0 || st.history.size() != static_cast<size_t>(st.epochs_done)) {
     throw RuntimeError(dir + "/state.json: epochs_done, step and history disagree (damaged checkpoint state)");
   }
@@ -125,7 +126,7 @@ void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, 
 
 void save_checkpoint(const std::string& root, const std::string& name, models::Model& model,
                      torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml,
-                     const std::vector<std::string>& shards) {
+                     const std::vector<std::string>& shards, const CheckpointFiles& extra) {
   fs::create_directories(root);
   fs::path final_dir = fs::path(root) / name;
   fs::path tmp = fs::path(root) / (".tmp-" + name + "-" + std::to_string(::getpid()));
@@ -136,6 +137,7 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
     if (shards.empty()) torch::save(opt, (tmp / "optimizer.pt").string());
     for (const auto& f : shards) fs::rename(f, tmp / fs::path(f).filename());
     if (!shards.empty()) fs::remove_all(fs::path(shards.front()).parent_path());
+    for (const auto& [file, write] : extra) write((tmp / file).string());
     {
       auto gen = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(gen.mutex());
@@ -153,7 +155,8 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
                         {"bad_epochs", st.bad_epochs},       {"es_best", st.es_best},
                         {"es_has_best", st.es_has_best},     {"train_seconds", st.train_seconds},
                         {"history", st.history},             {"optimizer_shards", shards.size()},
-                        {"loss_scale", st.loss_scale},       {"scale_growth", st.scale_growth}};
+                        {"loss_scale", st.loss_scale},       {"scale_growth", st.scale_growth},
+                        {"counters", st.counters}};
     write_file_atomic((tmp / "state.json").string(), j.dump(2));
     write_file_atomic((tmp / "config.yaml").string(), config_yaml);
     sync_tree(tmp);

@@ -19,6 +19,7 @@
 #include "itwin/util/redact.hpp"
 #include "itwin/util/signals.hpp"
 #include "itwin/util/strings.hpp"
+#include "gan_steps.hpp"
 #include "predict.hpp"
 
 namespace itwin::train {
@@ -57,6 +58,12 @@ class TorchSteps : public StepRunner {
           config_problem(s, "output 'class' needs a classification data set; use output: raw");
         }
         break;
+      case config::StepKind::GanTrainer:
+        check_gan_trainer(s, cfg_, models_, *data_, device_ ? device_->device : torch::kCPU);
+        break;
+      case config::StepKind::Generate:
+        check_generate(s, models_, device_ ? device_->device : torch::kCPU);
+        break;
       case config::StepKind::Dataset:
       case config::StepKind::Model:
       case config::StepKind::Saver:
@@ -82,6 +89,8 @@ class TorchSteps : public StepRunner {
       case config::StepKind::Predictor: run_predictor(s, session); break;
       case config::StepKind::Saver: run_saver(s, session); break;
       case config::StepKind::Command: run_command(s, session); break;
+      case config::StepKind::GanTrainer: return run_gan_trainer(s, models_, *data_, trainer_env(session), session);
+      case config::StepKind::Generate: run_generate(s, cfg_, models_, device(session).device, session); break;
     }
     return StepOutcome::Done;
   }
@@ -120,6 +129,7 @@ class TorchSteps : public StepRunner {
     torch::manual_seed(cfg_.run.seed);  // the same initial weights for the same seed
     model_ = models::build_model(spec, in, s.name);
     model_->to(device(session).device);
+    models_[s.name] = {spec, model_};
     session.say("model: %s, %lld parameters%s\n", model_->describe().c_str(),
                 static_cast<long long>(model_->num_parameters()),
                 spec.weights.empty() ? "" : (", weights from " + spec.weights).c_str());
@@ -127,14 +137,8 @@ class TorchSteps : public StepRunner {
 
   StepOutcome run_trainer(const config::Step& s, RunSession& session) {
     const auto& spec = std::get<config::TrainerSpec>(s.spec);
-    const RunOptions& o = session.options();
-    // Checkpoints keep the config without credentials.
-    TrainerEnv env{cfg_.run,           session.run_dir(),     redact(session.config_yaml()), session.resume(),
-                   session.lead(),     session.sink(),        &session.comm(),       cfg_.distributed,
-                   o.until_epoch,      threads_.adaptive ? threads_.count : 0, start_,
-                   device(session).device};
-    TrainResult r = train_model(spec, *model_, *data_, env);
-    record(session, r);
+    TrainResult r = train_model(spec, *model_, *data_, trainer_env(session));
+    record_training(session, r);
     if (spec.test && !r.paused) log_test_metrics(session, r);
     if (!session.lead()) return r.paused ? StepOutcome::Paused : StepOutcome::Done;
     const std::string dir = session.run_dir();
@@ -158,25 +162,6 @@ class TorchSteps : public StepRunner {
       if (k.rfind("test_", 0) == 0) test.values[k] = v;
     }
     if (!test.values.empty()) session.sink().log(test);
-  }
-
-  static void record(RunSession& session, const TrainResult& r) {
-    auto& j = session.summary();
-    j["metrics"] = r.final_metrics;
-    j["epochs"] = r.epochs_done;
-    j["steps"] = r.steps;
-    j["early_stopped"] = r.early_stopped;
-    j["resumed"] = r.resumed;
-    j["train_seconds"] = r.train_seconds;
-    j["samples_per_s"] = r.samples_per_s;
-    j["first_step_unix"] = r.first_step_unix;
-    PhaseTimes all;
-    nlohmann::json ranks = nlohmann::json::array();
-    for (size_t k = 0; k < r.rank_profiles.size(); ++k) {
-      all.merge(r.rank_profiles[k]);
-      ranks.push_back({{"rank", k}, {"steps", r.rank_profiles[k].steps()}, {"ms_per_step", r.rank_profiles[k].ms_per_step()}});
-    }
-    j["profile"] = {{"steps", r.profile.steps()}, {"ms_per_step", all.ms_per_step()}, {"ranks", ranks}};
   }
 
   void run_predictor(const config::Step& s, RunSession& session) {
@@ -225,6 +210,14 @@ class TorchSteps : public StepRunner {
     }
   }
 
+  TrainerEnv trainer_env(RunSession& session) {
+    return TrainerEnv{cfg_.run,           session.run_dir(),     redact(session.config_yaml()),
+                      session.resume(),   session.lead(),        session.sink(),
+                      &session.comm(),    cfg_.distributed,      session.options().until_epoch,
+                      threads_.adaptive ? threads_.count : 0,    start_,
+                      device(session).device};
+  }
+
   // run.device for this rank, chosen once (the model moves there when it is built).
   const DeviceChoice& device(RunSession& session) {
     if (!device_) {
@@ -241,16 +234,38 @@ class TorchSteps : public StepRunner {
   CpuSnapshot start_;
   std::optional<data::DataSplits> data_;
   std::shared_ptr<models::Model> model_;
+  StepModels models_;  ///< every model step's model, by name (a GAN's two networks)
   std::optional<Predictions> predictions_;
 };
 
 }  // namespace
+
+void record_training(RunSession& session, const TrainResult& r) {
+  auto& j = session.summary();
+  j["metrics"] = r.final_metrics;
+  j["epochs"] = r.epochs_done;
+  j["steps"] = r.steps;
+  j["early_stopped"] = r.early_stopped;
+  j["resumed"] = r.resumed;
+  j["train_seconds"] = r.train_seconds;
+  j["samples_per_s"] = r.samples_per_s;
+  j["first_step_unix"] = r.first_step_unix;
+  PhaseTimes all;
+  nlohmann::json ranks = nlohmann::json::array();
+  for (size_t k = 0; k < r.rank_profiles.size(); ++k) {
+    all.merge(r.rank_profiles[k]);
+    ranks.push_back({{"rank", k}, {"steps", r.rank_profiles[k].steps()}, {"ms_per_step", r.rank_profiles[k].ms_per_step()}});
+  }
+  j["profile"] = {{"steps", r.profile.steps()}, {"ms_per_step", all.ms_per_step()}, {"ranks", ranks}};
+}
 
 bool step_needs_session(const config::Step& step) {
   switch (step.kind) {
     case config::StepKind::Trainer:
     case config::StepKind::Predictor:
     case config::StepKind::Saver:
+    case config::StepKind::GanTrainer:
+    case config::StepKind::Generate:
       return true;
     case config::StepKind::Dataset:
     case config::StepKind::Model:

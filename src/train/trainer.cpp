@@ -11,17 +11,13 @@
 #include "itwin/train/schedule.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/log.hpp"
-#include "itwin/util/signals.hpp"
+#include "loop.hpp"
 #include "optimizer.hpp"
 
 namespace itwin::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double now_unix() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -30,47 +26,8 @@ std::string first_line(const c10::Error& e) {
   return m.substr(0, m.find('\n'));
 }
 
-bool improved(double v, double best, config::Mode mode, double min_delta) {
-  switch (mode) {
-    case config::Mode::Min: return v < best - min_delta;
-    case config::Mode::Max: return v > best + min_delta;
-  }
-  return false;
-}
-
-// `val_x` without a validation split falls back to `train_x`.
-double monitored(const std::map<std::string, double>& m, const std::string& name) {
-  auto it = m.find(name);
-  if (it == m.end() && name.rfind("val_", 0) == 0) it = m.find("train_" + name.substr(4));
-  return it == m.end() ? std::nan("") : it->second;
-}
-
-std::string summary_line(int64_t epoch, int64_t epochs, const std::map<std::string, double>& m) {
-  std::ostringstream s;
-  s << "epoch " << epoch << "/" << epochs;
-  for (const auto& [k, v] : m) {
-    if (k == "epoch_time_s" || k == "samples_per_s" || k.rfind("time_", 0) == 0) continue;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, " %s %.4g", k.c_str(), v);
-    s << buf;
-  }
-  char tail[64];
-  std::snprintf(tail, sizeof tail, " (%.1fs, %.0f samples/s)", m.at("epoch_time_s"), m.at("samples_per_s"));
-  return s.str() + tail;
-}
-
 void reduce_sums(MetricSums& sums, comm::Backend* comm) {
   if (comm && comm->world() > 1) comm->allreduce(sums.sums().data(), sums.sums().size(), comm::DType::F64);
-}
-
-std::string checkpoint_name(int64_t epoch, int64_t step = 0) {
-  char name[64];
-  if (step > 0) {
-    std::snprintf(name, sizeof name, "epoch-%04lld-step-%06lld", static_cast<long long>(epoch), static_cast<long long>(step));
-  } else {
-    std::snprintf(name, sizeof name, "epoch-%04lld", static_cast<long long>(epoch));
-  }
-  return name;
 }
 
 }  // namespace
@@ -180,11 +137,7 @@ Trainer::~Trainer() = default;
 // over the strategy's parameters, then its state and the loop state.
 void Trainer::resume() {
   std::optional<std::string> from;
-  if (env_.resume) {
-    if (lead_) recover_checkpoints(ckpt_root_);
-    if (world_ > 1) comm_->barrier();  // the others read the checkpoints after rank 0 put them in order
-    from = resume_point();
-  }
+  if (env_.resume) from = resume_point(*comm_, ckpt_root_, &resume_step_);
   // Points logged after the checkpoint (by the attempt that was stopped or
   // killed) are dropped: they will be logged again.
   if (env_.resume) env_.sink.rewind(from ? resume_step_ : 0);
@@ -201,25 +154,6 @@ void Trainer::resume() {
   if (st_.loss_scale > 0) scaler_.restore(st_.loss_scale, st_.scale_growth);
   if (!st_.history.empty()) last_ = st_.history.back();
   spdlog::info("resuming from {} ({} epochs done, step {})", *from, st_.epochs_done, st_.step);
-}
-
-// The checkpoint to continue from. Never silently from scratch: unreadable
-// checkpoints are named, and when none can be read the run refuses to start.
-std::optional<std::string> Trainer::resume_point() {
-  CheckpointScan scan = scan_checkpoints(ckpt_root_);
-  std::string bad;
-  for (const auto& [dir, why] : scan.unreadable) bad += "\n  " + dir + ": " + why;
-  if (!scan.latest && !scan.unreadable.empty()) {
-    throw RuntimeError("cannot resume: no checkpoint in " + ckpt_root_ + " can be read:" + bad +
-                       "\n(move them away to train from the beginning)");
-  }
-  if (!scan.latest) {
-    if (lead_) spdlog::warn("--resume: no checkpoint in {} yet; training starts from the beginning", ckpt_root_);
-    return std::nullopt;
-  }
-  if (!bad.empty() && lead_) spdlog::warn("resuming from {}; these checkpoints cannot be read:{}", *scan.latest, bad);
-  resume_step_ = scan.latest_step;
-  return scan.latest;
 }
 
 // Every rank calls this at the same point. Rank 0 writes the checkpoint;
@@ -252,21 +186,6 @@ void Trainer::adapt_threads(const CpuSnapshot& since) {
   if (want == torch::get_num_threads()) return;
   spdlog::info("other processes keep {:.1f} of {} cores busy: {} intra-op threads", busy, env_.adaptive_threads, want);
   torch::set_num_threads(static_cast<int>(want));
-}
-
-int Trainer::agreed_stop() {
-  int64_t sig = stop_requested();
-  if (world_ > 1) comm_->allreduce(&sig, 1, comm::DType::I64, comm::ReduceOp::Max);
-  return static_cast<int>(sig);
-}
-
-void Trainer::stop(int sig, const std::string& where, const std::string& checkpoint) {
-  std::string what = checkpoint.empty()
-                         ? "; nothing new to checkpoint"
-                         : "; checkpoint " + ckpt_root_ + "/" + checkpoint + " written";
-  throw CollectiveError("stopped by signal " + std::to_string(sig) + " (" + strsignal(sig) + ") " + where + what +
-                            "; run again with --resume (or run.resume: auto) to continue",
-                        sig == SIGINT ? kExitInterrupted : kExitPreempted);
 }
 
 void Trainer::train_step(EpochRun& e, int64_t i) {
@@ -362,7 +281,7 @@ void Trainer::run_epoch(int64_t epoch) {
     // (every step alone, every 10th and the last with several ranks).
     const bool boundary = (i + 1) % spec_.grad_accum == 0 || i + 1 == e.steps;
     if (!boundary || i + 1 == e.steps || (world_ > 1 && (i + 1) % 10 != 0)) continue;
-    if (int sig = agreed_stop()) {
+    if (int sig = agreed_stop(*comm_)) {
       reduce_sums(e.sums, comm_);
       double done = static_cast<double>(e.samples);
       if (world_ > 1) comm_->allreduce(&done, 1, comm::DType::F64);
@@ -373,7 +292,7 @@ void Trainer::run_epoch(int64_t epoch) {
       const std::string name = checkpoint_name(epoch + 1, i + 1);
       write_checkpoint(name);
       if (world_ > 1) comm_->barrier();
-      stop(sig, "at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(i + 1), name);
+      stopped(sig, "at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(i + 1), ckpt_root_, name);
     }
   }
   const bool early = end_epoch(epoch, e);
@@ -416,40 +335,10 @@ bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
   progress_.end_epoch(summary_line(epoch + 1, spec_.epochs, m));
 
   // Best and periodic checkpoints, then early stopping and stop requests.
-  const auto& ck = spec_.checkpoint;
-  double v = monitored(m, ck.best_metric);
-  bool is_best = std::isfinite(v) && (!st_.has_best || improved(v, st_.best, ck.best_mode, 0.0));
-  if (is_best) {
-    st_.best = v;
-    st_.has_best = true;
-  }
-  const auto& es = spec_.early_stopping;
-  bool early = false;
-  if (es.patience > 0) {
-    double ev = monitored(m, es.metric);
-    if (!st_.es_has_best || improved(ev, st_.es_best, es.mode, es.min_delta)) {
-      st_.es_best = ev;
-      st_.es_has_best = true;
-      st_.bad_epochs = 0;
-    } else if (++st_.bad_epochs >= es.patience) {
-      early = true;
-    }
-  }
-  const int sig = agreed_stop();
-  const bool paused = env_.until_epoch > 0 && epoch + 1 == env_.until_epoch && epoch + 1 < spec_.epochs;
-  const bool last = epoch + 1 == spec_.epochs || early || paused || sig != 0;
-  if (is_best) write_checkpoint("best");
-  const std::string name = checkpoint_name(epoch + 1);
-  if ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last) {
-    write_checkpoint(name);
-    if (lead_) prune_checkpoints(ckpt_root_, ck.keep);
-  }
-  if (sig) stop(sig, "at the end of epoch " + std::to_string(epoch + 1), name);
-  if (early) {
-    spdlog::info("early stopping after epoch {}: {} did not improve for {} epochs", epoch + 1, es.metric, es.patience);
-  }
-  result_.paused = paused;
-  return early;
+  EpochEnd end = end_of_epoch(*comm_, ckpt_root_, {spec_.checkpoint, spec_.early_stopping, spec_.epochs, env_.until_epoch},
+                              epoch, m, st_, [this](const std::string& name) { write_checkpoint(name); });
+  result_.paused = end.paused;
+  return end.early;
 }
 
 TrainResult Trainer::run() {
@@ -459,8 +348,8 @@ TrainResult Trainer::run() {
   torch::manual_seed(env_.run.seed + 1);
   resume();
   adapt_threads(env_.cpu_at_start);  // what happened while the data loaded
-  if (int sig = agreed_stop()) {
-    stop(sig, "before the first step", "");
+  if (int sig = agreed_stop(*comm_)) {
+    stopped(sig, "before the first step", ckpt_root_, "");
   }
   for (int64_t epoch = st_.epochs_done; epoch < spec_.epochs; ++epoch) {
     run_epoch(epoch);
@@ -468,7 +357,7 @@ TrainResult Trainer::run() {
   }
   result_.final_metrics = last_;
   if (spec_.test && data_.test.size() > 0 && !result_.paused) {
-    if (int sig = agreed_stop()) stop(sig, "before the test evaluation", checkpoint_name(st_.epochs_done));
+    if (int sig = agreed_stop(*comm_)) stopped(sig, "before the test evaluation", ckpt_root_, checkpoint_name(st_.epochs_done));
     for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_, env_.device)) {
       result_.final_metrics[kv.first] = kv.second;
     }

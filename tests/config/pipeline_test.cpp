@@ -54,7 +54,7 @@ TEST_CASE("errors: unknown step types suggest a type", "[config]") {
   auto msg = test::config_error(
       "pipelines:\n  training:\n    steps:\n      - name: t\n        type: trainr\n");
   CHECK_THAT(msg, StartsWith("test.yaml:5:15: pipeline 'training' step 1: 'type' names an unknown step type 'trainr' (did you mean 'trainer'?)"));
-  CHECK_THAT(msg, Contains("known types: dataset, model, trainer, predictor, saver, command"));
+  CHECK_THAT(msg, Contains("known types: dataset, model, trainer, gan_trainer, predictor, generate, saver, command"));
 }
 
 TEST_CASE("errors: a step without a type", "[config]") {
@@ -73,7 +73,7 @@ TEST_CASE("errors: format-specific keys are checked per format", "[config]") {
   CHECK_THAT(test::config_error("pipelines:\n  p:\n    steps:\n      - {name: d, type: dataset, format: csv, path: a.csv}\n"),
              Contains("'targets' must name at least one target column"));
   CHECK_THAT(test::config_error("pipelines:\n  p:\n    steps:\n      - {name: d, type: dataset}\n"),
-             Contains("missing required key 'format' (one of idx, npz, npy, csv, synthetic, netcdf)"));
+             Contains("missing required key 'format' (one of idx, npz, npy, csv, synthetic, netcdf, hdf5)"));
 }
 
 TEST_CASE("errors: monitored metrics must exist", "[config]") {

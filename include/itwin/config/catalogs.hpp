@@ -12,13 +12,13 @@
 
 namespace itwin::config {
 
-enum class StepKind { Dataset, Model, Trainer, Predictor, Saver, Command };
-enum class DataFormat { Idx, Npz, Npy, Csv, Synthetic, Netcdf };
+enum class StepKind { Dataset, Model, Trainer, Predictor, Saver, Command, GanTrainer, Generate };
+enum class DataFormat { Idx, Npz, Npy, Csv, Synthetic, Netcdf, Hdf5 };
 enum class SyntheticTask { Classification, Regression, Sequence };
 enum class TaskKind { Auto, Classification, Regression };
 enum class NormalizeKind { None, Standard, Fixed };
 enum class SplitBy { Catchment, Time };
-enum class Arch { Cnn, Mlp, Lstm, Resnet, Torchscript };
+enum class Arch { Cnn, Mlp, Lstm, Resnet, Torchscript, Gan3dGenerator, Gan3dDiscriminator };
 enum class OptimizerKind { Sgd, Adam, AdamW, RmsProp, Adagrad };
 enum class ScheduleKind { None, Step, MultiStep, Exponential, Cosine };
 enum class LossKind { CrossEntropy, Nll, Mse, L1, Huber, BceWithLogits };
@@ -34,6 +34,8 @@ enum class ResumeMode { Never, Auto };
 enum class Mode { Min, Max };
 enum class DeviceKind { Auto, Cpu, Cuda };
 enum class Precision { Fp32, Bf16, Fp16 };
+enum class GanRole { None, Generator, Discriminator };
+enum class GanLoss { NonSaturating, Wasserstein };
 
 const Catalog<StepKind>& step_catalog();
 const Catalog<DataFormat>& data_format_catalog();
@@ -57,6 +59,8 @@ const Catalog<ResumeMode>& resume_catalog();
 const Catalog<Mode>& mode_catalog();
 const Catalog<DeviceKind>& device_catalog();
 const Catalog<Precision>& precision_catalog();
+const Catalog<GanRole>& gan_role_catalog();
+const Catalog<GanLoss>& gan_loss_catalog();
 
 /// Every catalog above, in the order docs/config.md lists them.
 std::vector<CatalogView> all_catalogs();

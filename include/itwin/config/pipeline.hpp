@@ -28,6 +28,17 @@ const char* artifact_name(Artifact a);  ///< "a dataset step", ...
 std::vector<Artifact> step_needs(const Step& s);
 std::vector<Artifact> step_provides(const Step& s);
 
+/// A model step another step names (a gan_trainer's generator and
+/// discriminator, a generate step's generator), and the role it must play.
+struct ModelRef {
+  std::string key;   ///< the naming key: "generator", "discriminator", "model"
+  std::string step;  ///< the model step's name
+  config::GanRole role;
+};
+std::vector<ModelRef> step_model_refs(const Step& s);
+/// The part a model plays in a GAN: implied by gan3d_* archs, else its `role`.
+GanRole model_role(const ModelSpec& m);
+
 struct Pipeline {
   std::string name;
   std::string description;

@@ -68,8 +68,9 @@ struct DatasetSpec {
   DataFormat format = DataFormat::Synthetic;
   std::string path;                 ///< idx: directory; npz/csv/netcdf: file; npy: features file
   std::string labels;               ///< npy: labels file
-  std::string x_key = "x";          ///< npz array names
+  std::string x_key = "x";          ///< npz array names; hdf5: the samples' dataset (key `x`)
   std::string y_key = "y";
+  std::vector<std::string> y_keys;  ///< hdf5: datasets of per-sample labels or conditions (key `y`), columns of y
   std::vector<std::string> targets; ///< csv target columns
   std::vector<std::string> features;///< csv feature columns (empty: all non-targets)
   std::string delimiter = ",";
@@ -94,6 +95,10 @@ struct ModelSpec {
   double dropout = 0.5;
   std::vector<int64_t> channels = {16, 32, 64};  ///< resnet stage widths
   int64_t blocks = 1;                            ///< resnet blocks per stage
+  GanRole role = GanRole::None;                  ///< mlp, torchscript: its part in a GAN (gan3d_*: implied)
+  int64_t latent = 64;                           ///< generators: noise dimensions
+  std::vector<int64_t> shape = {25, 25, 25};     ///< gan3d_*: the sample grid [X, Y, Z]
+  int64_t conditions = 1;                        ///< gan3d_*: conditioning values per sample (energy, angle)
 };
 
 struct OptimizerSpec {
@@ -177,6 +182,56 @@ struct CommandSpec {
   bool check = true;                        ///< non-zero exit fails the pipeline
 };
 
-using StepSpec = std::variant<DatasetSpec, ModelSpec, TrainerSpec, PredictorSpec, SaverSpec, CommandSpec>;
+/// The physics validation of generated samples (gan_trainer `physics:`).
+struct GanPhysicsSpec {
+  int64_t samples = 512;       ///< held-out samples compared each epoch (0 = all)
+  int64_t bins = 20;           ///< histogram bins over the range of the real values
+  double hit_threshold = 0.0;  ///< a cell is hit above this value (data units)
+};
+
+/// One network of a gan_trainer: its model step, optimizer and schedule.
+struct GanNetSpec {
+  std::string step;  ///< the model step (key `name`)
+  OptimizerSpec optimizer;
+  SchedulerSpec scheduler;
+};
+
+/// `type: gan_trainer`
+struct GanTrainerSpec {
+  GanNetSpec generator, discriminator;
+  int64_t epochs = 1;
+  int64_t batch_size = 64;
+  int64_t critic_steps = 1;          ///< discriminator steps per generator step
+  GanLoss loss = GanLoss::NonSaturating;
+  double gradient_penalty = 0;       ///< weight of the gradient penalty (wasserstein default 10)
+  double aux_weight = 0;             ///< discriminator regression of the conditions
+  double energy_weight = 0;          ///< total-energy consistency of generated samples
+  int64_t energy_column = 0;         ///< which condition is the primary energy
+  std::vector<double> condition_scale;  ///< networks see conditions / scale (empty: 1)
+  GanPhysicsSpec physics;
+  double grad_clip = 0.0;
+  bool drop_last = false;
+  EarlyStopSpec early_stopping;
+  CheckpointSpec checkpoint;
+  bool test = true;                  ///< physics metrics on the test split after training
+  int64_t log_every = 200;
+  int64_t max_steps = 0;
+};
+
+/// `type: generate`
+struct GenerateSpec {
+  std::string model;                 ///< the generator's model step
+  std::vector<std::pair<std::string, std::vector<double>>> conditions;  ///< name -> values; every combination
+  int64_t count = 1;                 ///< samples per combination
+  std::vector<double> condition_scale;
+  double scale = 1.0;                ///< generated values are multiplied by this (undo a normalisation)
+  std::string path;                  ///< HDF5 file, written atomically
+  std::string x = "x";               ///< dataset name of the samples
+  int64_t batch_size = 64;
+  int64_t seed = -1;                 ///< noise seed (-1: run.seed)
+};
+
+using StepSpec = std::variant<DatasetSpec, ModelSpec, TrainerSpec, PredictorSpec, SaverSpec, CommandSpec,
+                              GanTrainerSpec, GenerateSpec>;
 
 }  // namespace itwin::config

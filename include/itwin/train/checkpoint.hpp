@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,15 +31,21 @@ struct TrainState {
   double loss_scale = 0;    ///< fp16 loss scaling: the scale (0: none)
   int64_t scale_growth = 0; ///< and its finite steps since it last changed
   std::vector<std::map<std::string, double>> history;  ///< per-epoch metrics
+  std::map<std::string, int64_t> counters;  ///< a loop's own counts (gan_trainer: "generator_steps")
 };
+
+/// More files in a checkpoint (a GAN's second optimizer): the file's name and
+/// a function that writes it at the path given.
+using CheckpointFiles = std::vector<std::pair<std::string, std::function<void(const std::string& path)>>>;
 
 /// Writes checkpoint `name` under `root` (e.g. root/epoch-0003). With
 /// `shards` (the files shard_file() named, one per rank, complete), the
 /// optimizer state is sharded (zero1): they move into the checkpoint as
-/// optimizer-rank-R.pt instead of rank 0's optimizer.pt.
+/// optimizer-rank-R.pt instead of rank 0's optimizer.pt. `extra` files are
+/// written into the checkpoint too, before it is renamed into place.
 void save_checkpoint(const std::string& root, const std::string& name, models::Model& model,
                      torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml,
-                     const std::vector<std::string>& shards = {});
+                     const std::vector<std::string>& shards = {}, const CheckpointFiles& extra = {});
 
 /// Where rank `rank` puts its optimizer shard for checkpoint `name` before
 /// rank 0 assembles it (a dot-directory under root that no lookup takes).

@@ -72,13 +72,9 @@ class Trainer {
  private:
   struct EpochRun;
   void resume();
-  std::optional<std::string> resume_point();
   /// One epoch; false when a stop request ended it (a checkpoint is written).
   void run_epoch(int64_t epoch);
   void train_step(EpochRun& e, int64_t i);
-  /// Every rank learns whether any rank was asked to stop (0 or the signal).
-  int agreed_stop();
-  [[noreturn]] void stop(int sig, const std::string& where, const std::string& checkpoint);
   /// Validation, loggers, checkpoints, early stopping; true: stop training early.
   bool end_epoch(int64_t epoch, EpochRun& e);
   void write_checkpoint(const std::string& name);

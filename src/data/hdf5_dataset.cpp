@@ -1,0 +1,78 @@
+// `format: hdf5`: samples and per-sample columns from datasets of one file.
+#include "hdf5_dataset.hpp"
+
+#include <cstring>
+
+#include "itwin/data/hdf5.hpp"
+#include "itwin/util/error.hpp"
+#include "itwin/util/strings.hpp"
+
+namespace itwin::data {
+namespace {
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::vector<std::string> parts;
+  for (auto d : shape) parts.push_back(std::to_string(d));
+  return "[" + join(parts, ", ") + "]";
+}
+
+const H5Dataset& numeric(const Hdf5File& f, const std::string& name, const std::string& who) {
+  const H5Dataset& d = f.dataset(name);  // a missing one: the error lists the file's datasets
+  if (!d.dtype)
+    throw RuntimeError(who + ": dataset '" + d.name + "' has type " + d.type + ", not numbers");
+  if (d.shape.empty())
+    throw RuntimeError(who + ": dataset '" + d.name +
+                       "' is a scalar; it needs a first (sample) dimension");
+  return d;
+}
+
+}  // namespace
+
+Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string& who) {
+  Hdf5File f(spec.path);
+  Hdf5Arrays out;
+  const H5Dataset& xd = numeric(f, spec.x_key, who);
+  const int64_t n = xd.shape[0];
+  out.description = "hdf5 " + spec.path + ": " + xd.describe();
+  // The columns of y: each dataset [N] or [N, k], in the order listed.
+  std::vector<Array> cols;
+  int64_t width = 0;
+  bool integral = true;
+  for (const auto& name : spec.y_keys) {
+    const H5Dataset& yd = numeric(f, name, who);
+    if (yd.shape[0] != n || yd.shape.size() > 2) {
+      throw RuntimeError(who + ": dataset '" + yd.name + "' has shape " + shape_string(yd.shape) +
+                         "; as y it must be [" + std::to_string(n) + "] or [" + std::to_string(n) +
+                         ", k], one row per sample of '" + xd.name + "'");
+    }
+    cols.push_back(f.read(name, memory_budget()));
+    width += yd.shape.size() == 2 ? yd.shape[1] : 1;
+    integral = integral && dtype_is_integral(*yd.dtype);
+  }
+  if (!spec.y_keys.empty()) out.description += "; y: " + join(spec.y_keys, ", ");
+  out.x = f.read(spec.x_key, memory_budget());
+  // Interleave the columns into rows [N, width].
+  out.y.dtype = integral && !cols.empty() ? DType::I64 : DType::F64;
+  out.y.shape = {n, width};
+  out.y.bytes.resize(static_cast<size_t>(n * width) * 8);
+  int64_t c0 = 0;
+  for (const auto& col : cols) {
+    const int64_t k = col.shape.size() == 2 ? col.shape[1] : 1;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < k; ++j) {
+        const double v = col.at(i * k + j);
+        unsigned char* p = out.y.bytes.data() + static_cast<size_t>(i * width + c0 + j) * 8;
+        if (out.y.dtype == DType::I64) {
+          const auto iv = static_cast<int64_t>(v);
+          std::memcpy(p, &iv, 8);
+        } else {
+          std::memcpy(p, &v, 8);
+        }
+      }
+    }
+    c0 += k;
+  }
+  return out;
+}
+
+}  // namespace itwin::data
