@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   itwin::cli::setup_jobs(app);
   itwin::cli::setup_runs(app);
   itwin::cli::setup_models(app);
+  itwin::cli::setup_hpo(app);
   itwin::cli::setup_version(app);
   itwin::cli::setup_planned(app);
   itwin::init_logging();

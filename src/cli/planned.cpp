@@ -15,7 +15,6 @@ struct Planned {
 };
 
 const Planned kPlanned[] = {
-    {"hpo", "Run a hyper-parameter search (random, grid, ASHA) inside one allocation, trials as ranks or processes."},
     {"report", "Scalability report from tracked runs: epoch time, speedup, communication share, GPU use, energy."},
 };
 

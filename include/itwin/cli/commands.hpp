@@ -20,7 +20,8 @@ void setup_jobs(CLI::App& app);
 void setup_runs(CLI::App& app);
 void setup_models(CLI::App& app);
 void setup_version(CLI::App& app);
-void setup_planned(CLI::App& app);   ///< hpo, report: not built yet
+void setup_hpo(CLI::App& app);       ///< hpo, hpo show (src/cli/hpo.cpp)
+void setup_planned(CLI::App& app);   ///< report: not built yet
 
 /// The exit status the command that ran wants (0 unless it set one).
 int& command_status();

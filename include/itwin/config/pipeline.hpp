@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "itwin/config/hpo_spec.hpp"
 #include "itwin/config/node.hpp"
 #include "itwin/config/specs.hpp"
 #include "itwin/slurm/job.hpp"
@@ -34,6 +35,7 @@ struct Config {
   slurm::Settings slurm;           ///< the profile's defaults with `slurm:` applied
   std::vector<LoggerSpec> loggers; ///< `loggers:` (default: one jsonl logger)
   std::vector<Pipeline> pipelines;
+  HpoSpec hpo;                     ///< `hpo:` (present = false without one)
   Node resolved;                   ///< everything that will run, defaults filled in
 
   const Pipeline* find(const std::string& name) const;
