@@ -108,6 +108,7 @@ void run_study(const HpoOptions& o) {
     throw ConfigError(o.config + ": has no 'hpo:' section to run a study from (see docs/hpo.md)");
   }
   hpo::check_space(cfg, o.config, o.sets);
+  hpo::check_trials(cfg.hpo);
   const int concurrency = hpo::plan_concurrency(cfg.hpo, available_ranks(o.nproc));
   const std::string dir = o.study_dir.empty() ? cfg.hpo.dir : o.study_dir;
   const std::string snapshot =

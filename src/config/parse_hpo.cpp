@@ -264,6 +264,15 @@ HpoSpec parse_hpo(Reader& top, const Config& cfg) {
                          "' never reports per epoch" + did_you_mean(h.metric, produced) +
                          "; it reports: " + join(produced, ", "));
   }
+  bool jsonl = false;  // the study reads every trial's RUN_DIR/metrics.jsonl
+  for (const auto& l : cfg.loggers) {
+    bool rank0 = l.ranks.empty() || std::find(l.ranks.begin(), l.ranks.end(), 0) != l.ranks.end();
+    jsonl = jsonl || (l.type == "jsonl" && l.dir.empty() && rank0);
+  }
+  if (!jsonl) {
+    throw ConfigError(h.where + ": hpo: a study reads each trial's metrics.jsonl, but 'loggers' has no jsonl logger " +
+                      "writing into the run directory on rank 0; add {type: jsonl} to loggers");
+  }
   h.mode = r.get_choice("mode", h.mode, {"min", "max"});
   h.score = r.get_choice("score", h.score, {"last", "best", "mean"});
   if (h.score == "mean") h.score_window = r.get_int("score_window", h.score_window, 1, 1000000);

@@ -2,6 +2,7 @@
 
 #include "itwin/config/hpo_spec.hpp"
 #include "itwin/config/reader.hpp"
+#include "itwin/hpo/sampler.hpp"
 #include "itwin/hpo/space.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
@@ -60,6 +61,15 @@ void check_space(const config::Config& cfg, const std::string& path,
                           value_text(p, v) + " the pipeline does not load: " + e.what());
       }
     }
+  }
+}
+
+void check_trials(const config::HpoSpec& spec) {
+  const int64_t cap = make_sampler(spec)->capacity();
+  if (cap >= 0 && spec.trials > cap) {
+    throw ConfigError(spec.trials_where + ": hpo: 'trials' is " + std::to_string(spec.trials) +
+                      " but the grid has " + std::to_string(cap) +
+                      " distinct points (conditions applied); leave 'trials' out to run them all");
   }
 }
 

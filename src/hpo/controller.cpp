@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "itwin/hpo/check.hpp"
 #include "itwin/hpo/report.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
@@ -34,7 +35,7 @@ std::string params_text(const config::HpoSpec& spec, const Assignment& a) {
   auto names = short_names(spec.space);
   std::vector<std::string> parts;
   for (size_t i = 0; i < spec.space.size(); ++i) {
-    if (a[i].active) parts.push_back(names[i] + "=" + value_text(spec.space[i], a[i]));
+    if (a[i].active) parts.push_back(names[i] + "=" + display_text(spec.space[i], a[i]));
   }
   return join(parts, " ");
 }
@@ -54,12 +55,7 @@ Controller::Controller(config::HpoSpec spec, ControllerOptions o, TrialRunner& r
       study_(spec_),
       sampler_(make_sampler(spec_)) {
   if (!o_.stop_signal) o_.stop_signal = controller_signal;
-  const int64_t cap = sampler_->capacity();
-  if (cap >= 0 && spec_.trials > cap) {
-    throw ConfigError(spec_.trials_where + ": hpo: 'trials' is " + std::to_string(spec_.trials) +
-                      " but the grid has " + std::to_string(cap) +
-                      " distinct points (conditions applied); leave 'trials' out to run them all");
-  }
+  check_trials(spec_);
 }
 
 std::string Controller::trial_dir(int64_t id) const { return trial_run_dir(o_.study_dir, id); }

@@ -61,8 +61,10 @@ Verdict classify(int exit, const SegmentOutcome& o, int64_t epochs, int64_t max_
     return {Status::kCompleted,
             epochs < max_t ? "early stopping after epoch " + std::to_string(epochs) : ""};
   }
-  if (exit == kExitPreempted || exit == kExitInterrupted || (exit < 0 && o.status == "KILLED") ||
-      (exit < 0 && o.status.empty())) {
+  // 75 after a checkpoint; 130, or death by SIGTERM before the trial could
+  // install its handler (still starting): stopped as well, maybe without one.
+  if (exit == kExitPreempted || exit == kExitInterrupted || exit == 128 + SIGTERM ||
+      (exit < 0 && o.status == "KILLED") || (exit < 0 && o.status.empty())) {
     if (stop_requested) return {Status::kStopped, stop_reason};
     return {Status::kInterrupted,
             "stopped by a signal before it was done; it resumes from its checkpoint"};

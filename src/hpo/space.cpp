@@ -97,6 +97,14 @@ std::string value_text(const config::HpoParam& p, const Value& v) {
   return config::format_double(v.number);
 }
 
+std::string display_text(const config::HpoParam& p, const Value& v) {
+  if (!v.active) return "-";
+  if (!is_numeric(p) || is_integer(p)) return value_text(p, v);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v.number);
+  return buf;
+}
+
 std::vector<std::string> overrides(const Space& space, const Assignment& a) {
   std::vector<std::string> out;
   for (size_t i = 0; i < space.size(); ++i) {

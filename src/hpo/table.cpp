@@ -46,7 +46,7 @@ std::string trials_table(const Study& study, bool ranked, size_t max_rows) {
   std::vector<size_t> widths;
   for (size_t i = 0; i < names.size(); ++i) {
     size_t w = std::max<size_t>(names[i].size(), 6);
-    for (auto* t : rows) w = std::max(w, value_text(spec.space[i], t->params[i]).size());
+    for (auto* t : rows) w = std::max(w, display_text(spec.space[i], t->params[i]).size());
     widths.push_back(std::min<size_t>(w, 16));
   }
   std::string out = pad("TRIAL", 6, true) + "  " + pad("STATUS", 11) + pad("EPOCHS", 7, true) +

@@ -15,6 +15,9 @@ namespace itwin::hpo {
 void check_space(const config::Config& cfg, const std::string& path,
                  const std::vector<std::string>& sets);
 
+/// A grid sampler's grid (conditions applied) must hold `trials` points.
+void check_trials(const config::HpoSpec& spec);
+
 /// How many trials run at once on `available` ranks (0: unknown, then
 /// `concurrency`, default 1). Throws when ranks_per_trial or
 /// concurrency x ranks_per_trial do not fit.

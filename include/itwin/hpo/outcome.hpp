@@ -40,8 +40,8 @@ struct Verdict {
 
 /// How a segment ended, from its exit status (-1: unknown, the controller
 /// was gone) and its fresh summary (status "" when none or stale):
-/// 0 and PAUSED before max_t: paused; 0 otherwise: completed; 75 after a
-/// scheduler's stop: stopped, else interrupted (it checkpointed; resume it);
+/// 0 and PAUSED before max_t: paused; 0 otherwise: completed; 75, 130 or
+/// SIGTERM after a scheduler's stop: stopped, else interrupted (resume it);
 /// 3: failed, diverged; 2: failed, bad input; 128+N: failed, killed by signal N.
 Verdict classify(int exit, const SegmentOutcome& o, int64_t epochs, int64_t max_t,
                  bool stop_requested, const std::string& stop_reason);

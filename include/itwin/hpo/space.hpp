@@ -59,6 +59,9 @@ Value draw(const config::HpoParam& p, Rng& rng);
 /// The text `--set KEY=TEXT` takes for a value of p.
 std::string value_text(const config::HpoParam& p, const Value& v);
 
+/// The same, short, for tables and messages (4 significant digits).
+std::string display_text(const config::HpoParam& p, const Value& v);
+
 /// The `--set` overrides of an assignment (active parameters only).
 std::vector<std::string> overrides(const Space& space, const Assignment& a);
 
