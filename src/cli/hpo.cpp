@@ -91,6 +91,11 @@ void print_plan(const config::Config& cfg, const std::string& dir, int concurren
     std::string what = hpo::is_numeric(p)
                            ? "[" + hpo::value_text(p, lo) + ", " + hpo::value_text(p, hi) + "]"
                            : "{" + join(p.values, ", ") + "}";
+    if (p.step > 0) {
+      hpo::Value st;
+      st.number = p.step;
+      what += " step " + hpo::value_text(p, st);
+    }
     std::printf("  %-56s %-10s %s%s\n", p.key.c_str(), p.type.c_str(), what.c_str(),
                 p.when_key.empty() ? "" : (" when " + p.when_key).c_str());
   }

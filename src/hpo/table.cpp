@@ -22,6 +22,10 @@ std::string pad(std::string s, size_t w, bool right = false) {
   return right ? fill + s : s + fill;
 }
 
+void rstrip(std::string& s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+}
+
 }  // namespace
 
 std::string trials_table(const Study& study, bool ranked, size_t max_rows) {
@@ -53,6 +57,7 @@ std::string trials_table(const Study& study, bool ranked, size_t max_rows) {
                     "  " + pad("LAST", 10, true) + "  " + pad("BEST", 10, true) + "  " +
                     pad("RUNG", 6);
   for (size_t i = 0; i < names.size(); ++i) out += "  " + pad(names[i], widths[i]);
+  rstrip(out);
   out += "\n";
   for (auto* t : rows) {
     double last = t->values.empty() ? NAN : t->values.rbegin()->second;
@@ -65,9 +70,9 @@ std::string trials_table(const Study& study, bool ranked, size_t max_rows) {
            pad(std::to_string(t->epochs()), 7, true) + "  " + pad(num(last), 10, true) + "  " +
            pad(num(best), 10, true) + "  " + pad(study.scheduler().rung_of(t->id), 6);
     for (size_t i = 0; i < names.size(); ++i) {
-      out += "  " +
-             pad(t->params[i].active ? value_text(spec.space[i], t->params[i]) : "-", widths[i]);
+      out += "  " + pad(display_text(spec.space[i], t->params[i]), widths[i]);
     }
+    rstrip(out);
     out += "\n";
   }
   return out;

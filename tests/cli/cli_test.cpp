@@ -110,7 +110,7 @@ TEST_CASE("cli: bench comm prints an nccl-tests table and JSON", "[cli][distribu
 }
 
 TEST_CASE("cli: commands not built yet say so and fail", "[cli]") {
-  auto r = run_shell(cmd("hpo x.yaml"));
+  auto r = run_shell(cmd("report x"));
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Contains("not built yet"));
 }
