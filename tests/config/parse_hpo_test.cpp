@@ -1,6 +1,6 @@
 // The hpo: section: defaults, and every bad input as a located error.
 #include "../helpers.hpp"
-#include "hpo_fixture.hpp"
+#include "../hpo/hpo_fixture.hpp"
 #include "itwin/hpo/check.hpp"
 
 using namespace itwin;
