@@ -86,8 +86,8 @@ std::string study_line(const Study& study, double elapsed_s) {
     failed += t.status == Status::kFailed;
   }
   std::string s =
-      std::to_string(st.trials.size()) + " of " +
-      (study.spec().trials > 0 ? std::to_string(study.spec().trials) : std::string("?")) +
+      std::to_string(st.trials.size()) +
+      (study.spec().trials > 0 ? " of " + std::to_string(study.spec().trials) : std::string()) +
       " trials, " + std::to_string(running) + " running, " + std::to_string(failed) + " failed";
   auto ranked = study.ranked();
   if (!ranked.empty() && !std::isnan(score_of(study.spec(), *ranked.front()))) {
