@@ -10,8 +10,10 @@ PKGS=(
   libopenmpi-dev openmpi-bin                          # OpenMPI 4.1
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev catch2
   libcurl4-openssl-dev                                # MLflow tracking server client (REST over http/https)
+  libnetcdf-dev libhdf5-dev                           # NetCDF-C and HDF5 (serial): scientific data readers
   dataset-fashion-mnist                               # /usr/share/datasets/fashion-mnist/*.gz
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
+  python3-netcdf4 python3-h5py                        # use-cases/*/generate.py: NetCDF and HDF5 data (tests run them)
   slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted
 )
 SUDO=""

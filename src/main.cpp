@@ -9,25 +9,25 @@
 #include "itwin/util/version.hpp"
 
 int main(int argc, char** argv) {
+  using itwin::cli::Runner;
   CLI::App app{"itwin: AI workflows from a YAML file to a trained, tracked model, on a laptop or a SLURM cluster",
                "itwin"};
   app.require_subcommand(1);
   app.set_version_flag("-V,--version", std::string("itwin ") + itwin::version_string());
-  itwin::cli::setup_train(app);
-  itwin::cli::setup_validate(app);
-  itwin::cli::setup_backends(app);
-  itwin::cli::setup_bench(app);
-  itwin::cli::setup_submit(app);
-  itwin::cli::setup_jobs(app);
-  itwin::cli::setup_runs(app);
-  itwin::cli::setup_models(app);
-  itwin::cli::setup_hpo(app);
-  itwin::cli::setup_version(app);
-  itwin::cli::setup_planned(app);
+  itwin::cli::Invocation inv;
+  for (int i = 1; i < argc; ++i) inv.args.push_back(argv[i]);
+  std::vector<std::pair<CLI::App*, Runner>> runners;
+  for (const auto& c : itwin::cli::command_table()) {
+    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    runners.emplace_back(sub, c.setup(*sub, inv));
+  }
   itwin::init_logging();
-  for (int i = 1; i < argc; ++i) itwin::cli::original_args().push_back(argv[i]);
   try {
     app.parse(argc, argv);
+    for (const auto& [sub, run] : runners) {
+      if (sub->parsed()) return run();
+    }
+    return itwin::kExitBadInput;
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : itwin::kExitBadInput;
@@ -38,5 +38,4 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "itwin: internal error: %s\n", e.what());
     return itwin::kExitFailure;
   }
-  return itwin::cli::command_status();
 }

@@ -1,7 +1,10 @@
 #pragma once
 // Shared test helpers: temp directories, running the built binary.
 
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace itwin::test {
 
@@ -27,6 +30,22 @@ struct ProcResult {
 
 /// Runs a shell command line, capturing stdout+stderr (bounded by `timeout_s`).
 ProcResult run_shell(const std::string& cmd, int timeout_s = 300);
+
+/// A process started in the background (its stdout and stderr to `log`).
+struct Background {
+  int pid = -1;
+  std::string log;
+  /// Its exit status (128+signal when killed); -1 while it still runs after
+  /// `timeout_s` (then it is killed).
+  int wait(double timeout_s = 120);
+  std::string output() const;
+};
+Background start_background(const std::vector<std::string>& argv, const std::string& log,
+                            const std::vector<std::pair<std::string, std::string>>& env = {});
+
+/// Polls `pred` every 10 ms until it holds (a readiness check, not a fixed
+/// sleep); false after `timeout_s`.
+bool wait_until(const std::function<bool()>& pred, double timeout_s = 60);
 
 /// Path of the built itwin binary (ITWIN_BIN from meson).
 std::string itwin_bin();

@@ -1,15 +1,17 @@
 // itwin bench comm: collective bandwidth per backend, nccl-tests style.
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
-#include "itwin/cli/commands.hpp"
 #include "itwin/comm/bench.hpp"
 #include "itwin/launch/world.hpp"
 #include "itwin/util/error.hpp"
-#include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
+#include "itwin/util/sysinfo.hpp"
 #include "pipeline_args.hpp"
+#include "setups.hpp"
+#include "torch_side.hpp"
 
 namespace itwin::cli {
 namespace {
@@ -24,27 +26,33 @@ struct BenchCommOptions {
   double timeout = 120;
 };
 
+// "8", "1K", "64M", "1G": whole bytes, at least one float32, at most 1 TiB.
 size_t parse_size(const std::string& s, const char* what) {
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
   std::string unit = end ? end : "";
   double mult = unit.empty() || unit == "B" ? 1 : unit == "K" ? 1024 : unit == "M" ? 1024.0 * 1024 : unit == "G" ? 1024.0 * 1024 * 1024 : -1;
-  if (end == s.c_str() || mult < 0 || v <= 0) {
+  if (end == s.c_str() || mult < 0 || !std::isfinite(v) || v <= 0) {
     throw UsageError(std::string(what) + ": expected a size like 8, 1K, 64M or 1G, got '" + s + "'");
   }
-  return static_cast<size_t>(v * mult);
+  double bytes = v * mult;
+  if (bytes < 4) throw UsageError(std::string(what) + " '" + s + "' is smaller than one float32 (4 bytes)");
+  if (bytes > 1024.0 * 1024 * 1024 * 1024) throw UsageError(std::string(what) + " '" + s + "' is larger than 1 TiB");
+  return static_cast<size_t>(bytes);
 }
 
-void run_bench_comm(const BenchCommOptions& o) {
-  if (o.nproc > 1) {
-    if (launch::detect_world().world > 1) throw UsageError("--nproc starts ranks itself; drop it under mpirun or srun");
-    command_status() = spawn_ranks(o.nproc, o.backend);
-    return;
+// Every rank of this host holds an input and an output of up to max bytes.
+void check_memory(size_t max_bytes, int ranks_here) {
+  const double need = 2.0 * static_cast<double>(max_bytes) * ranks_here;
+  const double have = static_cast<double>(available_memory_bytes());
+  if (have > 0 && need > 0.8 * have) {
+    throw UsageError("--max-bytes " + format_bytes(static_cast<double>(max_bytes)) + " needs about " + format_bytes(need) +
+                     " on this host (" + std::to_string(ranks_here) + " rank(s) x input and output), but only " +
+                     format_bytes(have) + " is available; choose a smaller --max-bytes");
   }
-  launch::World w = launch::detect_world();
-  std::string name = comm::resolve_backend(o.backend, w.world, w.launcher);
-  auto b = comm::make_backend(name, {w.rank, w.world, w.local_rank, w.local_world,
-                                     o.rendezvous.empty() ? w.rendezvous : o.rendezvous, o.timeout});
+}
+
+int run_bench_comm(const BenchCommOptions& o, const Invocation& inv) {
   comm::BenchOptions bo;
   bo.ops = o.ops;
   bo.min_bytes = parse_size(o.min, "--min-bytes");
@@ -53,25 +61,25 @@ void run_bench_comm(const BenchCommOptions& o) {
   bo.factor = o.factor;
   bo.iters = o.iters;
   bo.warmup = o.warmup;
-  auto rows = comm::run_bench(*b, bo);
-  if (b->rank() != 0) return;
-  std::fputs(comm::format_bench(rows, name, b->world()).c_str(), stdout);
-  if (!o.json.empty()) write_file_atomic(o.json, comm::bench_json(rows, name, b->world()));
-  for (const auto& r : rows) {
-    if (r.wrong) command_status() = kExitFailure;
+  auto requested = config::backend_catalog().find(o.backend);
+  if (o.nproc > 1) {
+    if (launch::detect_world().world > 1) throw UsageError("--nproc starts ranks itself; drop it under mpirun or srun");
+    check_memory(bo.max_bytes, o.nproc);
+    return spawn_ranks(o.nproc, *requested, inv);
   }
+  check_memory(bo.max_bytes, launch::detect_world().local_world);
+  return torch_bench_comm(bo, o.backend, o.rendezvous, o.timeout, o.json, inv);
 }
 
 }  // namespace
 
-void setup_bench(CLI::App& app) {
-  auto* bench = app.add_subcommand("bench", "Benchmarks (comm: collective bandwidth per backend, nccl-tests style)");
-  bench->require_subcommand(1);
+Runner setup_bench(CLI::App& bench, const Invocation& inv) {
   auto o = std::make_shared<BenchCommOptions>();
-  auto* c = bench->add_subcommand(
+  auto* c = bench.add_subcommand(
       "comm", "Time allreduce, allgather, broadcast and reduce_scatter over message sizes on this world's ranks "
               "(start them with --nproc N, mpirun or srun); print size, time, algbw, busbw and wrong elements.");
-  c->add_option("--backend", o->backend, "auto, local, mpi, gloo or nccl")->check(CLI::IsMember({"auto", "local", "mpi", "gloo", "nccl"}));
+  c->add_option("--backend", o->backend, join(config::backend_catalog().names(), ", "))
+      ->check(CLI::IsMember(config::backend_catalog().names()));
   c->add_option("--nproc", o->nproc, "start N local ranks")->check(CLI::Range(1, 1024));
   c->add_option("-b,--min-bytes", o->min, "smallest message (8, 1K, 64M, ...)");
   c->add_option("-e,--max-bytes", o->max, "largest message");
@@ -81,7 +89,7 @@ void setup_bench(CLI::App& app) {
   c->add_option("--ops", o->ops, "collectives, comma-separated")->delimiter(',');
   c->add_option("--rendezvous", o->rendezvous, "gloo/nccl: file:PATH or tcp:HOST:PORT (default: from the launcher)");
   c->add_option("--json", o->json, "also write the rows as JSON to this file");
-  c->callback([o] { run_bench_comm(*o); });
+  return dispatch_sub(bench, {{c, [o, &inv] { return run_bench_comm(*o, inv); }}});
 }
 
 }  // namespace itwin::cli

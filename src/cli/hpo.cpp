@@ -10,7 +10,6 @@
 #include <iostream>
 #include <memory>
 
-#include "itwin/cli/commands.hpp"
 #include "itwin/config/hpo_spec.hpp"
 #include "itwin/hpo/check.hpp"
 #include "itwin/hpo/controller.hpp"
@@ -21,6 +20,7 @@
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
+#include "setups.hpp"
 
 namespace fs = std::filesystem;
 
@@ -61,12 +61,12 @@ void lock_study(const std::string& dir) {
 void print_plan(const config::Config& cfg, const std::string& dir, int concurrency) {
   const auto& h = cfg.hpo;
   std::printf("study %s: pipeline %s, %s %s (%s), %lld trials, %d at once of %lld rank(s)\n",
-              dir.c_str(), h.pipeline.c_str(), h.mode.c_str(), h.metric.c_str(), h.score.c_str(),
-              static_cast<long long>(h.trials), concurrency,
+              dir.c_str(), h.pipeline.c_str(), config::name_of(h.mode), h.metric.c_str(),
+              config::name_of(h.score), static_cast<long long>(h.trials), concurrency,
               static_cast<long long>(h.ranks_per_trial));
-  std::printf("sampler %s, scheduler %s, max_t %lld epochs\n", h.sampler.name.c_str(),
-              h.scheduler.name.c_str(), static_cast<long long>(h.scheduler.max_t));
-  if (h.scheduler.name == "asha") {
+  std::printf("sampler %s, scheduler %s, max_t %lld epochs\n", config::name_of(h.sampler.kind),
+              config::name_of(h.scheduler.kind), static_cast<long long>(h.scheduler.max_t));
+  if (h.scheduler.kind == config::TrialSchedulerKind::Asha) {
     for (int b = 0; b < h.scheduler.brackets; ++b) {
       std::vector<std::string> r;
       for (auto e : hpo::asha_rungs(h.scheduler, b)) r.push_back(std::to_string(e));
@@ -75,7 +75,7 @@ void print_plan(const config::Config& cfg, const std::string& dir, int concurren
                   static_cast<long long>(h.scheduler.max_t));
     }
   }
-  if (h.scheduler.name == "hyperband") {
+  if (h.scheduler.kind == config::TrialSchedulerKind::Hyperband) {
     int b = 0;
     for (const auto& br : hpo::hyperband_brackets(h.scheduler)) {
       std::vector<std::string> r;
@@ -96,12 +96,12 @@ void print_plan(const config::Config& cfg, const std::string& dir, int concurren
       st.number = p.step;
       what += " step " + hpo::value_text(p, st);
     }
-    std::printf("  %-56s %-10s %s%s\n", p.key.c_str(), p.type.c_str(), what.c_str(),
+    std::printf("  %-56s %-10s %s%s\n", p.key.c_str(), config::name_of(p.type), what.c_str(),
                 p.when_key.empty() ? "" : (" when " + p.when_key).c_str());
   }
 }
 
-void run_study(const HpoOptions& o) {
+int run_study(const HpoOptions& o) {
   if (o.config.empty())
     throw UsageError(
         "itwin hpo: give the pipeline file (CONFIG), or use 'itwin hpo show STUDY_DIR'");
@@ -132,7 +132,7 @@ void run_study(const HpoOptions& o) {
     print_plan(cfg, dir, concurrency);
     std::printf("%s study; nothing was started (--dry-run)\n",
                 exists ? "would continue the" : "would start a new");
-    return;
+    return kExitOk;
   }
   // 2. The study directory, its lock, its snapshot, its tracking.
   fs::create_directories(dir);
@@ -170,29 +170,25 @@ void run_study(const HpoOptions& o) {
   tracking.close(rc == kExitOk ? "FINISHED" : "KILLED");
   table.release();
   std::fputs(hpo::report_text(controller.study(), dir).c_str(), stdout);
-  command_status() = rc;
+  return rc;
 }
 
-void show_study(const HpoOptions& o) {
+int show_study(const HpoOptions& o) {
   hpo::Study study = hpo::load_study(o.show_dir);
   if (o.json) {
     hpo::write_best_yaml(study, o.show_dir);
     std::cout << hpo::study_json(study, o.show_dir).dump(2) << "\n";
-    return;
+    return kExitOk;
   }
   std::fputs(hpo::report_text(study, o.show_dir).c_str(), stdout);
+  return kExitOk;
 }
 
 }  // namespace
 
-void setup_hpo(CLI::App& app) {
+Runner setup_hpo(CLI::App& cmd_ref, const Invocation&) {
+  auto* cmd = &cmd_ref;
   auto o = std::make_shared<HpoOptions>();
-  auto* cmd = app.add_subcommand("hpo",
-                                 "Hyper-parameter optimisation inside this allocation: the study "
-                                 "in CONFIG's hpo: section (random, grid or TPE "
-                                 "sampling; fifo, ASHA, Hyperband or median stopping), trials as "
-                                 "separate itwin runs. Running it again (or "
-                                 "--resume) continues an interrupted study. See docs/hpo.md.");
   cmd->add_option("config", o->config, "pipeline YAML file with an hpo: section");
   cmd->add_option("--set", o->sets,
                   "override a value of CONFIG (repeatable; see itwin train --help)")
@@ -211,10 +207,13 @@ void setup_hpo(CLI::App& app) {
       "show", "the ranked trials, the best one, best.yaml and the plots of a study");
   show->add_option("study_dir", o->show_dir, "study directory")->required();
   show->add_flag("--json", o->json, "print JSON");
-  show->callback([o] { show_study(*o); });
-  cmd->callback([o, show] {
-    if (!show->parsed()) run_study(*o);
-  });
+  cmd->footer(
+      "Runs the study of CONFIG's hpo: section here (random, grid or TPE sampling; fifo, ASHA, "
+      "Hyperband or median "
+      "stopping), each trial a separate itwin train run. Running it again (or --resume) continues "
+      "an interrupted "
+      "study. See docs/hpo.md.");
+  return [o, show]() -> int { return show->parsed() ? show_study(*o) : run_study(*o); };
 }
 
 }  // namespace itwin::cli

@@ -1,13 +1,8 @@
 #include "pipeline_args.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
-
-#include "itwin/cli/commands.hpp"
 #include "itwin/comm/backend.hpp"
 #include "itwin/launch/spawn.hpp"
-#include "itwin/util/strings.hpp"
+#include "torch_side.hpp"
 
 namespace itwin::cli {
 
@@ -25,21 +20,12 @@ void add_pipeline_args(CLI::App* cmd, PipelineArgs& a, bool config_required) {
       ->allow_extra_args(false);
 }
 
-namespace {
-bool on_path(const std::string& prog) {
-  const char* path = std::getenv("PATH");
-  for (const auto& dir : split(path ? path : "", ':')) {
-    if (!dir.empty() && ::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-}  // namespace
-
-int spawn_ranks(int nproc, const std::string& backend) {
+int spawn_ranks(int nproc, config::BackendKind backend, const Invocation& inv) {
   launch::SpawnOptions so;
   so.nproc = nproc;
-  so.use_mpirun = backend == "mpi" || (backend == "auto" && comm::backend_built("mpi") && on_path("mpirun"));
-  const auto& all = original_args();
+  so.use_mpirun = comm::resolve_backend(backend, nproc, "none") == config::BackendKind::Mpi;
+  so.program = rank_program();
+  const auto& all = inv.args;
   for (size_t i = 0; i < all.size(); ++i) {
     if (all[i] == "--nproc") {
       ++i;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "itwin/cli/commands.hpp"
 #include "itwin/config/pipeline.hpp"
 
 namespace itwin::cli {
@@ -26,10 +27,10 @@ config::Config load_from_args(const PipelineArgs& a);
 /// file has it, else the file's only pipeline; cut to --steps.
 config::Pipeline select_for_command(const config::Config& cfg, const PipelineArgs& a, const std::string& default_pipeline);
 
-/// Re-runs the current command line (without --nproc) as `nproc` local
-/// ranks: through mpirun for the mpi backend (or auto with mpirun present),
-/// else with itwin's own launcher. Returns the job's exit status.
-int spawn_ranks(int nproc, const std::string& backend);
+/// Re-runs the command line `inv` (without --nproc) as `nproc` local ranks:
+/// through mpirun when `backend` resolves to mpi, else with itwin's own
+/// launcher. Returns the job's exit status.
+int spawn_ranks(int nproc, config::BackendKind backend, const Invocation& inv);
 
 /// The embedded default pipeline (use-cases/fashion-mnist/pipeline.yaml).
 extern const char* const kEmbeddedPipeline;

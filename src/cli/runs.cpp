@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "itwin/cli/commands.hpp"
+#include "setups.hpp"
 #include "itwin/track/runs.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
@@ -40,26 +40,27 @@ std::string headline(const track::RunRecord& r) {
   return "-";
 }
 
-void list(const RunsOptions& o) {
+int list(const RunsOptions& o) {
   auto runs = track::find_runs(o.root);
   if (o.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& r : runs) j.push_back(to_json(r));
     std::cout << j.dump(2) << "\n";
-    return;
+    return 0;
   }
   std::printf("%-40s %-9s %-10s %-16s %8s  %s\n", "RUN", "STATUS", "PIPELINE", "STARTED", "WALL", "RESULT");
   for (const auto& r : runs) {
     std::printf("%-40s %-9s %-10s %-16s %7.0fs  %s\n", r.dir.c_str(), r.status.c_str(), r.pipeline.c_str(),
                 format_local_time(r.started).c_str(), r.wall_seconds, headline(r).c_str());
   }
+  return 0;
 }
 
-void show(const RunsOptions& o) {
+int show(const RunsOptions& o) {
   auto r = track::load_run(o.dirs.at(0));
   if (o.json) {
     std::cout << to_json(r).dump(2) << "\n";
-    return;
+    return 0;
   }
   std::printf("run %s: %s, pipeline %s, started %s, %.0f s\n  config: %s\n  metrics:\n", r.dir.c_str(), r.status.c_str(),
               r.pipeline.c_str(), format_local_time(r.started).c_str(), r.wall_seconds, r.config.c_str());
@@ -67,10 +68,11 @@ void show(const RunsOptions& o) {
   for (const auto& t : r.tracked) std::printf("  tracked: %s\n", t.c_str());
   std::printf("  parameters:\n");
   for (const auto& [k, v] : r.params) std::printf("    %-40s %s\n", k.c_str(), v.c_str());
+  return 0;
 }
 
 // Parameters that differ between the runs, then every final metric, side by side.
-void compare(const RunsOptions& o) {
+int compare(const RunsOptions& o) {
   std::vector<track::RunRecord> runs;
   for (const auto& d : o.dirs) runs.push_back(track::load_run(d));
   std::set<std::string> params, metrics;
@@ -87,7 +89,7 @@ void compare(const RunsOptions& o) {
     nlohmann::json j = {{"runs", nlohmann::json::array()}, {"differing_params", params}};
     for (const auto& r : runs) j["runs"].push_back(to_json(r));
     std::cout << j.dump(2) << "\n";
-    return;
+    return 0;
   }
   std::printf("%-32s", "");
   for (const auto& r : runs) std::printf(" %20s", r.dir.substr(r.dir.size() > 20 ? r.dir.size() - 20 : 0).c_str());
@@ -109,27 +111,24 @@ void compare(const RunsOptions& o) {
     }
     std::printf("\n");
   }
+  return 0;
 }
 
 }  // namespace
 
-void setup_runs(CLI::App& app) {
-  auto* runs = app.add_subcommand("runs", "Runs on disk: list a run-directory tree, show one run, compare runs "
-                                          "(parameters that differ, final metrics side by side).");
-  runs->require_subcommand(1);
+Runner setup_runs(CLI::App& cmd, const Invocation&) {
+  auto* runs = &cmd;
   auto o = std::make_shared<RunsOptions>();
   auto* l = runs->add_subcommand("list", "every run under ROOT (default runs/), newest first");
   l->add_option("root", o->root, "run-directory tree");
   l->add_flag("--json", o->json, "print JSON");
-  l->callback([o] { list(*o); });
   auto* s = runs->add_subcommand("show", "one run: status, final metrics, parameters");
   s->add_option("run", o->dirs, "run directory")->required()->expected(1);
   s->add_flag("--json", o->json, "print JSON");
-  s->callback([o] { show(*o); });
   auto* c = runs->add_subcommand("compare", "several runs side by side");
   c->add_option("runs", o->dirs, "run directories")->required()->expected(2, 64);
   c->add_flag("--json", o->json, "print JSON");
-  c->callback([o] { compare(*o); });
+  return dispatch_sub(cmd, {{l, [o] { return list(*o); }}, {s, [o] { return show(*o); }}, {c, [o] { return compare(*o); }}});
 }
 
 }  // namespace itwin::cli

@@ -4,9 +4,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "itwin/cli/commands.hpp"
 #include "itwin/config/load.hpp"
 #include "pipeline_args.hpp"
+#include "setups.hpp"
 
 namespace itwin::cli {
 namespace {
@@ -17,7 +17,7 @@ struct ValidateOptions {
   bool json = false;
 };
 
-void run_validate(const ValidateOptions& o) {
+int run_validate(const ValidateOptions& o) {
   config::Config cfg = load_from_args(o.args);
   // Selecting checks --pipeline/--steps against the file as well.
   if (!o.args.pipeline.empty() || !o.args.steps.empty()) {
@@ -26,7 +26,7 @@ void run_validate(const ValidateOptions& o) {
   }
   if (o.resolved) {
     std::cout << config::to_yaml(cfg.resolved);
-    return;
+    return 0;
   }
   if (o.json) {
     nlohmann::json j;
@@ -35,34 +35,31 @@ void run_validate(const ValidateOptions& o) {
     j["run"] = {{"name", cfg.run.name}, {"root", cfg.run.root}, {"seed", cfg.run.seed}};
     for (const auto& p : cfg.pipelines) {
       nlohmann::json steps = nlohmann::json::array();
-      for (const auto& s : p.steps) steps.push_back({{"name", s.name}, {"type", s.type}});
+      for (const auto& s : p.steps) steps.push_back({{"name", s.name}, {"type", s.type()}});
       j["pipelines"][p.name] = steps;
     }
     std::cout << j.dump(2) << "\n";
-    return;
+    return 0;
   }
   std::cout << cfg.source << ": ok\n";
   for (const auto& p : cfg.pipelines) {
     std::cout << "  pipeline " << p.name << (p.description.empty() ? "" : " (" + p.description + ")") << ":";
-    for (const auto& s : p.steps) std::cout << " " << s.name << "[" << s.type << "]";
+    for (const auto& s : p.steps) std::cout << " " << s.name << "[" << s.type() << "]";
     std::cout << "\n";
   }
+  return 0;
 }
 
 }  // namespace
 
-void setup_validate(CLI::App& app) {
+Runner setup_validate(CLI::App& cmd, const Invocation&) {
   auto o = std::make_shared<ValidateOptions>();
-  auto* cmd = app.add_subcommand(
-      "validate",
-      "Check a pipeline file (syntax, keys, types, ranges, includes, interpolation) without running it. "
-      "Errors name file:line:column; exit code 2 on any error.");
-  add_pipeline_args(cmd, o->args, false);
-  cmd->add_flag("--resolved", o->resolved,
-                "print the fully resolved config (includes merged, ${...} replaced, --set applied, "
-                "defaults filled in): exactly what will run");
-  cmd->add_flag("--json", o->json, "print a JSON summary");
-  cmd->callback([o] { run_validate(*o); });
+  add_pipeline_args(&cmd, o->args, false);
+  cmd.add_flag("--resolved", o->resolved,
+               "print the fully resolved config (includes merged, ${...} replaced, --set applied, "
+               "defaults filled in): exactly what will run");
+  cmd.add_flag("--json", o->json, "print a JSON summary");
+  return [o] { return run_validate(*o); };
 }
 
 }  // namespace itwin::cli

@@ -1,7 +1,10 @@
-// The backend base class and the registry table.
+// The backend base class, which backends this build has, and resolving `auto` (torch-free).
 #include "itwin/comm/backend.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 
@@ -16,22 +19,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Entry {
-  BackendInfo info;
-  std::unique_ptr<Backend> (*make)(const BackendOptions&);
-};
-
-const std::vector<Entry>& registry() {
-  static const std::vector<Entry> table = {
-      {{"local", "one process, no communication (world size 1); always built", true}, make_local},
-      {{"mpi", "MPI collectives (OpenMPI) on host memory; launch with mpirun or srun --mpi=pmix", ITWIN_HAVE_MPI != 0},
-       make_mpi},
-      {{"gloo", "LibTorch's c10d ProcessGroupGloo over TCP; rendezvous by file or TCP store, no MPI needed",
-        ITWIN_HAVE_GLOO != 0},
-       make_gloo},
-      {{"nccl", "NCCL on the GPUs, staging host buffers through device memory", ITWIN_HAVE_NCCL != 0}, make_nccl},
-  };
-  return table;
+bool on_path(const std::string& prog) {
+  const char* path = std::getenv("PATH");
+  for (const auto& dir : split(path ? path : "", ':')) {
+    if (!dir.empty() && ::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -101,6 +94,7 @@ namespace {
 class DoneWork : public Work {
  public:
   void wait() override {}
+  bool test() override { return true; }
 };
 }  // namespace
 
@@ -112,6 +106,7 @@ class TimedWork : public Work {
     w_->wait();
     b_->comm_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
   }
+  bool test() override { return w_->test(); }
 
  private:
   std::unique_ptr<Work> w_;
@@ -162,47 +157,36 @@ void Backend::reduce_scatter(const void* in, void* out, size_t count, DType t, R
 
 void Backend::barrier() { ITWIN_TIMED(do_barrier()); }
 
-const std::vector<BackendInfo>& backend_table() {
-  static const std::vector<BackendInfo> infos = [] {
-    std::vector<BackendInfo> v;
-    for (const auto& e : registry()) v.push_back(e.info);
-    return v;
-  }();
-  return infos;
-}
-
 std::map<std::string, std::string> library_versions() {
   std::map<std::string, std::string> v;
-  if (backend_built("mpi")) v["mpi"] = mpi_library_version();
-  if (backend_built("nccl")) v["nccl"] = nccl_library_version();
+  if (backend_built(config::BackendKind::Mpi)) v["mpi"] = mpi_library_version();
+  if (backend_built(config::BackendKind::Nccl)) v["nccl"] = nccl_library_version();
   return v;
 }
 
-bool backend_built(const std::string& name) {
-  for (const auto& e : registry())
-    if (name == e.info.name) return e.info.built;
+bool backend_built(config::BackendKind b) {
+  switch (b) {
+    case config::BackendKind::Auto:
+    case config::BackendKind::Local:
+      return true;
+    case config::BackendKind::Mpi:
+      return ITWIN_HAVE_MPI != 0;
+    case config::BackendKind::Gloo:
+      return ITWIN_HAVE_GLOO != 0;
+    case config::BackendKind::Nccl:
+      return ITWIN_HAVE_NCCL != 0;
+  }
   return false;
 }
 
-std::string resolve_backend(const std::string& requested, int world, const std::string& launcher) {
-  if (requested != "auto") return requested;
-  if (world == 1) return "local";
-  if (backend_built("mpi") && (launcher == "mpirun" || launcher == "pmix")) return "mpi";
-  return "gloo";
-}
-
-std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& opts) {
-  std::vector<std::string> names;
-  for (const auto& e : registry()) {
-    names.push_back(e.info.name);
-    if (name != e.info.name) continue;
-    if (!e.info.built) {
-      throw ConfigError("backend '" + name + "' is not built into this itwin (rebuild with -D" + name +
-                        "=enabled; see itwin backends)");
-    }
-    return e.make(opts);
-  }
-  throw ConfigError("unknown backend '" + name + "'" + did_you_mean(name, names) + "; known: " + join(names, ", "));
+config::BackendKind resolve_backend(config::BackendKind requested, int world, const std::string& launcher) {
+  using config::BackendKind;
+  if (requested != BackendKind::Auto) return requested;
+  if (world == 1) return BackendKind::Local;
+  const bool mpi = backend_built(BackendKind::Mpi);
+  if (mpi && (launcher == "mpirun" || launcher == "pmix")) return BackendKind::Mpi;
+  if (mpi && launcher == "none" && on_path("mpirun")) return BackendKind::Mpi;
+  return BackendKind::Gloo;
 }
 
 }  // namespace itwin::comm

@@ -7,10 +7,18 @@
 #if ITWIN_HAVE_MPI
 #include <mpi.h>
 
+#include <sched.h>
+#include <time.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 namespace itwin::comm {
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // Reductions of 16-bit floats (MPI has no such type): sum through float.
 template <float (*ToF)(uint16_t), uint16_t (*FromF)(float)>
@@ -20,15 +28,21 @@ void sum16(void* in, void* inout, int* len, MPI_Datatype*) {
   for (int i = 0; i < *len; ++i) b[i] = FromF(ToF(a[i]) + ToF(b[i]));
 }
 
+// Every collective is non-blocking and waited for with a deadline
+// (distributed.timeout): a rank that stops answering (frozen, SIGSTOP, a
+// hung node) ends the job naming it, instead of hanging it forever.
 class MpiBackend : public Backend {
  public:
-  MpiBackend(MPI_Comm comm, int rank, int world) : Backend("mpi", rank, world), comm_(comm) {
+  MpiBackend(MPI_Comm comm, int rank, int world, double timeout_s)
+      : Backend("mpi", rank, world), comm_(comm), timeout_(timeout_s) {
     MPI_Op_create(&sum16<half_to_float, float_to_half>, 1, &half_sum_);
     MPI_Op_create(&sum16<bf16_to_float, float_to_bf16>, 1, &bf16_sum_);
+    MPI_Comm_dup(comm_, &probe_);
   }
   ~MpiBackend() override {
     MPI_Op_free(&half_sum_);
     MPI_Op_free(&bf16_sum_);
+    MPI_Comm_free(&probe_);
     MPI_Comm_free(&comm_);
     int finalized = 0;
     MPI_Finalized(&finalized);
@@ -37,6 +51,61 @@ class MpiBackend : public Backend {
 
  private:
   void do_abort_job(int code) override { MPI_Abort(MPI_COMM_WORLD, code); }
+
+  // Waits for `req`, polling (which also drives MPI's progress); past the
+  // deadline, finds the ranks that do not answer and ends the job.
+  void wait(MPI_Request& req, const char* op) const {
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_));
+    int flag = 0;
+    for (long spins = 0;; ++spins) {
+      check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), op);
+      if (flag) return;
+      if (spins < 2000) {
+        sched_yield();
+        continue;
+      }
+      if (Clock::now() > deadline) unresponsive(op);
+      timespec ts{0, spins < 20000 ? 20000 : 200000};  // 20 us, later 0.2 ms: a waiting rank leaves the core
+      nanosleep(&ts, nullptr);
+    }
+  }
+
+  // Every rank that timed out says it is alive to all the others on a side
+  // communicator; those not heard from within a grace period are named.
+  [[noreturn]] void unresponsive(const char* op) const {
+    const int tag = 77;
+    const double grace = std::max(2.0, std::min(30.0, timeout_ / 10));
+    char token = 1;
+    std::vector<char> got(static_cast<size_t>(world()), 0);
+    std::vector<MPI_Request> sends, recvs(static_cast<size_t>(world()), MPI_REQUEST_NULL);
+    for (int r = 0; r < world(); ++r) {
+      if (r == rank()) continue;
+      sends.emplace_back();
+      MPI_Isend(&token, 1, MPI_CHAR, r, tag, probe_, &sends.back());
+      MPI_Irecv(&got[static_cast<size_t>(r)], 1, MPI_CHAR, r, tag, probe_, &recvs[static_cast<size_t>(r)]);
+    }
+    const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(grace));
+    std::string silent;
+    while (Clock::now() < end) {
+      silent.clear();
+      for (int r = 0; r < world(); ++r) {
+        if (r == rank()) continue;
+        int flag = 0;
+        MPI_Test(&recvs[static_cast<size_t>(r)], &flag, MPI_STATUS_IGNORE);
+        if (!flag) silent += (silent.empty() ? "" : ", ") + std::to_string(r);
+      }
+      if (silent.empty()) break;
+      timespec ts{0, 10000000};
+      nanosleep(&ts, nullptr);
+    }
+    std::string why = silent.empty() ? "every rank answers, but the collective did not complete"
+                                     : "rank(s) " + silent + " stopped answering";
+    std::fprintf(stderr, "itwin: error: mpi %s timed out on rank %d/%d after %.0f s (distributed.timeout): %s; ending the job\n",
+                 op, rank(), world(), timeout_, why.c_str());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::_Exit(1);
+  }
 
   void check(int rc, const char* op) const {
     if (rc == MPI_SUCCESS) return;
@@ -67,13 +136,26 @@ class MpiBackend : public Backend {
   }
 
   void do_allreduce(void* data, size_t count, DType t, ReduceOp op) override {
-    check(MPI_Allreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, op), comm_), "allreduce");
+    MPI_Request req;
+    check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, op), comm_, &req), "allreduce");
+    wait(req, "allreduce");
   }
   std::unique_ptr<Work> do_allreduce_async(void* data, size_t count, DType t) override {
     struct MpiWork : Work {
       MPI_Request req;
       const MpiBackend* b;
-      void wait() override { b->check(MPI_Wait(&req, MPI_STATUS_IGNORE), "allreduce (async)"); }
+      bool done = false;
+      void wait() override {
+        if (!done) b->wait(req, "allreduce (async)");
+        done = true;
+      }
+      bool test() override {
+        if (done) return true;
+        int flag = 0;
+        b->check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), "allreduce (async)");
+        done = flag != 0;
+        return done;
+      }
     };
     auto w = std::make_unique<MpiWork>();
     w->b = this;
@@ -81,17 +163,28 @@ class MpiBackend : public Backend {
     return w;
   }
   void do_broadcast(void* data, size_t count, DType t, int root) override {
-    check(MPI_Bcast(data, n(count), type(t), root, comm_), "broadcast");
+    MPI_Request req;
+    check(MPI_Ibcast(data, n(count), type(t), root, comm_, &req), "broadcast");
+    wait(req, "broadcast");
   }
   void do_allgather(const void* in, void* out, size_t count, DType t) override {
-    check(MPI_Allgather(in, n(count), type(t), out, n(count), type(t), comm_), "allgather");
+    MPI_Request req;
+    check(MPI_Iallgather(in, n(count), type(t), out, n(count), type(t), comm_, &req), "allgather");
+    wait(req, "allgather");
   }
   void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) override {
-    check(MPI_Reduce_scatter_block(in, out, n(count), type(t), op_for(t, op), comm_), "reduce_scatter");
+    MPI_Request req;
+    check(MPI_Ireduce_scatter_block(in, out, n(count), type(t), op_for(t, op), comm_, &req), "reduce_scatter");
+    wait(req, "reduce_scatter");
   }
-  void do_barrier() override { check(MPI_Barrier(comm_), "barrier"); }
+  void do_barrier() override {
+    MPI_Request req;
+    check(MPI_Ibarrier(comm_, &req), "barrier");
+    wait(req, "barrier");
+  }
 
-  MPI_Comm comm_;
+  MPI_Comm comm_, probe_;
+  double timeout_;
   MPI_Op half_sum_, bf16_sum_;
 };
 
@@ -125,7 +218,7 @@ std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
     throw RuntimeError("mpi: MPI says rank " + std::to_string(rank) + " of " + std::to_string(world) +
                        ", the launcher's environment said " + std::to_string(o.rank) + " of " + std::to_string(o.world));
   }
-  return std::make_unique<MpiBackend>(comm, rank, world);
+  return std::make_unique<MpiBackend>(comm, rank, world, o.timeout_s);
 }
 
 }  // namespace itwin::comm

@@ -10,8 +10,7 @@
 namespace itwin::config {
 namespace {
 
-const std::vector<std::string> kTypes = {"uniform", "quniform", "loguniform", "int",
-                                         "qint",    "logint",   "choice",     "grid"};
+bool is_listed(ParamType t) { return t == ParamType::Choice || t == ParamType::Grid; }
 
 bool plain_safe(const std::string& s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
@@ -45,36 +44,40 @@ std::string flow_text(const Node& n) {
 bool is_int(double v) { return std::floor(v) == v && std::fabs(v) < 9e15; }
 
 void read_range(Reader& r, HpoParam& p) {
+  const std::string type = hpo_param_catalog().name(p.type);
   p.low = r.get_double("low", 0);
   p.high = r.get_double("high", 0);
   if (!r.has("low") || !r.has("high")) {
-    throw ConfigError(r.mark().str() + ": " + r.what() + ": type " + p.type +
+    throw ConfigError(r.mark().str() + ": " + r.what() + ": type " + type +
                       " needs 'low' and 'high'");
   }
-  const bool integer = p.type == "int" || p.type == "qint" || p.type == "logint";
-  if (integer && !is_int(p.low)) r.fail("low", "must be an integer for type " + p.type);
-  if (integer && !is_int(p.high)) r.fail("high", "must be an integer for type " + p.type);
+  const bool integer =
+      p.type == ParamType::Int || p.type == ParamType::QInt || p.type == ParamType::LogInt;
+  if (integer && !is_int(p.low)) r.fail("low", "must be an integer for type " + type);
+  if (integer && !is_int(p.high)) r.fail("high", "must be an integer for type " + type);
   if (p.low == p.high) r.fail("high", "equals 'low': the range is empty");
   if (p.low > p.high) r.fail("high", "is below 'low': the range is reversed");
-  if ((p.type == "loguniform" || p.type == "logint") && p.low <= 0) {
+  if ((p.type == ParamType::LogUniform || p.type == ParamType::LogInt) && p.low <= 0) {
     r.fail("low", "must be > 0 for a log scale, got " + format_double(p.low));
   }
-  if (p.type == "quniform" || p.type == "qint") {
-    p.step = r.get_double("step", p.type == "qint" ? 1 : 0);
+  if (p.type == ParamType::QUniform || p.type == ParamType::QInt) {
+    p.step = r.get_double("step", p.type == ParamType::QInt ? 1 : 0);
     if (!r.has("step")) {
-      throw ConfigError(r.mark().str() + ": " + r.what() + ": type " + p.type + " needs 'step'");
+      throw ConfigError(r.mark().str() + ": " + r.what() + ": type " + type + " needs 'step'");
     }
     if (p.step <= 0) r.fail("step", "must be > 0");
-    if (p.type == "qint" && !is_int(p.step)) r.fail("step", "must be an integer for type qint");
+    if (p.type == ParamType::QInt && !is_int(p.step))
+      r.fail("step", "must be an integer for type qint");
     if (p.step > p.high - p.low) r.fail("step", "is larger than the range high - low");
   }
 }
 
 void read_values(Reader& r, HpoParam& p) {
   const Node* v = r.raw("values");
-  if (!v)
-    throw ConfigError(r.mark().str() + ": " + r.what() + ": type " + p.type +
-                      " needs 'values' (a list)");
+  if (!v) {
+    throw ConfigError(r.mark().str() + ": " + r.what() + ": type " +
+                      hpo_param_catalog().name(p.type) + " needs 'values' (a list)");
+  }
   if (!v->is_seq() || v->seq.empty()) r.fail("values", "must be a non-empty list");
   for (const auto& c : v->seq) {
     std::string t = flow_text(c);
@@ -96,10 +99,10 @@ void read_when(Reader& r, HpoParam& p, const std::vector<HpoParam>& earlier) {
   const Entry& e = w->map.front();
   auto it = std::find_if(earlier.begin(), earlier.end(),
                          [&](const HpoParam& q) { return q.key == e.key; });
-  if (it == earlier.end() || (it->type != "choice" && it->type != "grid")) {
+  if (it == earlier.end() || !is_listed(it->type)) {
     std::vector<std::string> names;
     for (const auto& q : earlier)
-      if (q.type == "choice" || q.type == "grid") names.push_back(q.key);
+      if (is_listed(q.type)) names.push_back(q.key);
     throw ConfigError(e.key_mark.str() + ": " + r.what() +
                       ": 'when' must name a choice or grid parameter listed before it" +
                       did_you_mean(e.key, names) +
@@ -150,8 +153,8 @@ HpoParam read_param(const Entry& e, const std::vector<HpoParam>& earlier) {
     }
   }
   Reader r(*e.value, what, nullptr);
-  p.type = r.get_choice("type", "", kTypes);
-  if (p.type == "choice" || p.type == "grid") {
+  p.type = r.get_enum("type", hpo_param_catalog());
+  if (is_listed(p.type)) {
     read_values(r, p);
   } else {
     read_range(r, p);
@@ -164,21 +167,22 @@ HpoParam read_param(const Entry& e, const std::vector<HpoParam>& earlier) {
 void read_sampler(Reader& top, HpoSpec& h) {
   Reader s = top.sub_or_name("sampler");
   auto& sp = h.sampler;
-  sp.name = s.get_choice("name", sp.name, {"random", "grid", "tpe"});
-  if (sp.name == "tpe") {
+  sp.kind = s.get_enum("name", hpo_sampler_catalog(), sp.kind);
+  if (sp.kind == SamplerKind::Tpe) {
     sp.n_startup_trials = s.get_int("n_startup_trials", sp.n_startup_trials, 0, 1000000);
     sp.n_ei_candidates = s.get_int("n_ei_candidates", sp.n_ei_candidates, 1, 100000);
     sp.prior_weight = s.get_double("prior_weight", sp.prior_weight, 1e-9, 1e9);
   }
   s.finish();
   for (const auto& p : h.space) {
-    if (sp.name == "grid" && p.type != "grid") {
+    const bool grid = p.type == ParamType::Grid;
+    if (sp.kind == SamplerKind::Grid && !grid) {
       throw ConfigError(p.where + ": hpo.space '" + p.key +
                         "': the grid sampler enumerates grid parameters only; this one is " +
-                        p.type +
+                        hpo_param_catalog().name(p.type) +
                         " (use sampler random or tpe, or make it {type: grid, values: [...]})");
     }
-    if (sp.name == "tpe" && p.type == "grid") {
+    if (sp.kind == SamplerKind::Tpe && grid) {
       throw ConfigError(p.where + ": hpo.space '" + p.key +
                         "': the tpe sampler cannot use a grid parameter " +
                         "(use type choice, or sampler grid or random)");
@@ -189,28 +193,41 @@ void read_sampler(Reader& top, HpoSpec& h) {
 void read_scheduler(Reader& top, HpoSpec& h, int64_t epochs) {
   Reader s = top.sub_or_name("scheduler");
   auto& sc = h.scheduler;
-  sc.name = s.get_choice("name", sc.name, {"fifo", "asha", "hyperband", "median"});
+  sc.kind = s.get_enum("name", hpo_scheduler_catalog(), sc.kind);
   sc.max_t = s.get_int("max_t", 0, 0, 1000000);
   if (sc.max_t > epochs)
     s.fail("max_t", "is more than the trainer's " + std::to_string(epochs) + " epochs");
   if (sc.max_t == 0) sc.max_t = epochs;
-  if (sc.name == "asha" || sc.name == "hyperband" || sc.name == "median") {
+  bool rungs = false, grace = false;  // which keys this scheduler reads
+  switch (sc.kind) {
+    case TrialSchedulerKind::Fifo:
+      break;
+    case TrialSchedulerKind::Asha:
+    case TrialSchedulerKind::Hyperband:
+      rungs = grace = true;
+      break;
+    case TrialSchedulerKind::Median:
+      grace = true;
+      break;
+  }
+  if (grace) {
     sc.grace_period = s.get_int("grace_period", sc.grace_period, 1, 1000000);
-    if (sc.grace_period > sc.max_t) {
+    if (sc.grace_period > sc.max_t)
       s.fail("grace_period", "is more than max_t (" + std::to_string(sc.max_t) + " epochs)");
-    }
   }
-  if (sc.name == "asha" || sc.name == "hyperband") {
-    sc.reduction_factor = s.get_int("reduction_factor", sc.name == "asha" ? 4 : 3, 2, 1000);
+  if (rungs) {
+    const bool asha = sc.kind == TrialSchedulerKind::Asha;
+    sc.reduction_factor = s.get_int("reduction_factor", asha ? 4 : 3, 2, 1000);
+    if (asha) sc.brackets = s.get_int("brackets", sc.brackets, 1, 100);
   }
-  if (sc.name == "asha") sc.brackets = s.get_int("brackets", sc.brackets, 1, 100);
-  if (sc.name == "median") sc.min_trials = s.get_int("min_trials", sc.min_trials, 1, 1000000);
+  if (sc.kind == TrialSchedulerKind::Median)
+    sc.min_trials = s.get_int("min_trials", sc.min_trials, 1, 1000000);
   s.finish();
 }
 
 const Step* trainer_step(const Pipeline& p) {
   for (const auto& s : p.steps)
-    if (std::holds_alternative<TrainerSpec>(s.spec)) return &s;
+    if (s.kind == StepKind::Trainer) return &s;
   return nullptr;
 }
 
@@ -231,7 +248,7 @@ std::vector<std::string> epoch_metrics(const Pipeline& p) {
   std::vector<std::string> out;
   for (const auto& pre : prefixes) {
     out.push_back(pre + "loss");
-    for (const auto& m : spec.metrics) out.push_back(pre + m);
+    for (const auto& m : spec.metrics) out.push_back(pre + m.name());
   }
   for (const char* m : {"lr", "epoch_time_s", "samples_per_s"}) out.push_back(m);
   return out;
@@ -267,15 +284,18 @@ HpoSpec parse_hpo(Reader& top, const Config& cfg) {
   bool jsonl = false;  // the study reads every trial's RUN_DIR/metrics.jsonl
   for (const auto& l : cfg.loggers) {
     bool rank0 = l.ranks.empty() || std::find(l.ranks.begin(), l.ranks.end(), 0) != l.ranks.end();
-    jsonl = jsonl || (l.type == "jsonl" && l.dir.empty() && rank0);
+    jsonl = jsonl || (l.type == LoggerKind::Jsonl && l.dir.empty() && rank0);
   }
   if (!jsonl) {
-    throw ConfigError(h.where + ": hpo: a study reads each trial's metrics.jsonl, but 'loggers' has no jsonl logger " +
-                      "writing into the run directory on rank 0; add {type: jsonl} to loggers");
+    throw ConfigError(
+        h.where +
+        ": hpo: a study reads each trial's metrics.jsonl, but 'loggers' has no jsonl logger " +
+        "writing into the run directory on rank 0; add {type: jsonl} to loggers");
   }
-  h.mode = r.get_choice("mode", h.mode, {"min", "max"});
-  h.score = r.get_choice("score", h.score, {"last", "best", "mean"});
-  if (h.score == "mean") h.score_window = r.get_int("score_window", h.score_window, 1, 1000000);
+  h.mode = r.get_enum("mode", mode_catalog(), h.mode);
+  h.score = r.get_enum("score", hpo_score_catalog(), h.score);
+  if (h.score == ScoreKind::Mean)
+    h.score_window = r.get_int("score_window", h.score_window, 1, 1000000);
   h.concurrency = r.get_int("concurrency", 0, 0, 100000);
   h.ranks_per_trial = r.get_int("ranks_per_trial", 1, 1, 100000);
   h.ranks_where = r.mark_of("ranks_per_trial").str();
@@ -296,8 +316,8 @@ HpoSpec parse_hpo(Reader& top, const Config& cfg) {
   read_scheduler(r, h, epochs);
 
   // grid: 0 = every point of the grid (the study counts them, conditions applied).
-  h.trials = r.get_int("trials", h.sampler.name == "grid" ? 0 : 10,
-                       h.sampler.name == "grid" ? 0 : 1, 1000000);
+  h.trials = r.get_int("trials", h.sampler.kind == SamplerKind::Grid ? 0 : 10,
+                       h.sampler.kind == SamplerKind::Grid ? 0 : 1, 1000000);
   h.trials_where = r.mark_of("trials").str();
   r.finish();
   return h;

@@ -26,6 +26,12 @@ std::vector<std::string> builtin_profiles() {
   return v;
 }
 
+std::vector<std::pair<std::string, std::string>> builtin_profile_summaries() {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& name : builtin_profiles()) v.emplace_back(name, load_profile(name).description);
+  return v;
+}
+
 void read_settings(Reader& r, slurm::Settings& s) {
   s.job_name = r.get_string("job_name", s.job_name);
   s.nodes = r.get_int("nodes", s.nodes, 1, 100000);

@@ -14,4 +14,7 @@ PredictorSpec parse_predictor(Reader& r);
 SaverSpec parse_saver(Reader& r);
 CommandSpec parse_command(Reader& r);
 
+/// The spec of a step of type `kind` (one of the parsers above).
+StepSpec parse_step_spec(StepKind kind, Reader& r);
+
 }  // namespace itwin::config

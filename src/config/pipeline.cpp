@@ -1,9 +1,8 @@
-// Top level of a pipeline file: vars, run, pipelines; the step registry.
+// Top level of a pipeline file: vars, run, distributed, loggers, pipelines and their steps.
 #include "itwin/config/pipeline.hpp"
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 
 #include "itwin/config/load.hpp"
 #include "itwin/config/slurm_spec.hpp"
@@ -15,36 +14,6 @@
 namespace itwin::config {
 namespace {
 
-template <class Spec>
-StepSpec wrap(Spec (*parse)(Reader&), Reader& r) {
-  return parse(r);
-}
-
-struct StepParser {
-  StepType info;
-  std::function<StepSpec(Reader&)> parse;
-};
-
-// The step-type registry: one row per component type. The names are the
-// vocabulary of `type:` and of its did-you-mean.
-const std::vector<StepParser>& registry() {
-  static const std::vector<StepParser> table = {
-      {{"dataset", "load a data set (idx, npz, npy, csv, synthetic) and split it"},
-       [](Reader& r) { return wrap(parse_dataset, r); }},
-      {{"model", "build a model (cnn, mlp, lstm, resnet) or load a TorchScript one"},
-       [](Reader& r) { return wrap(parse_model, r); }},
-      {{"trainer", "train the model on the data set; checkpoints, metrics, export"},
-       [](Reader& r) { return wrap(parse_trainer, r); }},
-      {{"predictor", "run the model over a split and keep the predictions"},
-       [](Reader& r) { return wrap(parse_predictor, r); }},
-      {{"saver", "write the predictions to a file (csv, jsonl)"},
-       [](Reader& r) { return wrap(parse_saver, r); }},
-      {{"command", "run an external command (argv or a shell line)"},
-       [](Reader& r) { return wrap(parse_command, r); }},
-  };
-  return table;
-}
-
 RunSpec parse_run(Reader& r, const std::string& default_name) {
   RunSpec s;
   s.name = r.get_string("name", default_name);
@@ -52,7 +21,7 @@ RunSpec parse_run(Reader& r, const std::string& default_name) {
   s.root = r.get_string("root", s.root);
   s.seed = static_cast<uint64_t>(r.get_int("seed", 42, 0));
   s.threads = r.get_int("threads", 0, 0, 4096);
-  s.resume = r.get_choice("resume", s.resume, {"never", "auto"});
+  s.resume = r.get_enum("resume", resume_catalog(), s.resume);
   s.deterministic = r.get_bool("deterministic", false);
   r.finish();
   return s;
@@ -60,10 +29,10 @@ RunSpec parse_run(Reader& r, const std::string& default_name) {
 
 DistributedSpec parse_distributed(Reader& r) {
   DistributedSpec d;
-  d.backend = r.get_choice("backend", d.backend, {"auto", "local", "mpi", "gloo", "nccl"});
-  d.strategy = r.get_choice("strategy", d.strategy, {"ddp", "zero1"});
+  d.backend = r.get_enum("backend", backend_catalog(), d.backend);
+  d.strategy = r.get_enum("strategy", strategy_catalog(), d.strategy);
   d.bucket_mb = r.get_double("bucket_mb", d.bucket_mb, 0.001, 65536);
-  d.compression = r.get_choice("compression", d.compression, {"none", "fp16", "bf16"});
+  d.compression = r.get_enum("compression", compression_catalog(), d.compression);
   d.rendezvous = r.get_string("rendezvous", "");
   if (!d.rendezvous.empty() && d.rendezvous.rfind("file:", 0) != 0 && d.rendezvous.rfind("tcp:", 0) != 0) {
     r.fail("rendezvous", "must be file:PATH or tcp:HOST:PORT, got '" + d.rendezvous + "'");
@@ -76,9 +45,7 @@ DistributedSpec parse_distributed(Reader& r) {
 std::vector<LoggerSpec> parse_loggers(const Node* n) {
   std::vector<LoggerSpec> out;
   if (!n) {
-    LoggerSpec jsonl;
-    jsonl.type = "jsonl";
-    return {jsonl};
+    return {LoggerSpec{}};  // one jsonl logger
   }
   if (!n->is_seq()) throw ConfigError(n->mark.str() + ": 'loggers' must be a list of loggers, e.g. [{type: jsonl}, {type: mlflow}]");
   for (size_t i = 0; i < n->seq.size(); ++i) {
@@ -87,7 +54,7 @@ std::vector<LoggerSpec> parse_loggers(const Node* n) {
     if (item.is_scalar()) as_map.set("type", item, item.mark);
     Reader r(as_map, "loggers item " + std::to_string(i + 1), nullptr);
     LoggerSpec l;
-    l.type = r.get_choice("type", "", {"jsonl", "csv", "mlflow", "tensorboard"});
+    l.type = r.get_enum("type", logger_catalog());
     const Node* every = as_map.find("log_every");
     if (every && every->is_scalar() && every->scalar == "epoch") {
       r.raw("log_every");
@@ -103,7 +70,7 @@ std::vector<LoggerSpec> parse_loggers(const Node* n) {
       l.ranks.assign(v.begin(), v.end());
     }
     l.dir = r.get_string("dir", "");
-    if (l.type == "mlflow") {
+    if (l.type == LoggerKind::Mlflow) {
       l.experiment = r.get_string("experiment", "");
       l.tracking_uri = r.get_string("tracking_uri", "");
       l.parent_run_id = r.get_string("parent_run_id", "");
@@ -138,28 +105,27 @@ Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* 
   Reader r(n, where, out);
   Step s;
   s.mark = n.mark;
-  std::vector<std::string> names;
-  for (const auto& p : registry()) names.push_back(p.info.name);
   const Node* type_node = n.find("type");
   std::string type_hint = type_node && type_node->is_scalar() ? type_node->scalar : "";
   s.name = r.get_string("name", type_hint);
-  s.type = r.get_string("type", "");
-  if (s.type.empty()) {
-    throw ConfigError(n.mark.str() + ": " + where + ": missing required key 'type' (one of " + join(names, ", ") + ")");
+  const auto& types = step_catalog();
+  std::string type = r.get_string("type", "");
+  if (type.empty()) {
+    throw ConfigError(n.mark.str() + ": " + where + ": missing required key 'type' (one of " + join(types.names(), ", ") + ")");
   }
+  auto kind = types.find(type);
+  if (!kind) {
+    r.fail("type", "names an unknown step type '" + type + "'" + did_you_mean(type, types.names()) +
+                       "; known types: " + join(types.names(), ", "));
+  }
+  s.kind = *kind;
   if (s.name.empty() || s.name.find_first_of(" ,./") != std::string::npos) {
     r.fail("name", "must be a non-empty name without spaces, commas, dots or slashes");
   }
-  auto it = std::find_if(registry().begin(), registry().end(),
-                         [&](const StepParser& p) { return s.type == p.info.name; });
-  if (it == registry().end()) {
-    r.fail("type", "names an unknown step type '" + s.type + "'" + did_you_mean(s.type, names) +
-                       "; known types: " + join(names, ", "));
-  }
-  Reader body(n, "step '" + s.name + "' (type " + s.type + ")", out);
+  Reader body(n, "step '" + s.name + "' (type " + s.type() + ")", out);
   body.get_string("name", s.name);
   body.get_string("type", "");
-  s.spec = it->parse(body);
+  s.spec = parse_step_spec(s.kind, body);
   body.finish();
   return s;
 }
@@ -193,6 +159,7 @@ Pipeline parse_pipeline(const std::string& name, const Node& n, Node* out) {
     p.steps.push_back(std::move(s));
   }
   r.finish();
+  check_step_graph(p);
   return p;
 }
 
@@ -243,15 +210,6 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
 }
 
 }  // namespace
-
-const std::vector<StepType>& step_types() {
-  static const std::vector<StepType> types = [] {
-    std::vector<StepType> v;
-    for (const auto& p : registry()) v.push_back(p.info);
-    return v;
-  }();
-  return types;
-}
 
 std::map<std::string, std::string> flat_params(const Config& cfg, const Pipeline& p) {
   std::map<std::string, std::string> out;
@@ -322,6 +280,7 @@ Pipeline select_pipeline(const Config& cfg, const std::string& name, const std::
   for (const auto& s : p->steps) {
     if (std::find(steps.begin(), steps.end(), s.name) != steps.end()) cut.steps.push_back(s);
   }
+  check_step_graph(cut, "--steps " + join(steps, ","));
   return cut;
 }
 

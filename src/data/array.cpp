@@ -6,6 +6,8 @@
 #include "itwin/data/array.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/strings.hpp"
+#include "itwin/util/sysinfo.hpp"
 
 namespace itwin::data {
 
@@ -64,6 +66,27 @@ std::string Array::shape_str() const {
   return s.str();
 }
 
+size_t checked_bytes(const std::vector<int64_t>& shape, DType t, const std::string& what) {
+  const size_t budget = memory_budget();
+  unsigned __int128 n = dtype_size(t);
+  for (int64_t d : shape) {
+    if (d < 0) throw RuntimeError(what + ": negative dimension " + std::to_string(d));
+    n *= static_cast<uint64_t>(d);
+    if (n > budget) {
+      std::string dims;
+      for (int64_t x : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(x);
+      throw RuntimeError(what + ": shape [" + dims + "] of " + dtype_name(t) + " needs more than the " +
+                         format_bytes(static_cast<double>(budget)) + " of memory available");
+    }
+  }
+  return static_cast<size_t>(n);
+}
+
+size_t memory_budget() {
+  uint64_t avail = available_memory_bytes();
+  return avail > 0 ? static_cast<size_t>(avail / 10 * 9) : static_cast<size_t>(1) << 34;
+}
+
 std::string read_maybe_gzip(const std::string& path) {
   std::string raw = read_file(path);
   if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f || static_cast<unsigned char>(raw[1]) != 0x8b) {
@@ -80,11 +103,20 @@ std::string read_maybe_gzip(const std::string& path) {
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
     rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
       inflateEnd(&zs);
       throw RuntimeError(path + ": corrupt gzip data (" + (zs.msg ? zs.msg : "inflate failed") + ")");
     }
     out.append(buf, sizeof buf - zs.avail_out);
+    if (out.size() > memory_budget()) {
+      inflateEnd(&zs);
+      throw RuntimeError(path + ": inflates to more than the " + format_bytes(static_cast<double>(memory_budget())) +
+                         " of memory available");
+    }
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
+      inflateEnd(&zs);
+      throw RuntimeError(path + ": truncated gzip data");
+    }
   } while (rc != Z_STREAM_END);
   inflateEnd(&zs);
   return out;

@@ -15,6 +15,8 @@ namespace fs = std::filesystem;
 namespace itwin::data {
 namespace {
 
+constexpr int64_t kMaxClasses = 1000000;  // a classifier head of more classes is a label error, not a task
+
 torch::Tensor to_tensor(const Array& a) {
   static const std::pair<DType, torch::Dtype> map[] = {
       {DType::U8, torch::kUInt8}, {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16}, {DType::I32, torch::kInt32},
@@ -49,13 +51,13 @@ TensorData take(const TensorData& d, const std::vector<int64_t>& idx, size_t b, 
 
 // Per-channel (images: dim 1 of [N,C,H,W]) or per-feature statistics.
 void normalize(DataSplits& s, const config::DatasetSpec& spec, const std::string& who) {
-  if (spec.normalize == "none") return;
+  if (spec.normalize == config::NormalizeKind::None) return;
   auto& x = s.train.x;
   int64_t c = x.dim() >= 2 ? x.size(1) : 1;
   std::vector<int64_t> view(static_cast<size_t>(x.dim()), 1);
   if (x.dim() >= 2) view[1] = c;
   torch::Tensor mean, std;
-  if (spec.normalize == "fixed") {
+  if (spec.normalize == config::NormalizeKind::Fixed) {
     if (static_cast<int64_t>(spec.mean.size()) != c && spec.mean.size() != 1) {
       throw RuntimeError(who + ": normalize lists " + std::to_string(spec.mean.size()) + " means but the data has " +
                          std::to_string(c) + " channels/features");
@@ -115,63 +117,107 @@ TensorData gather(const TensorData& d, const std::vector<int64_t>& order, size_t
   return {d.x.index_select(0, idx), d.y.index_select(0, idx)};
 }
 
-DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const std::string& step_name) {
-  const std::string who = "step '" + step_name + "' (" + spec.format + ")";
-  DataSplits s;
+namespace {
+
+struct Loaded {
   TensorData pool, test;
   bool integral_labels = true;
-  if (spec.format == "idx") {
-    auto images = to_tensor(read_idx(find_file(spec.path, "train-images-idx3-ubyte", true, who)));
-    auto labels = to_tensor(read_idx(find_file(spec.path, "train-labels-idx1-ubyte", true, who)));
-    pool = {images.to(torch::kFloat32).div_(255.0).unsqueeze(1), labels.to(torch::kInt64)};
-    std::string ti = find_file(spec.path, "t10k-images-idx3-ubyte", false, who);
-    if (!ti.empty()) {
-      auto t_images = to_tensor(read_idx(ti));
-      auto t_labels = to_tensor(read_idx(find_file(spec.path, "t10k-labels-idx1-ubyte", true, who)));
-      test = {t_images.to(torch::kFloat32).div_(255.0).unsqueeze(1), t_labels.to(torch::kInt64)};
-    }
-    s.description = "idx " + spec.path;
-  } else if (spec.format == "npz" || spec.format == "npy") {
-    Array x, y;
-    if (spec.format == "npz") {
-      auto arrays = read_npz(spec.path);
-      std::vector<std::string> keys;
-      for (const auto& kv : arrays) keys.push_back(kv.first);
-      for (const auto& k : {spec.x_key, spec.y_key}) {
-        if (!arrays.count(k)) {
-          throw RuntimeError(who + ": " + spec.path + " has no array '" + k + "'" + did_you_mean(k, keys) +
-                             "; it has: " + join(keys, ", "));
-        }
-      }
-      x = arrays[spec.x_key];
-      y = arrays[spec.y_key];
-    } else {
-      x = read_npy(spec.path);
-      y = read_npy(spec.labels);
-    }
-    integral_labels = dtype_is_integral(y.dtype);
-    pool = {to_tensor(x).to(torch::kFloat32), to_tensor(y)};
-    s.description = spec.format + " " + spec.path;
-  } else if (spec.format == "csv") {
-    auto feats = read_csv(spec.path, spec.delimiter[0], spec.features, spec.targets);
-    auto targs = read_csv(spec.path, spec.delimiter[0], spec.targets);
-    auto y = to_tensor(targs.values);
-    integral_labels = torch::equal(y, y.round());
-    pool = {to_tensor(feats.values).to(torch::kFloat32), y};
-    s.description = "csv " + spec.path + " (" + std::to_string(feats.names.size()) + " features)";
-  } else {
-    auto g = make_synthetic(spec.synthetic, seed);
-    pool = {g.x, g.y};
-    integral_labels = spec.synthetic.task == "classification";
-    s.description = "synthetic " + spec.synthetic.task;
+  std::string description;
+};
+
+Loaded read_idx_dir(const config::DatasetSpec& spec, const std::string& who) {
+  Loaded l;
+  auto images = to_tensor(read_idx(find_file(spec.path, "train-images-idx3-ubyte", true, who)));
+  auto labels = to_tensor(read_idx(find_file(spec.path, "train-labels-idx1-ubyte", true, who)));
+  l.pool = {images.to(torch::kFloat32).div_(255.0).unsqueeze(1), labels.to(torch::kInt64)};
+  std::string ti = find_file(spec.path, "t10k-images-idx3-ubyte", false, who);
+  if (!ti.empty()) {
+    auto t_images = to_tensor(read_idx(ti));
+    auto t_labels = to_tensor(read_idx(find_file(spec.path, "t10k-labels-idx1-ubyte", true, who)));
+    l.test = {t_images.to(torch::kFloat32).div_(255.0).unsqueeze(1), t_labels.to(torch::kInt64)};
   }
+  l.description = "idx " + spec.path;
+  return l;
+}
+
+Loaded read_arrays(const config::DatasetSpec& spec, const std::string& who) {
+  Loaded l;
+  Array x, y;
+  if (spec.format == config::DataFormat::Npz) {
+    auto arrays = read_npz(spec.path);
+    std::vector<std::string> keys;
+    for (const auto& kv : arrays) keys.push_back(kv.first);
+    for (const auto& k : {spec.x_key, spec.y_key}) {
+      if (!arrays.count(k)) {
+        throw RuntimeError(who + ": " + spec.path + " has no array '" + k + "'" + did_you_mean(k, keys) +
+                           "; it has: " + join(keys, ", "));
+      }
+    }
+    x = arrays[spec.x_key];
+    y = arrays[spec.y_key];
+  } else {
+    x = read_npy(spec.path);
+    y = read_npy(spec.labels);
+  }
+  l.integral_labels = dtype_is_integral(y.dtype);
+  l.pool = {to_tensor(x).to(torch::kFloat32), to_tensor(y)};
+  l.description = std::string(config::data_format_catalog().name(spec.format)) + " " + spec.path;
+  return l;
+}
+
+Loaded read_csv_table(const config::DatasetSpec& spec) {
+  Loaded l;
+  auto feats = read_csv(spec.path, spec.delimiter[0], spec.features, spec.targets);
+  auto targs = read_csv(spec.path, spec.delimiter[0], spec.targets);
+  auto y = to_tensor(targs.values);
+  l.integral_labels = torch::equal(y, y.round());
+  l.pool = {to_tensor(feats.values).to(torch::kFloat32), y};
+  l.description = "csv " + spec.path + " (" + std::to_string(feats.names.size()) + " features)";
+  return l;
+}
+
+Loaded read_format(const config::DatasetSpec& spec, uint64_t seed, const std::string& who) {
+  switch (spec.format) {
+    case config::DataFormat::Idx:
+      return read_idx_dir(spec, who);
+    case config::DataFormat::Npz:
+    case config::DataFormat::Npy:
+      return read_arrays(spec, who);
+    case config::DataFormat::Csv:
+      return read_csv_table(spec);
+    case config::DataFormat::Synthetic: {
+      Loaded l;
+      auto g = make_synthetic(spec.synthetic, seed);
+      l.pool = {g.x, g.y};
+      l.integral_labels = spec.synthetic.task == config::SyntheticTask::Classification;
+      l.description = std::string("synthetic ") + config::synthetic_task_catalog().name(spec.synthetic.task);
+      return l;
+    }
+  }
+  throw RuntimeError(who + ": unhandled data format");
+}
+
+}  // namespace
+
+DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const std::string& step_name) {
+  const std::string who = "step '" + step_name + "' (" + config::data_format_catalog().name(spec.format) +
+                          (spec.path.empty() ? "" : " " + spec.path) + ")";
+  DataSplits s;
+  Loaded loaded = read_format(spec, seed, who);
+  TensorData pool = std::move(loaded.pool), test = std::move(loaded.test);
+  const bool integral_labels = loaded.integral_labels;
+  s.description = loaded.description;
   if (pool.x.size(0) != pool.y.size(0)) {
     throw RuntimeError(who + ": features have " + std::to_string(pool.x.size(0)) + " samples but labels have " +
                        std::to_string(pool.y.size(0)));
   }
 
   // Classification or regression, and the label layout each needs.
-  s.classification = spec.task == "classification" || (spec.task == "auto" && integral_labels);
+  switch (spec.task) {
+    case config::TaskKind::Classification: s.classification = true; break;
+    case config::TaskKind::Regression: s.classification = false; break;
+    case config::TaskKind::Auto: s.classification = integral_labels; break;
+  }
   auto shape_labels = [&](torch::Tensor y) {
     if (s.classification) {
       if (y.dim() == 2 && y.size(1) == 1) y = y.squeeze(1);
@@ -209,6 +255,10 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const st
     int64_t mx = s.train.y.max().item<int64_t>();
     for (TensorData* t : {&s.val, &s.test}) {
       if (t->size() > 0) mx = std::max(mx, t->y.max().item<int64_t>());
+    }
+    if (mx >= kMaxClasses) {
+      throw RuntimeError(who + ": a class label of " + std::to_string(mx) + " (labels are class numbers 0 to " +
+                         std::to_string(kMaxClasses - 1) + "); for real-valued targets set task: regression");
     }
     s.num_classes = mx + 1;
   } else {

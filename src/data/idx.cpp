@@ -30,8 +30,8 @@ Array read_idx(const std::string& path) {
     a.shape.push_back((int64_t(u8(o)) << 24) | (int64_t(u8(o + 1)) << 16) | (int64_t(u8(o + 2)) << 8) | u8(o + 3));
   }
   size_t es = dtype_size(a.dtype);
-  size_t need = static_cast<size_t>(a.numel()) * es;
   size_t off = 4 + 4 * dims;
+  size_t need = checked_bytes(a.shape, a.dtype, path + ": not a valid IDX file");
   if (s.size() - off < need) {
     throw fail("expected " + std::to_string(need) + " bytes of data for shape " + a.shape_str() + ", found " +
                std::to_string(s.size() - off));

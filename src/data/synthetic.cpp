@@ -20,16 +20,21 @@ torch::Tensor normal(std::mt19937_64& rng, std::vector<int64_t> shape, double st
 Synthetic make_synthetic(const config::SyntheticSpec& s, uint64_t seed) {
   std::mt19937_64 rng(seed * 7919 + 17);
   Synthetic out;
-  if (s.task == "classification") {
+  switch (s.task) {
+    case config::SyntheticTask::Classification: {
     auto centers = normal(rng, {s.classes, s.features}, 1.0);
     auto labels = torch::arange(s.samples, torch::kInt64).remainder(s.classes);
     out.x = centers.index_select(0, labels) + normal(rng, {s.samples, s.features}, s.noise);
     out.y = labels;
-  } else if (s.task == "regression") {
+      break;
+    }
+    case config::SyntheticTask::Regression: {
     auto w = normal(rng, {s.features, s.targets}, 1.0 / std::sqrt(static_cast<double>(s.features)));
     out.x = normal(rng, {s.samples, s.features}, 1.0);
     out.y = out.x.matmul(w) + normal(rng, {s.samples, s.targets}, s.noise);
-  } else {
+      break;
+    }
+    case config::SyntheticTask::Sequence: {
     auto t = torch::arange(s.seq_len, torch::kFloat32).view({1, s.seq_len, 1});
     auto freq = normal(rng, {s.samples, 1, s.features}, 0.1).abs() + 0.05;
     auto phase = normal(rng, {s.samples, 1, s.features}, 3.0);
@@ -39,6 +44,8 @@ Synthetic make_synthetic(const config::SyntheticSpec& s, uint64_t seed) {
     std::vector<torch::Tensor> cols;
     for (int64_t k = 0; k < s.targets; ++k) cols.push_back(last.select(1, k % s.features));
     out.y = torch::stack(cols, 1);
+      break;
+    }
   }
   return out;
 }

@@ -95,9 +95,9 @@ int Controller::run() {
             {"config", o_.config},
             {"pipeline", spec_.pipeline},
             {"metric", spec_.metric},
-            {"mode", spec_.mode},
-            {"sampler", spec_.sampler.name},
-            {"scheduler", spec_.scheduler.name},
+            {"mode", config::name_of(spec_.mode)},
+            {"sampler", config::name_of(spec_.sampler.kind)},
+            {"scheduler", config::name_of(spec_.scheduler.kind)},
             {"trials", trial_limit()}});
   }
   record({{"event", "session"},

@@ -134,18 +134,28 @@ ParzenEstimator::ParzenEstimator(const config::HpoParam& p, const std::vector<do
     return;
   }
   // Bounds in the internal space; stepped domains widen by half a step.
-  if (p.type == "loguniform") {
-    low_ = std::log(p.low);
-    high_ = std::log(p.high);
-  } else if (p.type == "logint") {
-    low_ = std::log(p.low - 0.5);
-    high_ = std::log(p.high + 0.5);
-  } else {
-    q_ = p.type == "int" ? 1.0 : p.step;
-    double top = p.high;
-    if (q_ > 0) top = p.low + std::floor((p.high - p.low) / q_ + 1e-9) * q_;
-    low_ = p.low - 0.5 * q_;
-    high_ = top + 0.5 * q_;
+  switch (p.type) {
+    case config::ParamType::LogUniform:
+      low_ = std::log(p.low);
+      high_ = std::log(p.high);
+      break;
+    case config::ParamType::LogInt:
+      low_ = std::log(p.low - 0.5);
+      high_ = std::log(p.high + 0.5);
+      break;
+    case config::ParamType::Uniform:
+    case config::ParamType::Int:
+    case config::ParamType::QUniform:
+    case config::ParamType::QInt:
+    case config::ParamType::Choice:
+    case config::ParamType::Grid: {
+      q_ = p.type == config::ParamType::Int ? 1.0 : p.step;
+      double top = p.high;
+      if (q_ > 0) top = p.low + std::floor((p.high - p.low) / q_ + 1e-9) * q_;
+      low_ = p.low - 0.5 * q_;
+      high_ = top + 0.5 * q_;
+      break;
+    }
   }
   mus_ = obs;
   mus_.push_back(0.5 * (low_ + high_));  // the prior

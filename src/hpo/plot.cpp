@@ -79,7 +79,8 @@ std::vector<std::string> write_plots(const Study& study, const std::string& dir)
   }
   std::string gp = "# itwin hpo: " + spec.metric + " per epoch of every trial of " + dir +
                    " (gnuplot plot.gp)\n";
-  gp += "set title " + gp_quote(spec.metric + " per epoch (" + spec.mode + "), study " + dir) +
+  gp += "set title " +
+        gp_quote(spec.metric + " per epoch (" + config::name_of(spec.mode) + "), study " + dir) +
         " noenhanced\n";
   gp += "set xlabel 'epoch'\nset ylabel " + gp_quote(spec.metric) + " noenhanced\n";
   int64_t most = 0;

@@ -74,10 +74,10 @@ nlohmann::json study_json(const Study& study, const std::string& dir) {
   nlohmann::json j = {
       {"study", dir},
       {"metric", spec.metric},
-      {"mode", spec.mode},
-      {"score", spec.score},
-      {"sampler", spec.sampler.name},
-      {"scheduler", spec.scheduler.name},
+      {"mode", config::name_of(spec.mode)},
+      {"score", config::name_of(spec.score)},
+      {"sampler", config::name_of(spec.sampler.kind)},
+      {"scheduler", config::name_of(spec.scheduler.kind)},
       {"finished", study.state().finished},
       {"finish_reason", study.state().finish_reason},
       {"elapsed_s", study.state().elapsed + study.state().last_time - study.state().session_start},
@@ -136,8 +136,9 @@ std::string report_text(const Study& study, const std::string& dir) {
   char value[32];
   std::snprintf(value, sizeof value, "%.6g", metric_value(spec, score_of(spec, *b)));
   out += "best: trial " + std::to_string(b->id) + ", " + spec.metric + " " + value + " (" +
-         spec.score + ", " + spec.mode + ") after " + std::to_string(b->epochs()) +
-         " epochs: " + join(overrides(spec.space, b->params), " ") + "\n";
+         config::name_of(spec.score) + ", " + config::name_of(spec.mode) + ") after " +
+         std::to_string(b->epochs()) + " epochs: " + join(overrides(spec.space, b->params), " ") +
+         "\n";
   out += "best.yaml: " + write_best_yaml(study, dir) + "\n";
   try {
     auto plots = write_plots(study, dir);

@@ -23,7 +23,7 @@ class RandomSampler : public Sampler {
       a[i].active = is_active(space_, i, a);
       if (!a[i].active) continue;
       Value v = draw(space_[i], rng);  // drawn even for grid parameters: draws stay aligned
-      if (space_[i].type == "grid") v.index = g[i].index;
+      if (space_[i].type == config::ParamType::Grid) v.index = g[i].index;
       a[i] = v;
     }
     return a;
@@ -49,41 +49,18 @@ class GridSampler : public Sampler {
   std::vector<Assignment> points_;
 };
 
-struct Entry {
-  SamplerType info;
-  std::function<std::unique_ptr<Sampler>(const config::HpoSpec&)> make;
-};
-
-const std::vector<Entry>& registry() {
-  static const std::vector<Entry> table = {
-      {{"random", "independent uniform draws (log-uniform for log types); grid parameters cycle"},
-       [](const config::HpoSpec& s) { return std::make_unique<RandomSampler>(s.space, s.seed); }},
-      {{"grid", "every point of the grid parameters' product, in order, once"},
-       [](const config::HpoSpec& s) { return std::make_unique<GridSampler>(s.space); }},
-      {{"tpe",
-        "Tree-structured Parzen Estimator (Optuna's default sampler): random first, then "
-        "l(x)/g(x)"},
-       [](const config::HpoSpec& s) { return make_tpe(s); }},
-  };
-  return table;
-}
-
 }  // namespace
 
-const std::vector<SamplerType>& sampler_types() {
-  static const std::vector<SamplerType> types = [] {
-    std::vector<SamplerType> v;
-    for (const auto& e : registry()) v.push_back(e.info);
-    return v;
-  }();
-  return types;
-}
-
 std::unique_ptr<Sampler> make_sampler(const config::HpoSpec& spec) {
-  for (const auto& e : registry()) {
-    if (spec.sampler.name == e.info.name) return e.make(spec);
+  switch (spec.sampler.kind) {
+    case config::SamplerKind::Random:
+      return std::make_unique<RandomSampler>(spec.space, spec.seed);
+    case config::SamplerKind::Grid:
+      return std::make_unique<GridSampler>(spec.space);
+    case config::SamplerKind::Tpe:
+      return make_tpe(spec);
   }
-  throw ConfigError(spec.where + ": hpo: unknown sampler '" + spec.sampler.name + "'");
+  throw ConfigError(spec.where + ": hpo: no sampler");
 }
 
 }  // namespace itwin::hpo

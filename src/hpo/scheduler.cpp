@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 
 #include "itwin/util/error.hpp"
 #include "schedulers.hpp"
@@ -46,7 +45,7 @@ std::vector<int64_t> rank_at(const ScoreBook& book, std::vector<int64_t> ids, in
 
 std::string shown(const config::HpoSpec& spec, double score) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", spec.mode == "max" ? -score : score);
+  std::snprintf(buf, sizeof buf, "%.6g", spec.mode == config::Mode::Max ? -score : score);
   return buf;
 }
 
@@ -114,26 +113,6 @@ class Median : public Fifo {
   ScoreBook book_;
 };
 
-struct Entry {
-  SchedulerType info;
-  std::function<std::unique_ptr<TrialScheduler>(const config::HpoSpec&)> make;
-};
-
-const std::vector<Entry>& registry() {
-  static const std::vector<Entry> table = {
-      {{"fifo", "every trial trains to max_t"}, make_fifo},
-      {{"asha",
-        "asynchronous successive halving: trials pause at rungs, the top 1/reduction_factor "
-        "continue"},
-       make_asha},
-      {{"hyperband", "brackets of synchronous successive halving with different starting budgets"},
-       make_hyperband},
-      {{"median", "stop a trial whose best is worse than the median of the others' running means"},
-       make_median},
-  };
-  return table;
-}
-
 }  // namespace
 
 std::unique_ptr<TrialScheduler> make_fifo(const config::HpoSpec& spec) {
@@ -143,20 +122,18 @@ std::unique_ptr<TrialScheduler> make_median(const config::HpoSpec& spec) {
   return std::make_unique<Median>(spec);
 }
 
-const std::vector<SchedulerType>& scheduler_types() {
-  static const std::vector<SchedulerType> types = [] {
-    std::vector<SchedulerType> v;
-    for (const auto& e : registry()) v.push_back(e.info);
-    return v;
-  }();
-  return types;
-}
-
 std::unique_ptr<TrialScheduler> make_scheduler(const config::HpoSpec& spec) {
-  for (const auto& e : registry()) {
-    if (spec.scheduler.name == e.info.name) return e.make(spec);
+  switch (spec.scheduler.kind) {
+    case config::TrialSchedulerKind::Fifo:
+      return make_fifo(spec);
+    case config::TrialSchedulerKind::Asha:
+      return make_asha(spec);
+    case config::TrialSchedulerKind::Hyperband:
+      return make_hyperband(spec);
+    case config::TrialSchedulerKind::Median:
+      return make_median(spec);
   }
-  throw ConfigError(spec.where + ": hpo: unknown scheduler '" + spec.scheduler.name + "'");
+  throw ConfigError(spec.where + ": hpo: no scheduler");
 }
 
 }  // namespace itwin::hpo

@@ -29,11 +29,17 @@ Rng Rng::for_trial(uint64_t seed, int64_t trial, uint64_t stream) {
   return t;
 }
 
-bool is_numeric(const config::HpoParam& p) { return p.type != "choice" && p.type != "grid"; }
-bool is_integer(const config::HpoParam& p) {
-  return p.type == "int" || p.type == "qint" || p.type == "logint";
+using config::ParamType;
+
+bool is_numeric(const config::HpoParam& p) {
+  return p.type != ParamType::Choice && p.type != ParamType::Grid;
 }
-bool is_log(const config::HpoParam& p) { return p.type == "loguniform" || p.type == "logint"; }
+bool is_integer(const config::HpoParam& p) {
+  return p.type == ParamType::Int || p.type == ParamType::QInt || p.type == ParamType::LogInt;
+}
+bool is_log(const config::HpoParam& p) {
+  return p.type == ParamType::LogUniform || p.type == ParamType::LogInt;
+}
 
 bool is_active(const Space& space, size_t i, const Assignment& a) {
   const auto& p = space[i];
@@ -60,7 +66,7 @@ double tidy(double v) {
 
 double snap(const config::HpoParam& p, double x) {
   if (!std::isfinite(x)) x = p.low;
-  if (p.type == "quniform" || p.type == "qint") {
+  if (p.type == ParamType::QUniform || p.type == ParamType::QInt) {
     double k = std::round((x - p.low) / p.step);
     k = std::clamp(k, 0.0, static_cast<double>(steps_in(p)));
     return tidy(p.low + k * p.step);
@@ -72,21 +78,32 @@ double snap(const config::HpoParam& p, double x) {
 Value draw(const config::HpoParam& p, Rng& rng) {
   Value v;
   const double u = rng.uniform();
-  if (!is_numeric(p)) {
-    v.index = std::min(p.values.size() - 1,
-                       static_cast<size_t>(u * static_cast<double>(p.values.size())));
-  } else if (p.type == "uniform") {
-    v.number = std::min(p.high, p.low + u * (p.high - p.low));
-  } else if (p.type == "loguniform") {
-    v.number = snap(p, std::exp(std::log(p.low) + u * (std::log(p.high) - std::log(p.low))));
-  } else if (p.type == "logint") {  // as Optuna: log-uniform over [low-0.5, high+0.5], rounded
-    double lo = std::log(p.low - 0.5), hi = std::log(p.high + 0.5);
-    v.number = snap(p, std::exp(lo + u * (hi - lo)));
-  } else if (p.type == "int") {
-    v.number = std::min(p.high, p.low + std::floor(u * (p.high - p.low + 1)));
-  } else {  // quniform, qint: every step point equally likely
-    double n = static_cast<double>(steps_in(p) + 1);
-    v.number = snap(p, p.low + std::min(n - 1, std::floor(u * n)) * p.step);
+  switch (p.type) {
+    case ParamType::Choice:
+    case ParamType::Grid:
+      v.index = std::min(p.values.size() - 1,
+                         static_cast<size_t>(u * static_cast<double>(p.values.size())));
+      break;
+    case ParamType::Uniform:
+      v.number = std::min(p.high, p.low + u * (p.high - p.low));
+      break;
+    case ParamType::LogUniform:
+      v.number = snap(p, std::exp(std::log(p.low) + u * (std::log(p.high) - std::log(p.low))));
+      break;
+    case ParamType::LogInt: {  // as Optuna: log-uniform over [low-0.5, high+0.5], rounded
+      const double lo = std::log(p.low - 0.5), hi = std::log(p.high + 0.5);
+      v.number = snap(p, std::exp(lo + u * (hi - lo)));
+      break;
+    }
+    case ParamType::Int:
+      v.number = std::min(p.high, p.low + std::floor(u * (p.high - p.low + 1)));
+      break;
+    case ParamType::QUniform:
+    case ParamType::QInt: {  // every step point equally likely
+      const double n = static_cast<double>(steps_in(p) + 1);
+      v.number = snap(p, p.low + std::min(n - 1, std::floor(u * n)) * p.step);
+      break;
+    }
   }
   return v;
 }
@@ -116,7 +133,7 @@ std::vector<std::string> overrides(const Space& space, const Assignment& a) {
 std::vector<Assignment> grid_points(const Space& space) {
   std::vector<size_t> grid;
   for (size_t i = 0; i < space.size(); ++i)
-    if (space[i].type == "grid") grid.push_back(i);
+    if (space[i].type == ParamType::Grid) grid.push_back(i);
   std::vector<Assignment> out;
   std::set<std::vector<int64_t>> seen;
   std::vector<size_t> idx(grid.size(), 0);

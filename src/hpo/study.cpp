@@ -23,27 +23,33 @@ Status status_from_name(const std::string& s) {
 
 double score_at(const config::HpoSpec& spec, const std::map<int64_t, double>& values,
                 int64_t epoch) {
-  const double sign = spec.mode == "max" ? -1 : 1;
+  const double sign = spec.mode == config::Mode::Max ? -1 : 1;
   auto end = values.upper_bound(epoch);
   if (end == values.begin()) return NAN;
-  if (spec.score == "last") return sign * std::prev(end)->second;
-  if (spec.score == "best") {
-    double best = INFINITY;
-    for (auto it = values.begin(); it != end; ++it) {
-      double v = sign * it->second;
-      if (std::isnan(v)) return NAN;  // a diverged epoch poisons the trial
-      best = std::min(best, v);
+  switch (spec.score) {
+    case config::ScoreKind::Last:
+      return sign * std::prev(end)->second;
+    case config::ScoreKind::Best: {
+      double best = INFINITY;
+      for (auto it = values.begin(); it != end; ++it) {
+        double v = sign * it->second;
+        if (std::isnan(v)) return NAN;  // a diverged epoch poisons the trial
+        best = std::min(best, v);
+      }
+      return best;
     }
-    return best;
+    case config::ScoreKind::Mean: {
+      double sum = 0;
+      int64_t n = 0;
+      for (auto it = end; it != values.begin() && n < spec.score_window;) {
+        --it;
+        sum += sign * it->second;
+        ++n;
+      }
+      return sum / static_cast<double>(n);
+    }
   }
-  double sum = 0;
-  int64_t n = 0;
-  for (auto it = end; it != values.begin() && n < spec.score_window;) {
-    --it;
-    sum += sign * it->second;
-    ++n;
-  }
-  return sum / static_cast<double>(n);
+  return NAN;
 }
 
 double score_of(const config::HpoSpec& spec, const Trial& t) {
@@ -51,7 +57,7 @@ double score_of(const config::HpoSpec& spec, const Trial& t) {
 }
 
 double metric_value(const config::HpoSpec& spec, double score) {
-  return spec.mode == "max" ? -score : score;
+  return spec.mode == config::Mode::Max ? -score : score;
 }
 
 Study::Study(config::HpoSpec spec) : spec_(std::move(spec)), scheduler_(make_scheduler(spec_)) {}

@@ -64,7 +64,7 @@ std::string trials_table(const Study& study, bool ranked, size_t max_rows) {
     double best = NAN;
     for (const auto& [e, v] : t->values) {
       if (std::isnan(v)) continue;
-      if (std::isnan(best) || (spec.mode == "max" ? v > best : v < best)) best = v;
+      if (std::isnan(best) || (spec.mode == config::Mode::Max ? v > best : v < best)) best = v;
     }
     out += pad(std::to_string(t->id), 6, true) + "  " + pad(status_name(t->status), 11) +
            pad(std::to_string(t->epochs()), 7, true) + "  " + pad(num(last), 10, true) + "  " +

@@ -18,8 +18,8 @@ StudyTracking::StudyTracking(const config::Config& cfg, const std::string& study
   std::vector<config::LoggerSpec> specs;
   for (size_t i = 0; i < cfg.loggers.size(); ++i) {
     config::LoggerSpec s = cfg.loggers[i];
-    if (s.type != "mlflow") {
-      s.type = "none";  // keeps the indices of the loggers aligned; make_sinks skips it
+    if (s.type != config::LoggerKind::Mlflow) {
+      s.ranks = {1};  // not rank 0's: make_sinks skips it, the loggers' indices stay aligned
       specs.push_back(s);
       continue;
     }
@@ -41,12 +41,12 @@ StudyTracking::StudyTracking(const config::Config& cfg, const std::string& study
   info.pipeline = cfg.hpo.pipeline;
   info.config_source = cfg.source;
   info.params = {{"hpo.metric", cfg.hpo.metric},
-                 {"hpo.mode", cfg.hpo.mode},
-                 {"hpo.sampler", cfg.hpo.sampler.name},
-                 {"hpo.scheduler", cfg.hpo.scheduler.name},
+                 {"hpo.mode", config::name_of(cfg.hpo.mode)},
+                 {"hpo.sampler", config::name_of(cfg.hpo.sampler.kind)},
+                 {"hpo.scheduler", config::name_of(cfg.hpo.scheduler.kind)},
                  {"hpo.trials", std::to_string(cfg.hpo.trials)},
                  {"hpo.seed", std::to_string(cfg.hpo.seed)}};
-  for (const auto& p : cfg.hpo.space) info.params["hpo.space." + p.key] = p.type;
+  for (const auto& p : cfg.hpo.space) info.params["hpo.space." + p.key] = config::name_of(p.type);
   info.tags = {{"itwin.hpo", "study"}};
   info.continue_runs = track::load_tracked_runs(study_dir);  // a resumed study continues its runs
   sink_ = track::make_sinks(specs, info);

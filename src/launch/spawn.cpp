@@ -1,16 +1,32 @@
+// `--nproc N`: itwin's own launcher (or a supervised mpirun) for local ranks.
+//
+//   1. a private directory: the file rendezvous and the job file (rank 0
+//      writes its run directory there);
+//   2. the ranks (or mpirun) start with the environment set before their
+//      OpenMP runtime starts: threads per rank, passive waiting; each dies
+//      with the launcher (PR_SET_PDEATHSIG), so no rank outlives a killed job;
+//   3. wait: stop requests go on to the ranks (through mpirun as SIGUSR1,
+//      which mpirun forwards); the first rank to fail takes the others down;
+//   4. the job's status: the most specific exit status; a run whose rank 0
+//      died without writing its summary gets summary.json status FAILED.
 #include "itwin/launch/spawn.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "itwin/util/error.hpp"
+#include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
+#include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
 
 namespace fs = std::filesystem;
@@ -19,8 +35,11 @@ namespace itwin::launch {
 namespace {
 
 volatile sig_atomic_t g_forward = 0;
-extern "C" void remember_signal(int sig) { g_forward = sig; }
-
+volatile sig_atomic_t g_interrupts = 0;
+extern "C" void remember_signal(int sig) {
+  g_forward = sig;
+  if (sig == SIGINT) ++g_interrupts;
+}
 
 std::string self_exe() {
   std::error_code ec;
@@ -32,69 +51,114 @@ std::string self_exe() {
 // Threads per rank when the user did not choose: the cores, shared.
 std::string threads_per_rank(int nproc) { return std::to_string(std::max(1, cores_available() / nproc)); }
 
+// The OpenMP environment a rank needs before its runtime starts; a user's own
+// OMP_* values win. Passive waiting: a spinning thread that waits for a core
+// another process holds costs 3-14x (docs/distributed.md).
+std::vector<std::pair<std::string, std::string>> rank_environment(int nproc, const std::string& job_file) {
+  std::vector<std::pair<std::string, std::string>> env;
+  if (!std::getenv("OMP_NUM_THREADS")) env.emplace_back("OMP_NUM_THREADS", threads_per_rank(nproc));
+  if (!std::getenv("OMP_WAIT_POLICY")) env.emplace_back("OMP_WAIT_POLICY", "PASSIVE");
+  env.emplace_back("ITWIN_JOB_FILE", job_file);
+  return env;
+}
+
+// In a child after fork: die with the launcher, even when it is killed.
+void die_with_parent(pid_t launcher) {
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != launcher) _exit(1);  // it died before prctl took effect
+}
+
+[[noreturn]] void exec(const std::vector<std::string>& cmd, bool path_lookup) {
+  std::vector<char*> argv;
+  for (const auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  if (path_lookup) {
+    execvp(argv[0], argv.data());
+  } else {
+    execv(argv[0], argv.data());
+  }
+  std::fprintf(stderr, "itwin: cannot run %s: %s\n", argv[0], std::strerror(errno));
+  _exit(127);
+}
+
+// The status of the whole job: the first failure, unless a later rank says
+// more (bad input 2, diverged 3, preempted 75 beat a generic 1 or a signal,
+// e.g. the peer of a diverged rank failing on its closed connection).
+void merge_status(int& result, int code) {
+  auto specific = [](int c) { return c == kExitBadInput || c == kExitDiverged || c == kExitPreempted; };
+  if (code != 0 && (result == 0 || (specific(code) && !specific(result)))) result = code;
+}
+
+// Rank 0 died before it could end its run: the summary says so.
+void record_lost_job(const std::string& job_file, int status) {
+  std::error_code ec;
+  if (!fs::exists(job_file, ec)) return;
+  std::string run_dir = trim(read_file(job_file));
+  std::string summary = run_dir + "/summary.json";
+  if (!fs::exists(summary, ec)) return;
+  auto j = nlohmann::json::parse(read_file(summary), nullptr, false);
+  if (j.is_discarded() || j.value("status", "") != "RUNNING") return;
+  j["status"] = "FAILED";
+  j["error"] = status > 128 ? "a rank was killed by signal " + std::to_string(status - 128) + " (" +
+                                  strsignal(status - 128) + ") before the run could end"
+                            : "the job ended with status " + std::to_string(status) + " before rank 0 could end the run";
+  j["finished"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  write_file_atomic(summary, j.dump(2) + "\n");
+  spdlog::error("{}: {}", run_dir, j["error"].get<std::string>());
+}
+
 }  // namespace
 
 std::vector<std::string> mpirun_command(const SpawnOptions& o, const std::string& self) {
   std::vector<std::string> cmd = {"mpirun", "-np", std::to_string(o.nproc), "--oversubscribe", "--bind-to", "none"};
   if (geteuid() == 0) cmd.push_back("--allow-run-as-root");
-  if (!std::getenv("OMP_NUM_THREADS")) {
-    cmd.insert(cmd.end(), {"-x", "OMP_NUM_THREADS=" + threads_per_rank(o.nproc)});
-  }
+  for (const auto& [k, v] : rank_environment(o.nproc, o.job_file)) cmd.insert(cmd.end(), {"-x", k + "=" + v});
   cmd.push_back(self);
   cmd.insert(cmd.end(), o.args.begin(), o.args.end());
   return cmd;
 }
 
-int spawn_local(const SpawnOptions& o) {
-  const std::string self = self_exe();
-  if (o.use_mpirun) {
-    auto cmd = mpirun_command(o, self);
-    std::vector<char*> argv;
-    for (auto& a : cmd) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::fflush(stdout);
-    execvp("mpirun", argv.data());
-    throw RuntimeError("cannot run mpirun for --nproc (is openmpi-bin installed?); use distributed.backend: gloo instead");
-  }
-
-  // 1. A private rendezvous directory for the file store.
+int spawn_local(const SpawnOptions& given) {
+  SpawnOptions o = given;
+  const std::string self = o.program.empty() ? self_exe() : o.program;
+  // 1. A private directory for the rendezvous and the job file.
   std::string tmpl = (fs::temp_directory_path() / "itwin-rdzv-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw_errno("mkdtemp");
+  o.job_file = tmpl + "/job";
   const std::string rdzv = "file:" + tmpl + "/store";
-  // 2. Fork the ranks; each re-runs this command with its place in the world.
+  const pid_t launcher = getpid();
+  // 2. The ranks, or one mpirun that starts them.
   std::vector<pid_t> pids;
   std::fflush(stdout);
   std::fflush(stderr);
-  for (int r = 0; r < o.nproc; ++r) {
+  const int children = o.use_mpirun ? 1 : o.nproc;
+  for (int r = 0; r < children; ++r) {
     pid_t pid = fork();
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
+      die_with_parent(launcher);
+      if (o.use_mpirun) exec(mpirun_command(o, self), true);
       setenv("ITWIN_RANK", std::to_string(r).c_str(), 1);
       setenv("ITWIN_WORLD_SIZE", std::to_string(o.nproc).c_str(), 1);
       setenv("ITWIN_LOCAL_RANK", std::to_string(r).c_str(), 1);
       setenv("ITWIN_LOCAL_WORLD_SIZE", std::to_string(o.nproc).c_str(), 1);
       setenv("ITWIN_RENDEZVOUS", rdzv.c_str(), 1);
-      setenv("OMP_NUM_THREADS", threads_per_rank(o.nproc).c_str(), 0);
+      for (const auto& [k, v] : rank_environment(o.nproc, o.job_file)) setenv(k.c_str(), v.c_str(), 1);
       std::vector<std::string> args = {self};
       args.insert(args.end(), o.args.begin(), o.args.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(self.c_str(), argv.data());
-      _exit(127);
+      exec(args, false);
     }
     pids.push_back(pid);
   }
-  // 3. Wait. Stop requests (SIGUSR1, SIGTERM, SIGINT) go on to every rank.
-  //    The first rank to fail takes the others down (SIGTERM, then SIGKILL
-  //    after the grace period): a job never hangs on a dead rank.
+  // 3. Wait. Stop requests go on to every rank; mpirun forwards SIGUSR1 (not
+  //    SIGTERM or SIGINT, on which it kills the ranks before they checkpoint).
   struct sigaction sa {};
   sa.sa_handler = remember_signal;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGUSR1, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
   int result = 0;
   size_t alive = pids.size();
-  bool stopping = false;
+  bool stopping = false, interrupted = false;
   auto kill_deadline = std::chrono::steady_clock::time_point::max();
   while (alive > 0) {
     int status = 0;
@@ -102,29 +166,26 @@ int spawn_local(const SpawnOptions& o) {
     if (pid > 0) {
       --alive;
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      // The job's status: the first failure, unless a later rank says more
-      // (bad input 2, diverged 3, preempted 75 beat a generic 1 or a signal,
-      // e.g. the peer of a diverged rank failing on its closed connection).
-      auto specific = [](int c) { return c == kExitBadInput || c == kExitDiverged || c == kExitPreempted; };
-      if (code != 0 && (result == 0 || (specific(code) && !specific(result)))) result = code;
+      merge_status(result, code);
       for (size_t r = 0; r < pids.size(); ++r) {
         if (pids[r] != pid) continue;
         pids[r] = -1;
-        if (code != 0 && code != kExitPreempted && !stopping) {
+        if (code != 0 && code != kExitPreempted && code != kExitInterrupted && !stopping) {
           spdlog::error("rank {} exited with status {}; stopping the other ranks", r, code);
           stopping = true;
           for (pid_t p : pids)
             if (p > 0) kill(p, SIGTERM);
-          kill_deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
+          kill_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
         }
       }
       continue;
     }
     if (int sig = g_forward) {
       g_forward = 0;
+      interrupted = interrupted || sig == SIGINT;
+      const int send = o.use_mpirun ? SIGUSR1 : sig;
       for (pid_t p : pids)
-        if (p > 0) kill(p, sig);
+        if (p > 0) kill(p, g_interrupts > 1 ? SIGKILL : send);  // a second Ctrl-C: now
     }
     if (stopping && std::chrono::steady_clock::now() > kill_deadline) {
       for (pid_t p : pids)
@@ -132,6 +193,9 @@ int spawn_local(const SpawnOptions& o) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the children
   }
+  // 4. The job's status.
+  if (interrupted && (result == kExitPreempted || result == kExitInterrupted)) result = kExitInterrupted;
+  if (result != 0) record_lost_job(o.job_file, result);
   std::error_code ec;
   fs::remove_all(tmpl, ec);
   return result;

@@ -1,14 +1,14 @@
-// Model registry: architecture name -> builder; state-dict files.
+// Building the model of a step (a switch over the architecture catalog); state-dict files.
 #include "itwin/models/model.hpp"
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
-#include <functional>
 
 #include "builtin.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
+#include "tensor_check.hpp"
 #include "torchscript.hpp"
 
 namespace itwin::models {
@@ -40,45 +40,58 @@ std::string shape_str(const std::vector<int64_t>& s) {
   return "[" + join(parts, ", ") + "]";
 }
 
-[[noreturn]] void bad_input(const std::string& step, const std::string& arch, const std::string& need,
-                            const std::vector<int64_t>& got) {
-  throw RuntimeError("step '" + step + "': model '" + arch + "' needs " + need + " per sample, but the data gives " +
-                     shape_str(got));
-}
-
 int64_t flat(const std::vector<int64_t>& s) {
   int64_t n = 1;
   for (auto d : s) n *= d;
   return n;
 }
 
-using Builder = std::function<std::shared_ptr<Model>(const config::ModelSpec&, const ModelInput&, const std::string&)>;
+}  // namespace
 
-// The architecture registry (config/parse_data.cpp validates the same names).
-const std::vector<std::pair<std::string, Builder>>& builders() {
-  static const std::vector<std::pair<std::string, Builder>> table = {
-      {"cnn", [](const config::ModelSpec& s, const ModelInput& in, const std::string& step) -> std::shared_ptr<Model> {
-         const auto& d = in.sample_shape;
-         if (d.size() != 3 || d[1] < 16 || d[2] < 16) bad_input(step, "cnn", "an image [C, H, W] with H, W >= 16", d);
-         return std::make_shared<NativeModel<Cnn>>(Cnn(d[0], d[1], d[2], in.outputs, s.dropout), "cnn (itwinai tutorial)");
-       }},
-      {"mlp", [](const config::ModelSpec& s, const ModelInput& in, const std::string&) -> std::shared_ptr<Model> {
-         return std::make_shared<NativeModel<Mlp>>(Mlp(flat(in.sample_shape), s.hidden, in.outputs, s.dropout), "mlp");
-       }},
-      {"lstm", [](const config::ModelSpec& s, const ModelInput& in, const std::string& step) -> std::shared_ptr<Model> {
-         if (in.sample_shape.size() != 2) bad_input(step, "lstm", "a sequence [T, F]", in.sample_shape);
-         return std::make_shared<NativeModel<LstmRegressor>>(
-             LstmRegressor(in.sample_shape[1], s.hidden_size, s.layers, s.dropout, in.outputs), "lstm");
-       }},
-      {"resnet", [](const config::ModelSpec& s, const ModelInput& in, const std::string& step) -> std::shared_ptr<Model> {
-         if (in.sample_shape.size() != 3) bad_input(step, "resnet", "an image [C, H, W]", in.sample_shape);
-         return std::make_shared<NativeModel<ResNet>>(ResNet(in.sample_shape[0], s.channels, s.blocks, in.outputs), "resnet");
-       }},
-      {"torchscript", [](const config::ModelSpec& s, const ModelInput&, const std::string& step) {
-         return load_torchscript(s.path, step);
-       }},
+std::string input_problem(const config::ModelSpec& spec, const ModelInput& in) {
+  const auto& d = in.sample_shape;
+  auto need = [&](const std::string& what) {
+    return "model '" + std::string(config::arch_catalog().name(spec.arch)) + "' needs " + what +
+           " per sample, but the data gives " + shape_str(d);
   };
-  return table;
+  switch (spec.arch) {
+    case config::Arch::Cnn:
+      if (d.size() != 3 || d[1] < 16 || d[2] < 16) return need("an image [C, H, W] with H, W >= 16");
+      return "";
+    case config::Arch::Lstm:
+      if (d.size() != 2) return need("a sequence [T, F]");
+      return "";
+    case config::Arch::Resnet:
+      if (d.size() != 3) return need("an image [C, H, W]");
+      return "";
+    case config::Arch::Mlp:
+    case config::Arch::Torchscript:
+      return "";
+  }
+  return "";
+}
+
+namespace {
+
+std::shared_ptr<Model> build(const config::ModelSpec& s, const ModelInput& in, const std::string& step) {
+  if (s.arch != config::Arch::Torchscript) {
+    if (std::string why = input_problem(s, in); !why.empty()) throw RuntimeError("step '" + step + "': " + why);
+  }
+  const auto& d = in.sample_shape;
+  switch (s.arch) {
+    case config::Arch::Cnn:
+      return std::make_shared<NativeModel<Cnn>>(Cnn(d[0], d[1], d[2], in.outputs, s.dropout), "cnn (itwinai tutorial)");
+    case config::Arch::Mlp:
+      return std::make_shared<NativeModel<Mlp>>(Mlp(flat(d), s.hidden, in.outputs, s.dropout), "mlp");
+    case config::Arch::Lstm:
+      return std::make_shared<NativeModel<LstmRegressor>>(LstmRegressor(d[1], s.hidden_size, s.layers, s.dropout, in.outputs),
+                                                          "lstm");
+    case config::Arch::Resnet:
+      return std::make_shared<NativeModel<ResNet>>(ResNet(d[0], s.channels, s.blocks, in.outputs), "resnet");
+    case config::Arch::Torchscript:
+      return load_torchscript(s.path, step);
+  }
+  throw RuntimeError("step '" + step + "': unhandled model architecture");
 }
 
 }  // namespace
@@ -90,13 +103,9 @@ int64_t Model::num_parameters() {
 }
 
 std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInput& in, const std::string& step) {
-  for (const auto& [name, build] : builders()) {
-    if (name != spec.arch) continue;
-    auto m = build(spec, in, step);
-    if (!spec.weights.empty()) load_state_dict(*m, spec.weights);
-    return m;
-  }
-  throw RuntimeError("step '" + step + "': unknown model architecture '" + spec.arch + "'");
+  auto m = build(spec, in, step);
+  if (!spec.weights.empty()) load_state_dict(*m, spec.weights);
+  return m;
 }
 
 void save_state_dict(Model& m, const std::string& path) {
@@ -117,23 +126,42 @@ void load_state_dict(Model& m, const std::string& path) {
   }
   if (!v.isGenericDict()) throw RuntimeError("weights '" + path + "' do not hold a state dict (a dict of tensors)");
   auto dict = v.toGenericDict();
-  torch::NoGradGuard ng;
-  size_t matched = 0;
-  for (auto& [name, t] : m.state()) {
-    auto it = dict.find(name);
-    if (it == dict.end()) throw RuntimeError("weights '" + path + "' have no entry '" + name + "' for this model");
-    auto src = it->value().toTensor();
+  // Every entry checked before any is used: names, types, shapes, dtypes and storage sizes.
+  std::map<std::string, torch::Tensor> entries;
+  for (const auto& e : dict) {
+    if (!e.key().isString()) throw RuntimeError("weights '" + path + "' hold a key that is not a name");
+    const std::string name = e.key().toStringRef();
+    if (!e.value().isTensor()) {
+      throw RuntimeError("weights '" + path + "': '" + name + "' is a " + e.value().tagKind() + ", not a tensor");
+    }
+    entries[name] = e.value().toTensor();
+  }
+  std::vector<torch::Tensor> all;
+  for (const auto& [name, t] : entries) all.push_back(t);
+  check_storage_records(path, all);
+  auto state = m.state();
+  for (auto& [name, t] : state) {
+    auto it = entries.find(name);
+    if (it == entries.end()) throw RuntimeError("weights '" + path + "' have no entry '" + name + "' for this model");
+    const auto& src = it->second;
+    if (std::string why = tensor_problem(src); !why.empty()) {
+      throw RuntimeError("weights '" + path + "': '" + name + "': " + why);
+    }
     if (src.sizes() != t.sizes()) {
       throw RuntimeError("weights '" + path + "': '" + name + "' has shape " + shape_str(src.sizes().vec()) +
                          ", the model expects " + shape_str(t.sizes().vec()));
     }
-    t.copy_(src);
-    ++matched;
+    if (src.is_floating_point() != t.is_floating_point()) {
+      throw RuntimeError("weights '" + path + "': '" + name + "' has dtype " + std::string(c10::toString(src.scalar_type())) +
+                         ", the model expects " + c10::toString(t.scalar_type()));
+    }
   }
-  if (matched != dict.size()) {
-    throw RuntimeError("weights '" + path + "' hold " + std::to_string(dict.size()) + " entries, the model has " +
-                       std::to_string(matched) + " (a different architecture?)");
+  if (state.size() != entries.size()) {
+    throw RuntimeError("weights '" + path + "' hold " + std::to_string(entries.size()) + " entries, the model has " +
+                       std::to_string(state.size()) + " (a different architecture?)");
   }
+  torch::NoGradGuard ng;
+  for (auto& [name, t] : state) t.copy_(entries[name]);
 }
 
 }  // namespace itwin::models

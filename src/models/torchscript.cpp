@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "itwin/util/error.hpp"
+#include "tensor_check.hpp"
 
 namespace itwin::models {
 namespace {
@@ -47,6 +48,7 @@ std::shared_ptr<Model> load_torchscript(const std::string& path, const std::stri
     throw RuntimeError("step '" + step + "': TorchScript file '" + path + "' does not exist");
   }
   try {
+    check_archive(path);  // every tensor's storage against the file, before anything reads them
     auto m = torch::jit::load(path);
     for (auto p : m.parameters()) p.requires_grad_(true);
     return std::make_shared<ScriptModel>(std::move(m), path);

@@ -1,4 +1,4 @@
-// JSON lines and CSV sinks, the logger registry, flatten().
+// JSON lines and CSV sinks, the logger factory, flatten().
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,6 +15,7 @@ class JsonlFile : public FilteredSink {
  public:
   JsonlFile(const config::LoggerSpec& spec, std::string path) : FilteredSink(spec), inner_(std::move(path)) {}
   void close(const std::string& status) override { inner_.close(status); }
+  void rewind(int64_t step) override { inner_.rewind(step); }
 
  private:
   void write(const MetricPoint& p) override { inner_.log(p); }
@@ -26,11 +27,25 @@ class CsvFile : public FilteredSink {
  public:
   CsvFile(const config::LoggerSpec& spec, std::string path) : FilteredSink(spec), path_(std::move(path)) {
     std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
-    write_file_atomic(path_, "time,step,epoch,per_step,key,value\n");
+    if (!std::filesystem::exists(path_)) write_file_atomic(path_, kHeader);  // a resumed run keeps its lines
     out_.open(path_, std::ios::app);
     if (!out_) throw RuntimeError("cannot write " + path_);
   }
   void close(const std::string&) override { out_.flush(); }
+  void rewind(int64_t step) override {
+    out_.close();
+    std::ifstream in(path_);
+    std::string line, kept = kHeader;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      auto f = split(line, ',');
+      if (f.size() > 1 && std::atoll(f[1].c_str()) > step) continue;
+      kept += line + "\n";
+    }
+    write_file_atomic(path_, kept);
+    out_.open(path_, std::ios::app);
+    if (!out_) throw RuntimeError("cannot write " + path_);
+  }
 
  private:
   void write(const MetricPoint& p) override {
@@ -46,20 +61,20 @@ class CsvFile : public FilteredSink {
     out_ << lines;
     if (!p.per_step) out_.flush();
   }
+  static constexpr const char* kHeader = "time,step,epoch,per_step,key,value\n";
   std::string path_;
   std::ofstream out_;
 };
 
-struct Entry {
-  const char* name;
-  std::function<std::unique_ptr<MetricSink>(const config::LoggerSpec&, const RunInfo&)> make;
-};
-
-// The logger registry (config/pipeline.cpp validates the same names).
-const std::vector<Entry>& registry() {
-  static const std::vector<Entry> table = {
-      {"jsonl", make_jsonl}, {"csv", make_csv}, {"mlflow", make_mlflow}, {"tensorboard", make_tensorboard}};
-  return table;
+// The logger factory: a switch over the logger catalog.
+std::unique_ptr<MetricSink> make_sink(const config::LoggerSpec& spec, const RunInfo& run) {
+  switch (spec.type) {
+    case config::LoggerKind::Jsonl: return make_jsonl(spec, run);
+    case config::LoggerKind::Csv: return make_csv(spec, run);
+    case config::LoggerKind::Mlflow: return make_mlflow(spec, run);
+    case config::LoggerKind::Tensorboard: return make_tensorboard(spec, run);
+  }
+  throw RuntimeError("unhandled logger");
 }
 
 }  // namespace
@@ -81,13 +96,12 @@ std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& spe
     for (int r : spec.ranks) mine = mine || r == run.rank;
     if (!mine) continue;
     if (i < run.parent_runs.size() && !run.parent_runs[i].empty()) spec.parent_run_id = run.parent_runs[i];
-    if (i < run.continue_runs.size() && run.continue_runs[i].kind == spec.type) spec.continue_run_id = run.continue_runs[i].id;
-    for (const auto& e : registry()) {
-      if (spec.type != e.name) continue;
-      auto sink = e.make(spec, run);
-      runs[i] = sink->tracked_run();
-      sinks->add(std::move(sink));
+    if (i < run.continue_runs.size() && run.continue_runs[i].kind == config::logger_catalog().name(spec.type)) {
+      spec.continue_run_id = run.continue_runs[i].id;
     }
+    auto sink = make_sink(spec, run);
+    runs[i] = sink->tracked_run();
+    sinks->add(std::move(sink));
   }
   sinks->set_tracked_runs(std::move(runs));
   sinks->params(run.params);

@@ -37,12 +37,20 @@ std::map<std::string, std::string> environment_of_interest() {
   return out;
 }
 
-std::map<std::string, std::string> write_provenance(const Provenance& p) {
+std::map<std::string, std::string> provenance_tags(const Provenance& p) {
   auto env = environment_of_interest();
-  std::string hash = fnv1a64(p.config_yaml);
+  std::map<std::string, std::string> tags = {{"itwin.config_hash", fnv1a64(p.config_yaml)},
+                                             {"itwin.world_size", std::to_string(p.world)}};
+  for (const auto& [k, v] : p.versions) tags["itwin.version." + k] = v;
+  if (env.count("SLURM_JOB_ID")) tags["itwin.slurm_job_id"] = env["SLURM_JOB_ID"];
+  return tags;
+}
+
+void write_provenance(const Provenance& p) {
+  auto env = environment_of_interest();
   nlohmann::json j = {{"config_source", p.config_source},
                       {"pipeline", p.pipeline},
-                      {"config_hash", {{"algorithm", "fnv1a64"}, {"value", hash}}},
+                      {"config_hash", {{"algorithm", "fnv1a64"}, {"value", fnv1a64(p.config_yaml)}}},
                       {"config_yaml", p.config_yaml},
                       {"versions", p.versions},
                       {"hosts", p.hosts},
@@ -56,10 +64,6 @@ std::map<std::string, std::string> write_provenance(const Provenance& p) {
                       {"status", p.status}};
   if (!p.error.empty()) j["error"] = p.error;
   write_file_atomic(p.run_dir + "/provenance.json", j.dump(2) + "\n");
-  std::map<std::string, std::string> tags = {{"itwin.config_hash", hash}, {"itwin.world_size", std::to_string(p.world)}};
-  for (const auto& [k, v] : p.versions) tags["itwin.version." + k] = v;
-  if (env.count("SLURM_JOB_ID")) tags["itwin.slurm_job_id"] = env["SLURM_JOB_ID"];
-  return tags;
 }
 
 }  // namespace itwin::track

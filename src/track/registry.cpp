@@ -13,7 +13,7 @@
 #include <random>
 #include <regex>
 
-#include "itwin/slurm/jobs.hpp"
+#include "itwin/util/state.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
@@ -44,7 +44,7 @@ std::string env_or(const char* name) {
 }  // namespace
 
 std::unique_ptr<RegistryStore> open_registry(const std::string& uri) {
-  const std::string local_root = slurm::state_dir() + "/registry";
+  const std::string local_root = state_dir() + "/registry";
   std::string u = uri.empty() ? env_or("ITWIN_REGISTRY") : uri;
   bool mlflow_env = false;  // in MLflow's own variables a plain path is an MLflow file store
   if (u.empty()) {

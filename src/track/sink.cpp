@@ -25,6 +25,22 @@ void JsonlSink::log(const MetricPoint& p) {
 
 void JsonlSink::close(const std::string&) { out_->flush(); }
 
+void JsonlSink::rewind(int64_t step) {
+  out_->close();
+  std::string kept, line;
+  {
+    std::ifstream in(path_);
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("step", int64_t{0}) > step) continue;
+      kept += line + "\n";
+    }
+  }
+  write_file_atomic(path_, kept);
+  out_ = std::make_unique<std::ofstream>(path_, std::ios::app);
+  if (!*out_) throw RuntimeError("cannot write " + path_);
+}
+
 void MultiSink::params(const std::map<std::string, std::string>& p) {
   for (auto& s : sinks_) s->params(p);
 }
@@ -33,6 +49,9 @@ void MultiSink::log(const MetricPoint& p) {
 }
 void MultiSink::close(const std::string& status) {
   for (auto& s : sinks_) s->close(status);
+}
+void MultiSink::rewind(int64_t step) {
+  for (auto& s : sinks_) s->rewind(step);
 }
 
 int64_t MultiSink::step_interval() const {

@@ -1,6 +1,8 @@
 #include "itwin/train/checkpoint.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
+#include "../models/tensor_check.hpp"
 
 namespace fs = std::filesystem;
 
@@ -20,6 +23,71 @@ void sync_tree(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir)) commit_file_atomic(e.path().string(), e.path().string());
 }
 
+std::string first_line(const c10::Error& e) {
+  std::string m = e.what_without_backtrace();
+  return m.substr(0, m.find('\n'));
+}
+
+// Swaps `a` and `b` in one step (both exist): at every instant a complete
+// checkpoint is visible under its name. False where the file system cannot.
+bool exchange(const fs::path& a, const fs::path& b) {
+#ifdef RENAME_EXCHANGE
+  return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
+#else
+  (void)a;
+  (void)b;
+  return false;
+#endif
+}
+
+// state.json, read field by field: a damaged file names itself and the field.
+class StateReader {
+ public:
+  explicit StateReader(const std::string& dir) : path_(dir + "/state.json") {
+    j_ = nlohmann::json::parse(read_file(path_), nullptr, false);
+    if (j_.is_discarded() || !j_.is_object()) throw RuntimeError(path_ + ": not a JSON object (damaged checkpoint state)");
+  }
+  template <class T>
+  T get(const char* field, std::optional<T> def = std::nullopt) const {
+    if (!j_.contains(field)) {
+      if (def) return *def;
+      throw RuntimeError(path_ + ": field '" + field + "' is missing (damaged checkpoint state)");
+    }
+    try {
+      return j_.at(field).get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      std::string got = j_.at(field).type_name();
+      throw RuntimeError(path_ + ": field '" + field + "' has the wrong type (" + got + ") (damaged checkpoint state)");
+    }
+  }
+
+ private:
+  std::string path_;
+  nlohmann::json j_;
+};
+
+TrainState read_state(const std::string& dir) {
+  StateReader r(dir);
+  TrainState st;
+  st.epochs_done = r.get<int64_t>("epochs_done");
+  st.epoch_step = r.get<int64_t>("epoch_step", int64_t{0});
+  st.epoch_sums = r.get<std::vector<double>>("epoch_sums", std::vector<double>{});
+  st.epoch_samples = r.get<int64_t>("epoch_samples", int64_t{0});
+  st.epoch_seconds = r.get<double>("epoch_seconds", 0.0);
+  st.step = r.get<int64_t>("step");
+  st.best = r.get<double>("best");
+  st.has_best = r.get<bool>("has_best");
+  st.bad_epochs = r.get<int64_t>("bad_epochs");
+  st.es_best = r.get<double>("es_best");
+  st.es_has_best = r.get<bool>("es_has_best");
+  st.train_seconds = r.get<double>("train_seconds");
+  st.history = r.get<std::vector<std::map<std::string, double>>>("history");
+  if (st.epochs_done < 0 || st.epoch_step < 0 || st.step < 0 || st.history.size() != static_cast<size_t>(st.epochs_done)) {
+    throw RuntimeError(dir + "/state.json: epochs_done, step and history disagree (damaged checkpoint state)");
+  }
+  return st;
+}
+
 }  // namespace
 
 std::string shard_file(const std::string& root, const std::string& name, int rank) {
@@ -27,7 +95,7 @@ std::string shard_file(const std::string& root, const std::string& name, int ran
 }
 
 int64_t optimizer_shards(const std::string& dir) {
-  return nlohmann::json::parse(read_file(dir + "/state.json")).value("optimizer_shards", int64_t{0});
+  return StateReader(dir).get<int64_t>("optimizer_shards", int64_t{0});
 }
 
 void save_optimizer_shard(const std::string& root, const std::string& name, torch::optim::Optimizer& opt, int rank) {
@@ -46,10 +114,10 @@ void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, 
     return;
   }
   try {
+    models::check_archive(mine);
     torch::load(opt, mine);
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw RuntimeError("checkpoint " + dir + " cannot be restored: " + msg.substr(0, msg.find('\n')));
+    throw RuntimeError("checkpoint " + dir + " cannot be restored: " + mine + ": " + first_line(e));
   }
 }
 
@@ -60,88 +128,127 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
   fs::path final_dir = fs::path(root) / name;
   fs::path tmp = fs::path(root) / (".tmp-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  models::save_state_dict(model, (tmp / "model.pt").string());
-  if (shards.empty()) torch::save(opt, (tmp / "optimizer.pt").string());
-  for (const auto& f : shards) fs::rename(f, tmp / fs::path(f).filename());
-  if (!shards.empty()) fs::remove_all(fs::path(shards.front()).parent_path());
-  {
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    torch::save(gen.get_state(), (tmp / "rng.pt").string());
+  try {
+    fs::create_directories(tmp);
+    models::save_state_dict(model, (tmp / "model.pt").string());
+    if (shards.empty()) torch::save(opt, (tmp / "optimizer.pt").string());
+    for (const auto& f : shards) fs::rename(f, tmp / fs::path(f).filename());
+    if (!shards.empty()) fs::remove_all(fs::path(shards.front()).parent_path());
+    {
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      torch::save(gen.get_state(), (tmp / "rng.pt").string());
+    }
+    nlohmann::json j = {{"epochs_done", st.epochs_done},     {"epoch_step", st.epoch_step},
+                        {"epoch_sums", st.epoch_sums},       {"epoch_samples", st.epoch_samples},
+                        {"epoch_seconds", st.epoch_seconds}, {"step", st.step},
+                        {"best", st.best},                   {"has_best", st.has_best},
+                        {"bad_epochs", st.bad_epochs},       {"es_best", st.es_best},
+                        {"es_has_best", st.es_has_best},     {"train_seconds", st.train_seconds},
+                        {"history", st.history},             {"optimizer_shards", shards.size()}};
+    write_file_atomic((tmp / "state.json").string(), j.dump(2));
+    write_file_atomic((tmp / "config.yaml").string(), config_yaml);
+    sync_tree(tmp);
+  } catch (const std::exception& e) {  // e.g. the disk is full: nothing half-written stays behind
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    std::string why = e.what();
+    if (auto* ce = dynamic_cast<const c10::Error*>(&e)) why = first_line(*ce);
+    throw RuntimeError("cannot write checkpoint " + final_dir.string() + ": " + why);
   }
-  nlohmann::json j = {{"epochs_done", st.epochs_done}, {"epoch_step", st.epoch_step}, {"epoch_sums", st.epoch_sums},
-                      {"epoch_samples", st.epoch_samples}, {"epoch_seconds", st.epoch_seconds}, {"step", st.step},         {"best", st.best},
-                      {"has_best", st.has_best},       {"bad_epochs", st.bad_epochs}, {"es_best", st.es_best}, {"es_has_best", st.es_has_best}, {"train_seconds", st.train_seconds},
-                      {"history", st.history}, {"optimizer_shards", shards.size()}};
-  write_file_atomic((tmp / "state.json").string(), j.dump(2));
-  write_file_atomic((tmp / "config.yaml").string(), config_yaml);
-  sync_tree(tmp);
-  // Swap into place: an old checkpoint of the same name goes only after the
-  // new one is complete.
-  fs::path old = fs::path(root) / (".old-" + name + "-" + std::to_string(::getpid()));
-  if (fs::exists(final_dir)) fs::rename(final_dir, old);
-  fs::rename(tmp, final_dir);
+  // Into place. With an old checkpoint of the same name, the two are
+  // exchanged atomically; where the file system cannot, the old one moves
+  // aside first and recover_checkpoints() puts it back after a crash.
+  if (fs::exists(final_dir) && exchange(tmp, final_dir)) {
+    fs::remove_all(tmp);
+  } else {
+    fs::path old = fs::path(root) / (".old-" + name + "-" + std::to_string(::getpid()));
+    if (fs::exists(final_dir)) fs::rename(final_dir, old);
+    fs::rename(tmp, final_dir);
+    fs::remove_all(old);
+  }
   commit_file_atomic(final_dir.string() + "/state.json", final_dir.string() + "/state.json");
-  fs::remove_all(old);
 }
 
-std::optional<std::string> latest_checkpoint(const std::string& root) {
-  if (!fs::is_directory(root)) return std::nullopt;
-  std::optional<std::string> best;
-  int64_t best_epochs = -1;
-  for (const auto& e : fs::directory_iterator(root)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(".", 0) == 0 || !fs::exists(e.path() / "state.json")) continue;
-    try {
-      auto j = nlohmann::json::parse(read_file((e.path() / "state.json").string()));
-      // Progress in steps-within-epoch units: a mid-epoch checkpoint of epoch
-      // e+1 is newer than the end of epoch e.
-      int64_t done = j.at("epochs_done").get<int64_t>() * (int64_t{1} << 32) + j.value("epoch_step", int64_t{0});
-      if (done > best_epochs || (done == best_epochs && name.rfind("epoch-", 0) == 0)) {
-        best_epochs = done;
-        best = e.path().string();
+void recover_checkpoints(const std::string& root) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind(".old-", 0) == 0) {  // .old-NAME-PID: moved aside during a swap
+      std::string name = n.substr(5, n.rfind('-') - 5);
+      fs::path target = fs::path(root) / name;
+      if (!fs::exists(target) && fs::exists(e.path() / "state.json")) {
+        spdlog::warn("checkpoint {} was hidden by a crash during its replacement; restoring it", target.string());
+        fs::rename(e.path(), target);
+      } else {
+        fs::remove_all(e.path(), ec);
       }
-    } catch (const std::exception&) {
-      continue;  // not a checkpoint we wrote completely: skip it
+    } else if (n.rfind(".tmp-", 0) == 0 || n.rfind(".shards-", 0) == 0) {  // never completed
+      fs::remove_all(e.path(), ec);
     }
   }
-  return best;
 }
 
+CheckpointScan scan_checkpoints(const std::string& root) {
+  CheckpointScan scan;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return scan;
+  int64_t best = -1;
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    if (e.path().filename().string().rfind(".", 0) != 0 && e.is_directory()) dirs.push_back(e.path());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& d : dirs) {
+    const std::string name = d.filename().string();
+    try {
+      for (const char* f : {"model.pt", "rng.pt", "state.json"}) {
+        if (!fs::exists(d / f)) throw RuntimeError(f + std::string(" is missing"));
+      }
+      TrainState st = read_state(d.string());
+      // Progress in steps-within-epoch units: a mid-epoch checkpoint of epoch
+      // e+1 is newer than the end of epoch e.
+      int64_t done = st.epochs_done * (int64_t{1} << 32) + st.epoch_step;
+      if (done > best || (done == best && name.rfind("epoch-", 0) == 0)) {
+        best = done;
+        scan.latest = d.string();
+        scan.latest_step = st.step;
+      }
+    } catch (const Error& e) {
+      scan.unreadable.emplace_back(d.string(), e.what());
+    }
+  }
+  return scan;
+}
+
+std::optional<std::string> latest_checkpoint(const std::string& root) { return scan_checkpoints(root).latest; }
+
 TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::optim::Optimizer* opt) {
+  TrainState st = read_state(dir);
   if (model) models::load_state_dict(*model, dir + "/model.pt");
+  std::string file = dir + "/optimizer.pt";
   try {
-    if (opt && fs::exists(dir + "/optimizer.pt")) {
-      torch::load(*opt, dir + "/optimizer.pt");
+    if (opt && fs::exists(file)) {
+      models::check_archive(file);
+      torch::load(*opt, file);
     } else if (opt) {
       spdlog::warn("checkpoint {} holds the optimizer state in {} shards (zero1); the optimizer starts afresh", dir,
                    optimizer_shards(dir));
     }
+    file = dir + "/rng.pt";
+    models::check_archive(file);
     torch::Tensor rng;
-    torch::load(rng, dir + "/rng.pt");
+    torch::load(rng, file);
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
+    if (rng.scalar_type() != torch::kUInt8 || rng.numel() != gen.get_state().numel()) {
+      throw RuntimeError(file + ": not a random-number-generator state (damaged checkpoint)");
+    }
     gen.set_state(rng);
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw RuntimeError("checkpoint " + dir + " cannot be restored: " + msg.substr(0, msg.find('\n')));
+    throw RuntimeError("checkpoint " + dir + " cannot be restored: " + file + ": " + first_line(e));
   }
-  auto j = nlohmann::json::parse(read_file(dir + "/state.json"));
-  TrainState st;
-  st.epochs_done = j.at("epochs_done").get<int64_t>();
-  st.epoch_step = j.value("epoch_step", int64_t{0});
-  st.epoch_sums = j.value("epoch_sums", std::vector<double>{});
-  st.epoch_samples = j.value("epoch_samples", int64_t{0});
-  st.epoch_seconds = j.value("epoch_seconds", 0.0);
-  st.step = j.at("step").get<int64_t>();
-  st.best = j.at("best").get<double>();
-  st.has_best = j.at("has_best").get<bool>();
-  st.bad_epochs = j.at("bad_epochs").get<int64_t>();
-  st.es_best = j.at("es_best").get<double>();
-  st.es_has_best = j.at("es_has_best").get<bool>();
-  st.train_seconds = j.at("train_seconds").get<double>();
-  st.history = j.at("history").get<std::vector<std::map<std::string, double>>>();
   return st;
 }
 

@@ -6,22 +6,27 @@ namespace F = torch::nn::functional;
 
 namespace itwin::train {
 
-bool loss_is_classification(const std::string& loss) { return loss == "cross_entropy" || loss == "nll"; }
-
 torch::Tensor compute_loss(const config::TrainerSpec& spec, const torch::Tensor& out, const torch::Tensor& target) {
-  const auto& l = spec.loss;
-  if (l == "cross_entropy") return F::cross_entropy(out, target);
-  if (l == "nll") return F::nll_loss(torch::log_softmax(out, 1), target);
-  if (l == "bce_with_logits") return F::binary_cross_entropy_with_logits(out, target.to(out.dtype()).view_as(out));
-  auto t = target.view_as(out);
-  if (l == "mse") return F::mse_loss(out, t);
-  if (l == "l1") return F::l1_loss(out, t);
-  return F::huber_loss(out, t, F::HuberLossFuncOptions().delta(spec.huber_delta));
+  switch (spec.loss) {
+    case config::LossKind::CrossEntropy:
+      return F::cross_entropy(out, target);
+    case config::LossKind::Nll:
+      return F::nll_loss(torch::log_softmax(out, 1), target);
+    case config::LossKind::BceWithLogits:
+      return F::binary_cross_entropy_with_logits(out, target.to(out.dtype()).view_as(out));
+    case config::LossKind::Mse:
+      return F::mse_loss(out, target.view_as(out));
+    case config::LossKind::L1:
+      return F::l1_loss(out, target.view_as(out));
+    case config::LossKind::Huber:
+      return F::huber_loss(out, target.view_as(out), F::HuberLossFuncOptions().delta(spec.huber_delta));
+  }
+  throw std::logic_error("unhandled loss");
 }
 
 int64_t MetricSums::topk() const {
   for (const auto& m : metrics_) {
-    if (m.rfind("top", 0) == 0) return std::stoll(m.substr(3));
+    if (m.kind == config::MetricKind::TopK) return m.k;
   }
   return 0;
 }
@@ -50,20 +55,28 @@ void MetricSums::add(double batch_loss, const torch::Tensor& out, const torch::T
 
 std::map<std::string, double> MetricSums::finalize(const std::string& prefix) const {
   std::map<std::string, double> m;
-  double n = std::max(1.0, s_[kCount]);
+  const double n = std::max(1.0, s_[kCount]);
+  const double e = std::max(1.0, s_[kElems]);  // regression metrics: over every target value
   m[prefix + "loss"] = s_[kLossSum] / n;
-  for (const auto& name : metrics_) {
-    if (name == "accuracy") {
-      m[prefix + name] = s_[kCorrect] / n;
-    } else if (name.rfind("top", 0) == 0) {
-      m[prefix + name] = s_[kTopK] / n;
-    } else {  // regression metrics are over every target value (samples x targets)
-      double e = std::max(1.0, s_[kElems]);
-      if (name == "mae") m[prefix + name] = s_[kAbs] / e;
-      if (name == "rmse") m[prefix + name] = std::sqrt(s_[kSq] / e);
-      if (name == "r2") {
+  for (const auto& spec : metrics_) {
+    const std::string key = prefix + spec.name();
+    switch (spec.kind) {
+      case config::MetricKind::Accuracy:
+        m[key] = s_[kCorrect] / n;
+        break;
+      case config::MetricKind::TopK:
+        m[key] = s_[kTopK] / n;
+        break;
+      case config::MetricKind::Mae:
+        m[key] = s_[kAbs] / e;
+        break;
+      case config::MetricKind::Rmse:
+        m[key] = std::sqrt(s_[kSq] / e);
+        break;
+      case config::MetricKind::R2: {
         double sst = s_[kY2] - s_[kY] * s_[kY] / e;
-        m[prefix + name] = sst > 0 ? 1.0 - s_[kSq] / sst : 0.0;
+        m[key] = sst > 0 ? 1.0 - s_[kSq] / sst : 0.0;
+        break;
       }
     }
   }

@@ -6,22 +6,24 @@ namespace itwin::train {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const config::OptimizerSpec& s, std::vector<torch::Tensor> params) {
   namespace o = torch::optim;
-  if (s.name == "sgd") {
-    return std::make_unique<o::SGD>(params, o::SGDOptions(s.lr).momentum(s.momentum).nesterov(s.nesterov).weight_decay(s.weight_decay));
+  switch (s.name) {
+    case config::OptimizerKind::Sgd:
+      return std::make_unique<o::SGD>(
+          params, o::SGDOptions(s.lr).momentum(s.momentum).nesterov(s.nesterov).weight_decay(s.weight_decay));
+    case config::OptimizerKind::Adam:
+      return std::make_unique<o::Adam>(
+          params, o::AdamOptions(s.lr).betas({s.betas[0], s.betas[1]}).eps(s.eps).weight_decay(s.weight_decay));
+    case config::OptimizerKind::AdamW:
+      return std::make_unique<o::AdamW>(
+          params, o::AdamWOptions(s.lr).betas({s.betas[0], s.betas[1]}).eps(s.eps).weight_decay(s.weight_decay));
+    case config::OptimizerKind::RmsProp:
+      return std::make_unique<o::RMSprop>(
+          params,
+          o::RMSpropOptions(s.lr).alpha(s.alpha).eps(s.eps).momentum(s.momentum).weight_decay(s.weight_decay));
+    case config::OptimizerKind::Adagrad:
+      return std::make_unique<o::Adagrad>(params, o::AdagradOptions(s.lr).eps(s.eps).weight_decay(s.weight_decay));
   }
-  if (s.name == "adam") {
-    return std::make_unique<o::Adam>(params, o::AdamOptions(s.lr).betas({s.betas[0], s.betas[1]}).eps(s.eps).weight_decay(s.weight_decay));
-  }
-  if (s.name == "adamw") {
-    return std::make_unique<o::AdamW>(params, o::AdamWOptions(s.lr).betas({s.betas[0], s.betas[1]}).eps(s.eps).weight_decay(s.weight_decay));
-  }
-  if (s.name == "rmsprop") {
-    return std::make_unique<o::RMSprop>(params, o::RMSpropOptions(s.lr).alpha(s.alpha).eps(s.eps).momentum(s.momentum).weight_decay(s.weight_decay));
-  }
-  if (s.name == "adagrad") {
-    return std::make_unique<o::Adagrad>(params, o::AdagradOptions(s.lr).eps(s.eps).weight_decay(s.weight_decay));
-  }
-  throw ConfigError("unknown optimizer '" + s.name + "' (known: sgd, adam, adamw, rmsprop, adagrad)");
+  throw RuntimeError("unhandled optimizer");
 }
 
 void set_lr(torch::optim::Optimizer& opt, double lr) {

@@ -10,8 +10,15 @@ namespace itwin::train {
 
 Predictions predict(const config::PredictorSpec& spec, models::Model& model, const data::DataSplits& data,
                     const std::string& step) {
-  const data::TensorData& d = spec.split == "test" ? data.test : spec.split == "validation" ? data.val : data.train;
-  if (d.size() == 0) throw RuntimeError("step '" + step + "': the " + spec.split + " split is empty");
+  const data::TensorData* split = nullptr;
+  switch (spec.split) {
+    case config::SplitKind::Test: split = &data.test; break;
+    case config::SplitKind::Validation: split = &data.val; break;
+    case config::SplitKind::Train: split = &data.train; break;
+  }
+  const data::TensorData& d = *split;
+  const char* split_name = config::split_catalog().name(spec.split);
+  if (d.size() == 0) throw RuntimeError("step '" + step + "': the " + std::string(split_name) + " split is empty");
   torch::NoGradGuard ng;
   model.set_training(false);
   std::vector<torch::Tensor> outs;
@@ -23,13 +30,19 @@ Predictions predict(const config::PredictorSpec& spec, models::Model& model, con
   p.output = spec.output;
   p.labels = d.y;
   if (data.classification) p.accuracy = out.argmax(1).eq(d.y).to(torch::kFloat64).mean().item<double>();
-  if (spec.output == "class") {
-    if (!data.classification) throw RuntimeError("step '" + step + "': output 'class' needs a classification data set; use output: raw");
-    p.values = out.argmax(1);
-  } else if (spec.output == "probs") {
-    p.values = torch::softmax(out, 1);
-  } else {
-    p.values = out;
+  switch (spec.output) {
+    case config::PredictOutput::Class:
+      if (!data.classification) {
+        throw RuntimeError("step '" + step + "': output 'class' needs a classification data set; use output: raw");
+      }
+      p.values = out.argmax(1);
+      break;
+    case config::PredictOutput::Probs:
+      p.values = torch::softmax(out, 1);
+      break;
+    case config::PredictOutput::Raw:
+      p.values = out;
+      break;
   }
   return p;
 }
@@ -39,13 +52,13 @@ void save_predictions(const Predictions& p, const config::SaverSpec& spec) {
   if (v.dim() == 1) v = v.unsqueeze(1);
   auto y = p.labels.to(torch::kFloat64).contiguous();
   if (y.dim() == 1) y = y.unsqueeze(1);
-  bool ints = p.output == "class";
+  bool ints = p.output == config::PredictOutput::Class;
   std::ostringstream s;
   s.precision(7);
   const int64_t n = v.size(0), k = v.size(1), t = y.size(1);
   auto va = v.accessor<double, 2>();
   auto ya = y.accessor<double, 2>();
-  if (spec.format == "csv") {
+  if (spec.format == config::SaveFormat::Csv) {
     s << "index";
     for (int64_t j = 0; j < k; ++j) s << (k == 1 ? ",prediction" : ",prediction_" + std::to_string(j));
     for (int64_t j = 0; j < t; ++j) s << (t == 1 ? ",label" : ",label_" + std::to_string(j));

@@ -12,7 +12,7 @@ namespace itwin::train {
 struct Predictions {
   torch::Tensor values;   ///< [N] classes, or [N, C] probabilities / raw outputs
   torch::Tensor labels;   ///< the split's labels (for reference columns)
-  std::string output;     ///< class | probs | raw
+  config::PredictOutput output = config::PredictOutput::Class;
   double accuracy = -1;   ///< classification with labels: fraction correct
 };
 

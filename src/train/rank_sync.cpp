@@ -33,6 +33,35 @@ std::string agree(comm::Backend& comm, const std::function<std::string()>& decid
   return s;
 }
 
+void all_or_none(comm::Backend& comm, const std::function<void()>& work) {
+  std::string error;
+  int code = 0;
+  try {
+    work();
+  } catch (const Error& e) {
+    error = e.what();
+    code = e.exit_code();
+  } catch (const std::exception& e) {  // itwin's errors and, e.g., a filesystem_error alike
+    error = e.what();
+    code = kExitFailure;
+  }
+  if (comm.world() == 1) {
+    if (code) throw CollectiveError(error, code);
+    return;
+  }
+  int32_t first = code ? comm.rank() : comm.world();  // the lowest failing rank
+  comm.allreduce(&first, 1, comm::DType::I32, comm::ReduceOp::Min);
+  if (first == comm.world()) return;
+  std::string what = std::to_string(code) + "\x01" + error;
+  int64_t n = static_cast<int64_t>(what.size());
+  comm.broadcast(&n, 1, comm::DType::I64, first);
+  what.resize(static_cast<size_t>(n));
+  comm.broadcast(what.data(), what.size(), comm::DType::U8, first);
+  auto sep = what.find('\x01');
+  std::string msg = what.substr(sep + 1);
+  throw CollectiveError(first == 0 ? msg : "rank " + std::to_string(first) + ": " + msg, std::atoi(what.c_str()));
+}
+
 std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::vector<config::LoggerSpec>& specs,
                                                track::RunInfo info) {
   std::unique_ptr<track::MultiSink> sinks;

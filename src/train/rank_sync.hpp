@@ -18,6 +18,12 @@ namespace itwin::train {
 /// Rank 0 runs `decide`; every rank returns its result or throws its error.
 std::string agree(comm::Backend& comm, const std::function<std::string()>& decide);
 
+/// Every rank runs `work`; if it fails on any rank, every rank throws the
+/// same CollectiveError: the error of the lowest failing rank, with its exit
+/// code ("rank R: ..." when that is not rank 0). For steps before the run
+/// directory exists, so that all ranks record and leave together.
+void all_or_none(comm::Backend& comm, const std::function<void()>& work);
+
 /// Opens the loggers of every rank: rank 0 first, so that the runs of the
 /// other ranks nest under rank 0's (and find the experiments it created),
 /// then the others. Every rank throws if any rank's loggers failed to open.

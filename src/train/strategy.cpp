@@ -1,6 +1,8 @@
 // Strategies: local (one rank) and ddp (bucketed, overlapped allreduce).
 #include "itwin/train/strategy.hpp"
 
+#include <chrono>
+
 #include "itwin/util/error.hpp"
 #include "zero1.hpp"
 
@@ -18,6 +20,17 @@ comm::DType dtype_of(const torch::Tensor& t) {
     case torch::kBFloat16: return comm::DType::BF16;
     default: throw RuntimeError(std::string("cannot communicate tensors of type ") + c10::toString(t.scalar_type()));
   }
+}
+
+using Clock = std::chrono::steady_clock;
+
+torch::Dtype wire_type(config::Compression c) {
+  switch (c) {
+    case config::Compression::None: return torch::kFloat32;
+    case config::Compression::Fp16: return torch::kHalf;
+    case config::Compression::Bf16: return torch::kBFloat16;
+  }
+  return torch::kFloat32;
 }
 
 void clip(const std::vector<torch::Tensor>& params, double max_norm) {
@@ -61,7 +74,7 @@ class DdpStrategy : public Strategy {
       b.params.push_back(k);
       b.numel += n;
     }
-    auto wire = spec_.compression == "fp16" ? torch::kHalf : spec_.compression == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+    auto wire = wire_type(spec_.compression);
     for (auto& b : buckets_) {
       b.flat = torch::zeros({b.numel});
       b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, torch::TensorOptions().dtype(wire));
@@ -100,6 +113,7 @@ class DdpStrategy : public Strategy {
     torch::NoGradGuard ng;
     for (auto& b : buckets_) {
       b.work->wait();
+      finished(b);
       if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
       b.flat.mul_(inv);
       for (size_t k : b.params) {
@@ -116,6 +130,12 @@ class DdpStrategy : public Strategy {
   void step(torch::optim::Optimizer& opt, double grad_clip) override {
     clip(params_, grad_clip);  // gradients are identical on every rank now
     opt.step();
+  }
+
+  double take_comm_seconds() override {
+    double s = comm_seconds_;
+    comm_seconds_ = 0;
+    return s;
   }
 
   void sync_buffers(models::Model& model) override {
@@ -136,7 +156,24 @@ class DdpStrategy : public Strategy {
     torch::Tensor flat, wire;
     size_t ready = 0;
     std::unique_ptr<comm::Work> work;
+    Clock::time_point launched;
+    bool done = false;  ///< its collective was seen complete (the span is counted)
   };
+
+  // A bucket's collective has completed: count its span in flight.
+  void finished(Bucket& b) {
+    if (b.done) return;
+    b.done = true;
+    comm_seconds_ += std::chrono::duration<double>(Clock::now() - b.launched).count();
+  }
+
+  // Polls the collectives in flight: records completions and, for MPI, drives
+  // their progress while backward computes (no progress thread needed).
+  void poll() {
+    for (auto& b : buckets_) {
+      if (b.work && !b.done && b.work->test()) finished(b);
+    }
+  }
 
   void on_grad(size_t k, const torch::Tensor& g) {
     if (!sync_) return;  // a non-final micro-step: accumulate locally, no communication
@@ -149,10 +186,13 @@ class DdpStrategy : public Strategy {
     if (!fresh_ && p.grad().defined()) slot.add_(p.grad().reshape(-1));
     got_[k] = true;
     if (++b.ready == b.params.size()) launch(b);
+    poll();
   }
 
   void launch(Bucket& b) {
     if (!b.wire.is_same(b.flat)) b.wire.copy_(b.flat);
+    b.launched = Clock::now();
+    b.done = false;
     b.work = comm_.allreduce_async(b.wire.data_ptr(), static_cast<size_t>(b.numel), dtype_of(b.wire));
   }
 
@@ -165,6 +205,7 @@ class DdpStrategy : public Strategy {
   bool sync_ = false;
   bool fresh_ = true;
   int micro_ = 0;
+  double comm_seconds_ = 0;
 };
 
 }  // namespace
@@ -180,8 +221,11 @@ void broadcast_tensors(comm::Backend& comm, const std::vector<torch::Tensor>& te
 
 std::unique_ptr<Strategy> make_strategy(const config::DistributedSpec& spec, comm::Backend& comm) {
   if (comm.world() == 1) return std::make_unique<LocalStrategy>();
-  if (spec.strategy == "zero1") return make_zero1(spec, comm);
-  return std::make_unique<DdpStrategy>(spec, comm);
+  switch (spec.strategy) {
+    case config::StrategyKind::Zero1: return make_zero1(spec, comm);
+    case config::StrategyKind::Ddp: return std::make_unique<DdpStrategy>(spec, comm);
+  }
+  throw RuntimeError("unhandled strategy");
 }
 
 }  // namespace itwin::train

@@ -1,17 +1,14 @@
 #include "itwin/train/trainer.hpp"
 
+#include <signal.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
-#include <optional>
+#include <cstring>
 #include <sstream>
 
-#include "itwin/train/checkpoint.hpp"
-#include "itwin/train/objective.hpp"
-#include "itwin/train/progress.hpp"
 #include "itwin/train/schedule.hpp"
-#include "itwin/train/strategy.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/log.hpp"
 #include "itwin/util/signals.hpp"
@@ -20,52 +17,29 @@
 namespace itwin::train {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 double now_unix() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string first_line(const c10::Error& e) {
   std::string m = e.what_without_backtrace();
   return m.substr(0, m.find('\n'));
 }
 
-// Runs one tiny batch through the model before training so that shape and
-// task mismatches are clear errors, not a LibTorch backtrace mid-epoch.
-void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data) {
-  bool cls_loss = loss_is_classification(spec.loss);
-  if (cls_loss && !data.classification) {
-    throw RuntimeError("loss '" + spec.loss + "' needs integer class labels, but the data set has real-valued targets");
+bool improved(double v, double best, config::Mode mode, double min_delta) {
+  switch (mode) {
+    case config::Mode::Min: return v < best - min_delta;
+    case config::Mode::Max: return v > best + min_delta;
   }
-  if (!cls_loss && data.classification && spec.loss != "bce_with_logits") {
-    throw RuntimeError("loss '" + spec.loss + "' needs real-valued targets, but the data set has class labels (set the "
-                       "dataset's task: regression, or use cross_entropy)");
-  }
-  auto x = data.train.x.slice(0, 0, 2);
-  torch::Tensor out;
-  model.set_training(false);
-  try {
-    torch::NoGradGuard ng;
-    out = model.forward(x);
-  } catch (const c10::Error& e) {
-    std::ostringstream shape;
-    shape << x.sizes();
-    throw RuntimeError("the model (" + model.describe() + ") cannot take the data's input " + shape.str() + ": " + first_line(e));
-  }
-  int64_t want = data.classification ? data.num_classes : data.num_targets;
-  if (out.dim() != 2 || (data.classification ? out.size(1) < want : out.size(1) != want)) {
-    std::ostringstream got;
-    got << out.sizes();
-    throw RuntimeError("the model (" + model.describe() + ") outputs " + got.str() + " per batch of 2, but the data needs " +
-                       std::to_string(want) + (data.classification ? " class scores" : " targets") + " per sample");
-  }
-}
-
-bool improved(double v, double best, const std::string& mode, double min_delta) {
-  return mode == "min" ? v < best - min_delta : v > best + min_delta;
+  return false;
 }
 
 // `val_x` without a validation split falls back to `train_x`.
-double monitored(const std::map<std::string, double>& m, std::string name) {
+double monitored(const std::map<std::string, double>& m, const std::string& name) {
   auto it = m.find(name);
   if (it == m.end() && name.rfind("val_", 0) == 0) it = m.find("train_" + name.substr(4));
   return it == m.end() ? std::nan("") : it->second;
@@ -75,7 +49,7 @@ std::string summary_line(int64_t epoch, int64_t epochs, const std::map<std::stri
   std::ostringstream s;
   s << "epoch " << epoch << "/" << epochs;
   for (const auto& [k, v] : m) {
-    if (k == "epoch_time_s" || k == "samples_per_s") continue;
+    if (k == "epoch_time_s" || k == "samples_per_s" || k.rfind("time_", 0) == 0) continue;
     char buf[64];
     std::snprintf(buf, sizeof buf, " %s %.4g", k.c_str(), v);
     s << buf;
@@ -89,7 +63,58 @@ void reduce_sums(MetricSums& sums, comm::Backend* comm) {
   if (comm && comm->world() > 1) comm->allreduce(sums.sums().data(), sums.sums().size(), comm::DType::F64);
 }
 
+std::string checkpoint_name(int64_t epoch, int64_t step = 0) {
+  char name[64];
+  if (step > 0) {
+    std::snprintf(name, sizeof name, "epoch-%04lld-step-%06lld", static_cast<long long>(epoch), static_cast<long long>(step));
+  } else {
+    std::snprintf(name, sizeof name, "epoch-%04lld", static_cast<long long>(epoch));
+  }
+  return name;
+}
+
 }  // namespace
+
+void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data) {
+  const char* loss = config::loss_catalog().name(spec.loss);
+  if (config::loss_wants_class_labels(spec.loss) && !data.classification) {
+    throw RuntimeError(std::string("loss '") + loss + "' needs integer class labels, but the data set has real-valued targets");
+  }
+  if (config::loss_is_regression(spec.loss) && data.classification) {
+    throw RuntimeError(std::string("loss '") + loss +
+                       "' needs real-valued targets, but the data set has class labels (set the dataset's task: "
+                       "regression, or use cross_entropy)");
+  }
+  if (spec.loss == config::LossKind::BceWithLogits && data.classification && data.num_classes > 2) {
+    throw RuntimeError("loss 'bce_with_logits' needs one target in [0, 1] per output, but the data set has " +
+                       std::to_string(data.num_classes) + " classes (use cross_entropy)");
+  }
+  for (const auto& m : spec.metrics) {
+    if (m.kind == config::MetricKind::TopK && data.classification && m.k > data.num_classes) {
+      throw RuntimeError("metric '" + m.name() + "' needs at least " + std::to_string(m.k) +
+                         " classes, but the data set has " + std::to_string(data.num_classes));
+    }
+  }
+  auto x = data.train.x.slice(0, 0, 2);
+  torch::Tensor out;
+  model.set_training(false);
+  try {
+    torch::NoGradGuard ng;
+    out = model.forward(x);
+  } catch (const c10::Error& e) {
+    std::ostringstream shape;
+    shape << x.sizes();
+    throw RuntimeError("the model (" + model.describe() + ") cannot take the data's input " + shape.str() + ": " + first_line(e));
+  }
+  int64_t want = data.classification ? data.num_classes : data.num_targets;
+  if (spec.loss == config::LossKind::BceWithLogits && data.classification) want = 1;
+  if (out.dim() != 2 || (data.classification && want > 1 ? out.size(1) < want : out.size(1) != want)) {
+    std::ostringstream got;
+    got << out.sizes();
+    throw RuntimeError("the model (" + model.describe() + ") outputs " + got.str() + " per batch of 2, but the data needs " +
+                       std::to_string(want) + (data.classification && want > 1 ? " class scores" : " targets") + " per sample");
+  }
+}
 
 std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
                                        const std::string& prefix, comm::Backend* comm) {
@@ -109,216 +134,318 @@ std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::
   return sums.finalize(prefix);
 }
 
-TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
-                        const TrainerEnv& env) {
-  preflight(spec, model, data);
-  std::unique_ptr<comm::Backend> own_comm;
-  comm::Backend* comm = env.comm;
-  if (!comm) {
-    own_comm = comm::make_backend("local", {});
-    comm = own_comm.get();
+struct Trainer::EpochRun {
+  int64_t epoch = 0;
+  double lr = 0;
+  std::vector<int64_t> order;
+  int64_t steps = 0;
+  MetricSums sums;
+  Clock::time_point t0 = Clock::now();
+  int64_t samples = 0, carried_samples = 0;
+  double carried_seconds = 0;
+  PhaseTimes times;  ///< this epoch's phases on this rank
+  double seconds() const { return carried_seconds + since(t0); }
+};
+
+Trainer::Trainer(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
+                 const TrainerEnv& env)
+    : spec_(spec),
+      model_(model),
+      data_(data),
+      env_(env),
+      comm_(env.comm),
+      ckpt_root_(env.run_dir + "/checkpoints"),
+      progress_(env.print, spec.log_every) {
+  if (!comm_) {
+    own_comm_ = comm::make_backend(config::BackendKind::Local, {});
+    comm_ = own_comm_.get();
   }
-  const int rank = comm->rank(), world = comm->world();
-  const bool lead = rank == 0;  // rank 0 writes checkpoints and run-level files
-  const std::string ckpt_root = env.run_dir + "/checkpoints";
-  TrainResult result;
-  TrainState st;
+  rank_ = comm_->rank();
+  world_ = comm_->world();
+  lead_ = rank_ == 0;  // rank 0 writes checkpoints and run-level files
+}
+
+Trainer::~Trainer() = default;
+
+// Weights first (rank 0's are broadcast by the strategy), then the optimizer
+// over the strategy's parameters, then its state and the loop state.
+void Trainer::resume() {
+  std::optional<std::string> from;
+  if (env_.resume) {
+    if (lead_) recover_checkpoints(ckpt_root_);
+    if (world_ > 1) comm_->barrier();  // the others read the checkpoints after rank 0 put them in order
+    from = resume_point();
+  }
+  // Points logged after the checkpoint (by the attempt that was stopped or
+  // killed) are dropped: they will be logged again.
+  if (env_.resume) env_.sink.rewind(from ? resume_step_ : 0);
+  if (from) models::load_state_dict(model_, *from + "/model.pt");
+  strategy_ = make_strategy(env_.dist, *comm_);
+  strategy_->setup(model_);  // every rank starts from rank 0's weights
+  opt_ = make_optimizer(spec_.optimizer, strategy_->optimizer_params(model_));
+  params_ = model_.parameters();
+  if (!from) return;
+  const bool replicated = strategy_->replicated_optimizer();
+  st_ = load_checkpoint(*from, nullptr, replicated ? opt_.get() : nullptr);
+  if (!replicated) load_optimizer_shard(*from, *opt_, rank_, world_);
+  result_.resumed = true;
+  if (!st_.history.empty()) last_ = st_.history.back();
+  spdlog::info("resuming from {} ({} epochs done, step {})", *from, st_.epochs_done, st_.step);
+}
+
+// The checkpoint to continue from. Never silently from scratch: unreadable
+// checkpoints are named, and when none can be read the run refuses to start.
+std::optional<std::string> Trainer::resume_point() {
+  CheckpointScan scan = scan_checkpoints(ckpt_root_);
+  std::string bad;
+  for (const auto& [dir, why] : scan.unreadable) bad += "\n  " + dir + ": " + why;
+  if (!scan.latest && !scan.unreadable.empty()) {
+    throw RuntimeError("cannot resume: no checkpoint in " + ckpt_root_ + " can be read:" + bad +
+                       "\n(move them away to train from the beginning)");
+  }
+  if (!scan.latest) {
+    if (lead_) spdlog::warn("--resume: no checkpoint in {} yet; training starts from the beginning", ckpt_root_);
+    return std::nullopt;
+  }
+  if (!bad.empty() && lead_) spdlog::warn("resuming from {}; these checkpoints cannot be read:{}", *scan.latest, bad);
+  resume_step_ = scan.latest_step;
+  return scan.latest;
+}
+
+// Every rank calls this at the same point. Rank 0 writes the checkpoint;
+// with a sharded optimizer (zero1) each rank first puts its shard there.
+void Trainer::write_checkpoint(const std::string& name) {
+  auto t0 = Clock::now();
+  std::vector<std::string> shards;
+  if (!strategy_->replicated_optimizer()) {
+    save_optimizer_shard(ckpt_root_, name, *opt_, rank_);
+    comm_->barrier();  // every shard is complete before rank 0 takes them
+    for (int r = 0; r < world_; ++r) shards.push_back(shard_file(ckpt_root_, name, r));
+  }
+  if (lead_) save_checkpoint(ckpt_root_, name, model_, *opt_, st_, env_.config_yaml, shards);
+  times_.add(Phase::Checkpoint, since(t0));
+}
+
+void Trainer::zero_grads() {
+  opt_->zero_grad();
+  for (auto& p : params_)
+    if (p.grad().defined()) p.mutable_grad().zero_();
+}
+
+int Trainer::agreed_stop() {
+  int64_t sig = stop_requested();
+  if (world_ > 1) comm_->allreduce(&sig, 1, comm::DType::I64, comm::ReduceOp::Max);
+  return static_cast<int>(sig);
+}
+
+void Trainer::stop(int sig, const std::string& where, const std::string& checkpoint) {
+  std::string what = checkpoint.empty()
+                         ? "; nothing new to checkpoint"
+                         : "; checkpoint " + ckpt_root_ + "/" + checkpoint + " written";
+  throw CollectiveError("stopped by signal " + std::to_string(sig) + " (" + strsignal(sig) + ") " + where + what +
+                            "; run again with --resume (or run.resume: auto) to continue",
+                        sig == SIGINT ? kExitInterrupted : kExitPreempted);
+}
+
+void Trainer::train_step(EpochRun& e, int64_t i) {
+  const size_t batch = static_cast<size_t>(spec_.batch_size);
+  const size_t b = static_cast<size_t>(i) * batch, end = std::min(e.order.size(), b + batch);
+  Laps laps(e.times);
+  auto bt = data::gather(data_.train, e.order, b, end);
+  laps.lap(Phase::Data);
+  auto out = model_.forward(bt.x);
+  auto loss = compute_loss(spec_, out, bt.y);
+  double lv = loss.item<double>();
+  laps.lap(Phase::Forward);
+  if (!std::isfinite(lv)) {
+    auto ck = latest_checkpoint(ckpt_root_);
+    throw RuntimeError("training diverged: the loss is " + std::to_string(lv) + " at epoch " + std::to_string(e.epoch + 1) +
+                           ", step " + std::to_string(i + 1) +
+                           (ck ? "; the last good checkpoint is " + *ck : "; no checkpoint was written yet") +
+                           " (try a lower learning rate or grad_clip)",
+                       kExitDiverged);
+  }
+  const bool sync = (i + 1) % spec_.grad_accum == 0 || i + 1 == e.steps;
+  strategy_->before_backward(sync);
+  if (spec_.grad_accum > 1) {
+    // Each micro-batch weighs by its share of the samples in its group, so a
+    // group equals one big batch (the last group may be short).
+    int64_t g0 = (i / spec_.grad_accum) * spec_.grad_accum, g1 = std::min(e.steps, g0 + spec_.grad_accum);
+    size_t group = std::min(e.order.size(), static_cast<size_t>(g1) * batch) - static_cast<size_t>(g0) * batch;
+    (loss * (static_cast<double>(end - b) / static_cast<double>(group))).backward();
+  } else {
+    loss.backward();
+  }
+  laps.lap(Phase::Backward);
+  if (sync) {
+    strategy_->reduce_gradients();
+    laps.lap(Phase::CommExposed);
+    strategy_->step(*opt_, spec_.grad_clip);
+    zero_grads();
+    laps.lap(Phase::Optimizer);
+    e.times.add(Phase::Comm, strategy_->take_comm_seconds());
+    e.times.add_steps(1);
+    ++st_.step;
+    if (result_.first_step_unix == 0) result_.first_step_unix = now_unix();
+    const int64_t every = env_.sink.step_interval();  // 0: no logger wants step points
+    if (every > 0 && st_.step % every == 0) {
+      env_.sink.log({st_.step, e.epoch + 1, now_unix(), true, {{"train_loss_step", lv}, {"lr", e.lr}}});
+      laps.lap(Phase::Logging);
+    }
+  }
+  e.sums.add(lv, out.detach(), bt.y);
+  e.samples += static_cast<int64_t>(end - b);
+  progress_.step(i + 1, e.samples, lv);
+}
+
+void Trainer::run_epoch(int64_t epoch) {
+  EpochRun e{epoch, lr_at(spec_.scheduler, spec_.optimizer.lr, epoch, spec_.epochs), {}, 0, MetricSums(spec_.metrics), Clock::now(), 0, 0, 0, {}};
+  set_lr(*opt_, e.lr);
+  model_.set_training(true);
+  // This rank's share of the epoch (DistributedSampler semantics).
+  e.order = data::epoch_indices(data_.train.size(), data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_,
+                                world_, spec_.drop_last);
+  const auto batch = static_cast<size_t>(spec_.batch_size);
+  e.steps = static_cast<int64_t>((e.order.size() + batch - 1) / batch);
+  if (spec_.max_steps > 0) e.steps = std::min(e.steps, spec_.max_steps);
+  progress_.begin_epoch(epoch + 1, spec_.epochs, e.steps);
+  int64_t first = 0;
+  if (st_.epoch_step > 0) {  // a mid-epoch checkpoint: continue where it stopped
+    first = st_.epoch_step;
+    if (lead_ && st_.epoch_sums.size() == e.sums.sums().size()) e.sums.sums() = st_.epoch_sums;
+    if (lead_) e.samples = e.carried_samples = st_.epoch_samples;
+    e.carried_seconds = st_.epoch_seconds;
+    st_.epoch_step = 0;
+  }
+  zero_grads();
+  for (int64_t i = first; i < e.steps; ++i) {
+    train_step(e, i);
+    // Stop requests: every rank agrees at the same optimizer-step boundary
+    // (every step alone, every 10th and the last with several ranks).
+    const bool boundary = (i + 1) % spec_.grad_accum == 0 || i + 1 == e.steps;
+    if (!boundary || i + 1 == e.steps || (world_ > 1 && (i + 1) % 10 != 0)) continue;
+    if (int sig = agreed_stop()) {
+      reduce_sums(e.sums, comm_);
+      double done = static_cast<double>(e.samples);
+      if (world_ > 1) comm_->allreduce(&done, 1, comm::DType::F64);
+      st_.epoch_step = i + 1;
+      st_.epoch_sums = e.sums.sums();
+      st_.epoch_samples = static_cast<int64_t>(done);
+      st_.epoch_seconds = e.seconds();
+      const std::string name = checkpoint_name(epoch + 1, i + 1);
+      write_checkpoint(name);
+      if (world_ > 1) comm_->barrier();
+      stop(sig, "at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(i + 1), name);
+    }
+  }
+  const bool early = end_epoch(epoch, e);
+  result_.early_stopped = early;
+}
+
+bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
+  const double secs = e.seconds();
+  session_seconds_ += secs;
+  session_samples_ += (e.samples - e.carried_samples) * world_;
+  st_.train_seconds += secs;
+  strategy_->sync_buffers(model_);
+  reduce_sums(e.sums, comm_);
+  double all_samples = static_cast<double>(e.samples);
+  if (world_ > 1) comm_->allreduce(&all_samples, 1, comm::DType::F64, comm::ReduceOp::Sum);
+  auto raw = e.times.raw();  // phases: the mean over ranks
+  if (world_ > 1) comm_->allreduce(raw.data(), raw.size(), comm::DType::F64);
+  PhaseTimes mean = PhaseTimes::from_raw(raw.data());
+  times_.merge(e.times);
+  std::map<std::string, double> m = e.sums.finalize("train_");
+  if (data_.val.size() > 0) {
+    for (const auto& kv : evaluate(spec_, model_, data_.val, "val_", comm_)) m.insert(kv);
+  }
+  if (spec_.test_every > 0 && (epoch + 1) % spec_.test_every == 0 && data_.test.size() > 0) {
+    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_)) m.insert(kv);
+  }
+  m["lr"] = e.lr;
+  m["epoch_time_s"] = secs;
+  m["samples_per_s"] = secs > 0 ? all_samples / secs : 0;  // all ranks together
+  for (const auto& [phase, ms] : mean.ms_per_step()) {  // per optimizer step, the mean over ranks
+    if (phase != "checkpoint" && phase != "logging") m["time_" + phase + "_ms"] = ms;
+  }
+  st_.epochs_done = epoch + 1;
+  st_.history.push_back(m);
+  last_ = m;
+  auto tl = Clock::now();
+  env_.sink.log({st_.step, epoch + 1, now_unix(), false, m});  // this rank's loggers (rank 0's by default)
+  times_.add(Phase::Logging, since(tl));
+  progress_.end_epoch(summary_line(epoch + 1, spec_.epochs, m));
+
+  // Best and periodic checkpoints, then early stopping and stop requests.
+  const auto& ck = spec_.checkpoint;
+  double v = monitored(m, ck.best_metric);
+  bool is_best = std::isfinite(v) && (!st_.has_best || improved(v, st_.best, ck.best_mode, 0.0));
+  if (is_best) {
+    st_.best = v;
+    st_.has_best = true;
+  }
+  const auto& es = spec_.early_stopping;
+  bool early = false;
+  if (es.patience > 0) {
+    double ev = monitored(m, es.metric);
+    if (!st_.es_has_best || improved(ev, st_.es_best, es.mode, es.min_delta)) {
+      st_.es_best = ev;
+      st_.es_has_best = true;
+      st_.bad_epochs = 0;
+    } else if (++st_.bad_epochs >= es.patience) {
+      early = true;
+    }
+  }
+  const int sig = agreed_stop();
+  const bool paused = env_.until_epoch > 0 && epoch + 1 == env_.until_epoch && epoch + 1 < spec_.epochs;
+  const bool last = epoch + 1 == spec_.epochs || early || paused || sig != 0;
+  if (is_best) write_checkpoint("best");
+  const std::string name = checkpoint_name(epoch + 1);
+  if ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last) {
+    write_checkpoint(name);
+    if (lead_) prune_checkpoints(ckpt_root_, ck.keep);
+  }
+  if (sig) stop(sig, "at the end of epoch " + std::to_string(epoch + 1), name);
+  if (early) {
+    spdlog::info("early stopping after epoch {}: {} did not improve for {} epochs", epoch + 1, es.metric, es.patience);
+  }
+  result_.paused = paused;
+  return early;
+}
+
+TrainResult Trainer::run() {
+  preflight(spec_, model_, data_);
   // Training draws dropout masks from the global generator: seed it here so
   // a run never depends on what ran before it (a resume restores it instead).
-  torch::manual_seed(env.run.seed + 1);
-  std::optional<std::string> resume_from = env.resume ? latest_checkpoint(ckpt_root) : std::nullopt;
-  if (resume_from) models::load_state_dict(model, *resume_from + "/model.pt");
-  auto strategy = make_strategy(env.dist, *comm);
-  strategy->setup(model);  // every rank starts from rank 0's weights
-  auto opt = make_optimizer(spec.optimizer, strategy->optimizer_params(model));
-  auto model_params = model.parameters();
-  if (resume_from) {
-    const bool replicated = strategy->replicated_optimizer();
-    st = load_checkpoint(*resume_from, nullptr, replicated ? opt.get() : nullptr);
-    if (!replicated) load_optimizer_shard(*resume_from, *opt, rank, world);
-    result.resumed = true;
-    spdlog::info("resuming from {} ({} epochs done, step {})", *resume_from, st.epochs_done, st.step);
+  torch::manual_seed(env_.run.seed + 1);
+  resume();
+  if (int sig = agreed_stop()) {
+    stop(sig, "before the first step", "");
   }
-  // Every rank calls this at the same point. Rank 0 writes the checkpoint;
-  // with a sharded optimizer (zero1) each rank first puts its shard there.
-  auto write_checkpoint = [&](const std::string& name) {
-    std::vector<std::string> shards;
-    if (!strategy->replicated_optimizer()) {
-      save_optimizer_shard(ckpt_root, name, *opt, rank);
-      comm->barrier();  // every shard is complete before rank 0 takes them
-      for (int r = 0; r < world; ++r) shards.push_back(shard_file(ckpt_root, name, r));
-    }
-    if (lead) save_checkpoint(ckpt_root, name, model, *opt, st, env.config_yaml, shards);
-  };
-  auto zero_grads = [&] {
-    opt->zero_grad();
-    for (auto& p : model_params)
-      if (p.grad().defined()) p.mutable_grad().zero_();
-  };
-
-  Progress progress(env.print, spec.log_every);
-  const int64_t step_every = env.sink.step_interval();  // 0: no logger wants step points
-  const int64_t n = data.train.size();
-  const auto batch = static_cast<size_t>(spec.batch_size);
-  double session_seconds = 0;
-  int64_t session_samples = 0;
-  std::map<std::string, double> last;
-  if (!st.history.empty()) last = st.history.back();
-
-  for (int64_t epoch = st.epochs_done; epoch < spec.epochs; ++epoch) {
-    const double lr = lr_at(spec.scheduler, spec.optimizer.lr, epoch, spec.epochs);
-    set_lr(*opt, lr);
-    model.set_training(true);
-    // This rank's share of the epoch (DistributedSampler semantics).
-    auto order = data::epoch_indices(n, data.shuffle, env.run.seed, static_cast<uint64_t>(epoch), rank, world, spec.drop_last);
-    int64_t steps = static_cast<int64_t>((order.size() + batch - 1) / batch);
-    if (spec.max_steps > 0) steps = std::min(steps, spec.max_steps);
-    progress.begin_epoch(epoch + 1, spec.epochs, steps);
-    MetricSums sums(spec.metrics);
-    auto t0 = std::chrono::steady_clock::now();
-    int64_t samples = 0, carried_samples = 0;
-    double carried_seconds = 0;
-    int64_t first = 0;
-    if (st.epoch_step > 0) {  // a mid-epoch checkpoint: continue where it stopped
-      first = st.epoch_step;
-      if (lead && st.epoch_sums.size() == sums.sums().size()) sums.sums() = st.epoch_sums;
-      if (lead) samples = carried_samples = st.epoch_samples;
-      carried_seconds = st.epoch_seconds;
-      st.epoch_step = 0;
-    }
-    zero_grads();
-    for (int64_t i = first; i < steps; ++i) {
-      size_t b = static_cast<size_t>(i) * batch, e = std::min(order.size(), b + batch);
-      auto bt = data::gather(data.train, order, b, e);
-      auto out = model.forward(bt.x);
-      auto loss = compute_loss(spec, out, bt.y);
-      double lv = loss.item<double>();
-      if (!std::isfinite(lv)) {
-        auto ck = latest_checkpoint(ckpt_root);
-        throw RuntimeError("training diverged: the loss is " + std::to_string(lv) + " at epoch " +
-                               std::to_string(epoch + 1) + ", step " + std::to_string(i + 1) +
-                               (ck ? "; the last good checkpoint is " + *ck : "; no checkpoint was written yet") +
-                               " (try a lower learning rate or grad_clip)",
-                           kExitDiverged);
-      }
-      const bool sync = (i + 1) % spec.grad_accum == 0 || i + 1 == steps;
-      strategy->before_backward(sync);
-      if (spec.grad_accum > 1) {
-        // Each micro-batch weighs by its share of the samples in its group,
-        // so a group equals one big batch (the last group may be short).
-        int64_t g0 = (i / spec.grad_accum) * spec.grad_accum, g1 = std::min(steps, g0 + spec.grad_accum);
-        size_t group = std::min(order.size(), static_cast<size_t>(g1) * batch) - static_cast<size_t>(g0) * batch;
-        (loss * (static_cast<double>(e - b) / static_cast<double>(group))).backward();
-      } else {
-        loss.backward();
-      }
-      if (sync) {
-        strategy->reduce_gradients();
-        strategy->step(*opt, spec.grad_clip);
-        zero_grads();
-        ++st.step;
-        if (result.first_step_unix == 0) result.first_step_unix = now_unix();
-        if (step_every > 0 && st.step % step_every == 0) {
-          env.sink.log({st.step, epoch + 1, now_unix(), true, {{"train_loss_step", lv}, {"lr", lr}}});
-        }
-      }
-      sums.add(lv, out.detach(), bt.y);
-      samples += static_cast<int64_t>(e - b);
-      progress.step(i + 1, samples, lv);
-      // A stop request (time limit near, preemption): every rank agrees at
-      // the same step boundary, then a mid-epoch checkpoint and exit 75.
-      if (sync && i + 1 < steps && (world == 1 || (i + 1) % 10 == 0)) {
-        int64_t stop = stop_requested();
-        if (world > 1) comm->allreduce(&stop, 1, comm::DType::I64, comm::ReduceOp::Max);
-        if (stop) {
-          reduce_sums(sums, comm);
-          double done_samples = static_cast<double>(samples);
-          if (world > 1) comm->allreduce(&done_samples, 1, comm::DType::F64);
-          st.epoch_step = i + 1;
-          st.epoch_sums = sums.sums();
-          st.epoch_samples = static_cast<int64_t>(done_samples);
-          st.epoch_seconds = carried_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          char name[64];
-          std::snprintf(name, sizeof name, "epoch-%04lld-step-%06lld", static_cast<long long>(epoch + 1),
-                        static_cast<long long>(i + 1));
-          write_checkpoint(name);
-          if (world > 1) comm->barrier();
-          throw CollectiveError("stopped by signal " + std::to_string(stop) + " at epoch " + std::to_string(epoch + 1) +
-                                 ", step " + std::to_string(i + 1) + "; checkpoint " + ckpt_root + "/" + name +
-                                    " written; run again with --resume (or run.resume: auto) to continue",
-                                kExitPreempted);
-        }
-      }
-    }
-    double secs = carried_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    session_seconds += secs;
-    session_samples += (samples - carried_samples) * world;
-    st.train_seconds += secs;
-
-    strategy->sync_buffers(model);
-    reduce_sums(sums, comm);
-    double all_samples = static_cast<double>(samples);
-    if (world > 1) comm->allreduce(&all_samples, 1, comm::DType::F64, comm::ReduceOp::Sum);
-    std::map<std::string, double> m = sums.finalize("train_");
-    if (data.val.size() > 0) {
-      for (const auto& kv : evaluate(spec, model, data.val, "val_", comm)) m.insert(kv);
-    }
-    if (spec.test_every > 0 && (epoch + 1) % spec.test_every == 0 && data.test.size() > 0) {
-      for (const auto& kv : evaluate(spec, model, data.test, "test_", comm)) m.insert(kv);
-    }
-    m["lr"] = lr;
-    m["epoch_time_s"] = secs;
-    m["samples_per_s"] = secs > 0 ? all_samples / secs : 0;  // all ranks together
-    st.epochs_done = epoch + 1;
-    st.history.push_back(m);
-    last = m;
-    env.sink.log({st.step, epoch + 1, now_unix(), false, m});  // this rank's loggers (rank 0's by default)
-    progress.end_epoch(summary_line(epoch + 1, spec.epochs, m));
-
-    // Best and periodic checkpoints, then early stopping.
-    const auto& ck = spec.checkpoint;
-    double v = monitored(m, ck.best_metric);
-    bool is_best = std::isfinite(v) && (!st.has_best || improved(v, st.best, ck.best_mode, 0.0));
-    if (is_best) {
-      st.best = v;
-      st.has_best = true;
-    }
-    const auto& es = spec.early_stopping;
-    bool stop = false;
-    if (es.patience > 0) {
-      double ev = monitored(m, es.metric);
-      if (!st.es_has_best || improved(ev, st.es_best, es.mode, es.min_delta)) {
-        st.es_best = ev;
-        st.es_has_best = true;
-        st.bad_epochs = 0;
-      } else if (++st.bad_epochs >= es.patience) {
-        stop = true;
-      }
-    }
-    bool last_epoch = epoch + 1 == spec.epochs || stop;
-    if (is_best) write_checkpoint("best");
-    if ((ck.every > 0 && (epoch + 1) % ck.every == 0) || last_epoch) {
-      char name[32];
-      std::snprintf(name, sizeof name, "epoch-%04lld", static_cast<long long>(epoch + 1));
-      write_checkpoint(name);
-      if (lead) prune_checkpoints(ckpt_root, ck.keep);
-    }
-    if (stop) {
-      spdlog::info("early stopping after epoch {}: {} did not improve for {} epochs", epoch + 1, es.metric, es.patience);
-      result.early_stopped = true;
-      break;
-    }
+  for (int64_t epoch = st_.epochs_done; epoch < spec_.epochs; ++epoch) {
+    run_epoch(epoch);
+    if (result_.early_stopped || result_.paused) break;
   }
-
-  result.final_metrics = last;
-  if (spec.test && data.test.size() > 0) {
-    for (const auto& kv : evaluate(spec, model, data.test, "test_", comm)) result.final_metrics[kv.first] = kv.second;
+  result_.final_metrics = last_;
+  if (spec_.test && data_.test.size() > 0 && !result_.paused) {
+    if (int sig = agreed_stop()) stop(sig, "before the test evaluation", checkpoint_name(st_.epochs_done));
+    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_)) result_.final_metrics[kv.first] = kv.second;
   }
-  result.epochs_done = st.epochs_done;
-  result.steps = st.step;
-  result.train_seconds = st.train_seconds;
-  result.samples_per_s = session_seconds > 0 ? static_cast<double>(session_samples) / session_seconds : 0;
-  return result;
+  result_.epochs_done = st_.epochs_done;
+  result_.steps = st_.step;
+  result_.train_seconds = st_.train_seconds;
+  result_.samples_per_s = session_seconds_ > 0 ? static_cast<double>(session_samples_) / session_seconds_ : 0;
+  result_.profile = times_;
+  auto raw = times_.raw();
+  std::vector<double> all(raw.size() * static_cast<size_t>(world_));
+  comm_->allgather(raw.data(), all.data(), raw.size(), comm::DType::F64);
+  for (int r = 0; r < world_; ++r) result_.rank_profiles.push_back(PhaseTimes::from_raw(all.data() + raw.size() * r));
+  return result_;
+}
+
+TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
+                        const TrainerEnv& env) {
+  return Trainer(spec, model, data, env).run();
 }
 
 }  // namespace itwin::train

@@ -1,5 +1,6 @@
 #include "zero1.hpp"
 
+#include <chrono>
 #include <cmath>
 
 namespace itwin::train {
@@ -37,16 +38,18 @@ class Zero1Strategy : public Strategy {
       off += p.numel();
     }
     auto out = torch::zeros({shard_});
-    if (spec_.compression == "none") {
+    auto t0 = std::chrono::steady_clock::now();
+    if (spec_.compression == config::Compression::None) {
       comm_.reduce_scatter(grads_.data_ptr(), out.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
     } else {
-      auto wire_type = spec_.compression == "fp16" ? torch::kHalf : torch::kBFloat16;
+      auto wire_type = spec_.compression == config::Compression::Fp16 ? torch::kHalf : torch::kBFloat16;
       auto wire = grads_.to(wire_type);
       auto wout = torch::zeros({shard_}, torch::TensorOptions().dtype(wire_type));
       comm_.reduce_scatter(wire.data_ptr(), wout.data_ptr(), static_cast<size_t>(shard_),
                            wire_type == torch::kHalf ? comm::DType::F16 : comm::DType::BF16);
       out.copy_(wout);
     }
+    comm_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     shard_param_.mutable_grad() = out.div_(comm_.world());
   }
 
@@ -59,7 +62,9 @@ class Zero1Strategy : public Strategy {
       if (norm > grad_clip) shard_param_.mutable_grad().mul_(grad_clip / (norm + 1e-6));
     }
     opt.step();
+    auto t0 = std::chrono::steady_clock::now();
     comm_.allgather(shard_param_.data_ptr(), flat_.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
+    comm_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     int64_t off = 0;
     for (auto& p : params_) {
       p.detach().copy_(flat_.narrow(0, off, p.numel()).view_as(p));
@@ -68,6 +73,11 @@ class Zero1Strategy : public Strategy {
   }
 
   bool replicated_optimizer() const override { return false; }
+  double take_comm_seconds() override {
+    double s = comm_seconds_;
+    comm_seconds_ = 0;
+    return s;
+  }
 
  private:
   void gather_params() {
@@ -83,6 +93,7 @@ class Zero1Strategy : public Strategy {
   comm::Backend& comm_;
   std::vector<torch::Tensor> params_;
   int64_t shard_ = 0;
+  double comm_seconds_ = 0;
   torch::Tensor flat_, grads_, shard_param_;
 };
 

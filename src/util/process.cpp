@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "itwin/util/error.hpp"
+#include "itwin/util/signals.hpp"
 #include "itwin/util/strings.hpp"
 
 namespace itwin {
@@ -27,6 +28,7 @@ int run_process(const ProcessSpec& p) {
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
     close(err_pipe[0]);
+    setpgid(0, 0);  // its own process group: what it leaves behind can be stopped with it
     for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
     if (!p.cwd.empty() && chdir(p.cwd.c_str()) != 0) {
       int e = errno;
@@ -50,19 +52,31 @@ int run_process(const ProcessSpec& p) {
     throw RuntimeError("cannot run '" + p.argv[0] + "'" + (p.cwd.empty() ? "" : " in '" + p.cwd + "'") + ": " +
                        std::strerror(child_errno));
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(p.timeout_s);
+  setpgid(pid, pid);  // also here: no race with the child's own call
+  // Wait for the process itself (not for pipes it handed on). A stop request
+  // (SIGTERM, Ctrl-C) or the timeout goes to its whole group: SIGTERM, then
+  // SIGKILL 5 s later.
+  using Clock = std::chrono::steady_clock;
+  const auto never = Clock::time_point::max();
+  auto deadline = p.timeout_s > 0 ? Clock::now() + std::chrono::duration<double>(p.timeout_s) : never;
   int status = 0;
   bool term_sent = false;
   for (;;) {
-    pid_t r = waitpid(pid, &status, p.timeout_s > 0 ? WNOHANG : 0);
+    pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
     if (r < 0 && errno != EINTR) throw_errno("waitpid");
-    if (p.timeout_s > 0 && std::chrono::steady_clock::now() > deadline) {
-      kill(pid, term_sent ? SIGKILL : SIGTERM);
+    if ((stop_requested() && !term_sent) || Clock::now() > deadline) {
+      kill(-pid, term_sent ? SIGKILL : SIGTERM);
       term_sent = true;
-      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      deadline = Clock::now() + std::chrono::seconds(5);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the child for the timeout
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the child for stops and the timeout
+  }
+  // What it started in the background and left running ends with it.
+  if (kill(-pid, 0) == 0) {
+    kill(-pid, SIGTERM);
+    for (int i = 0; i < 200 && kill(-pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    kill(-pid, SIGKILL);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

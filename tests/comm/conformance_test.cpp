@@ -9,7 +9,7 @@
 #include <numeric>
 
 #include "itwin/comm/backend.hpp"
-#include "itwin/launch/world.hpp"
+#include "itwin/launch/join.hpp"
 #include "itwin/util/error.hpp"
 
 using namespace itwin;
@@ -21,11 +21,11 @@ namespace {
 
 comm::Backend& backend() {
   static std::unique_ptr<comm::Backend> b = [] {
-    auto w = launch::detect_world();
     const char* name = std::getenv("ITWIN_TEST_BACKEND");
     const char* rdzv = std::getenv("ITWIN_TEST_RENDEZVOUS");
-    comm::BackendOptions o{w.rank, w.world, w.local_rank, w.local_world, rdzv ? rdzv : "", 60};
-    return comm::make_backend(name ? name : "local", o);
+    auto kind = config::backend_catalog().find(name ? name : "local");
+    if (!kind) throw std::invalid_argument(std::string("ITWIN_TEST_BACKEND names no backend: ") + name);
+    return launch::join_world(*kind, rdzv ? rdzv : "", 60).comm;
   }();
   return *b;
 }

@@ -10,14 +10,15 @@
 
 namespace itwin::test {
 
-/// A minimal valid file; tests append or replace parts.
+/// A minimal valid file (data, model, train; the trainer's keys from line
+/// 9 on); tests append or replace parts.
 inline std::string minimal_pipeline(const std::string& extra_step_keys = "") {
   return "pipelines:\n"
          "  training:\n"
          "    steps:\n"
-         "      - name: data\n"
-         "        type: dataset\n"
-         "        format: synthetic\n"
+         "      - {name: data, type: dataset,\n"
+         "         format: synthetic}\n"
+         "      - {name: model, type: model, arch: mlp}\n"
          "      - name: train\n"
          "        type: trainer\n" +
          extra_step_keys;
@@ -39,8 +40,12 @@ inline std::string config_error(const std::string& yaml, std::vector<std::string
   return "";
 }
 
+/// The first trainer step of the first pipeline.
 inline const config::TrainerSpec& trainer_of(const config::Config& c) {
-  return std::get<config::TrainerSpec>(c.pipelines.at(0).steps.at(1).spec);
+  for (const auto& s : c.pipelines.at(0).steps) {
+    if (s.kind == config::StepKind::Trainer) return std::get<config::TrainerSpec>(s.spec);
+  }
+  throw std::logic_error("no trainer step");
 }
 
 }  // namespace itwin::test

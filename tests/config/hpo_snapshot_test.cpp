@@ -18,6 +18,7 @@ TEST_CASE("hpo snapshot: includes merged, references kept, overrides applied, hp
       "include: base.yaml\n"
       "pipelines:\n  training:\n    steps:\n"
       "      - {name: data, type: dataset, format: synthetic}\n"
+      "      - {name: model, type: model, arch: mlp}\n"
       "      - name: train\n        type: trainer\n        optimizer: {name: sgd, lr: \"${lr}\"}\n"
       "hpo:\n  space:\n    vars.lr: {type: loguniform, low: 0.001, high: 0.1}\n");
   std::string snap = config::snapshot_config(path);
@@ -30,7 +31,7 @@ TEST_CASE("hpo snapshot: includes merged, references kept, overrides applied, hp
   CHECK_THAT(best, !Contains("hpo:"));
   auto cfg = config::load_config_text(best, "best.yaml");
   CHECK_FALSE(cfg.hpo.present);
-  CHECK(std::get<config::TrainerSpec>(cfg.pipelines.at(0).steps.at(1).spec).optimizer.lr == 0.0123);
+  CHECK(std::get<config::TrainerSpec>(cfg.pipelines.at(0).steps.at(2).spec).optimizer.lr == 0.0123);
   CHECK(config::vars_path_exists(snap, "s", "vars.lr"));
   CHECK_FALSE(config::vars_path_exists(snap, "s", "vars.lrr"));
   CHECK(config::vars_path_exists(snap, "s",

@@ -20,13 +20,13 @@ TEST_CASE("hpo config: defaults", "[hpo][config]") {
   CHECK(h.present);
   CHECK(h.pipeline == "training");
   CHECK(h.metric == "val_loss");
-  CHECK(h.mode == "min");
-  CHECK(h.score == "last");
+  CHECK(h.mode == config::Mode::Min);
+  CHECK(h.score == config::ScoreKind::Last);
   CHECK(h.trials == 10);
   CHECK(h.concurrency == 0);
   CHECK(h.ranks_per_trial == 1);
-  CHECK(h.sampler.name == "random");
-  CHECK(h.scheduler.name == "fifo");
+  CHECK(h.sampler.kind == config::SamplerKind::Random);
+  CHECK(h.scheduler.kind == config::TrialSchedulerKind::Fifo);
   CHECK(h.scheduler.max_t == 9);  // the trainer's epochs
   CHECK(h.dir == "runs/study-hpo");
   CHECK(h.space.at(0).where == "study.yaml:14:5");
@@ -36,7 +36,10 @@ TEST_CASE("hpo config: defaults", "[hpo][config]") {
   CHECK(spec_of("  scheduler: hyperband\n" + space("{type: uniform, low: 0.01, high: 0.1}"))
             .scheduler.reduction_factor == 3);
   CHECK_FALSE(
-      config::load_config_text("pipelines:\n  p:\n    steps:\n      - {type: trainer}\n", "x.yaml")
+      config::load_config_text(
+          "pipelines:\n  p:\n    steps:\n      - {name: data, type: dataset, format: synthetic}\n"
+          "      - {name: model, type: model, arch: mlp}\n      - {name: train, type: trainer}\n",
+          "x.yaml")
           .hpo.present);
 }
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "config_fixture.hpp"
+#include "../names.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
@@ -99,9 +100,12 @@ TEST_CASE("errors: exit code is 2", "[config]") {
 TEST_CASE("select: pipelines and step subsets", "[config]") {
   auto cfg = test::load_text(test::minimal_pipeline() + "  inference:\n    steps:\n      - {name: d, type: dataset, format: synthetic}\n");
   CHECK(config::select_pipeline(cfg, "inference", {}).steps.size() == 1);
-  auto cut = config::select_pipeline(cfg, "training", {"train"});
-  REQUIRE(cut.steps.size() == 1);
-  CHECK(cut.steps[0].name == "train");
+  auto cut = config::select_pipeline(cfg, "training", {"model", "data"});
+  REQUIRE(cut.steps.size() == 2);
+  CHECK(cut.steps[0].name == "data");  // in pipeline order
+  CHECK(cut.steps[1].name == "model");
+  CHECK_THROWS_WITH(config::select_pipeline(cfg, "training", {"train"}),
+                    Contains("step 'train' (trainer) needs a dataset step before it, which --steps train leaves out"));
   CHECK_THROWS_WITH(config::select_pipeline(cfg, "", {}), Contains("has several pipelines (training, inference)"));
   CHECK_THROWS_WITH(config::select_pipeline(cfg, "trainng", {}), Contains("did you mean 'training'?"));
   CHECK_THROWS_WITH(config::select_pipeline(cfg, "training", {"trian"}), Contains("has no step 'trian' (did you mean 'train'?)"));
@@ -123,13 +127,13 @@ TEST_CASE("specs: every step type parses its keys", "[config]") {
   CHECK(d.targets == std::vector<std::string>{"y"});
   CHECK(d.delimiter == ";");
   CHECK(d.split.test == Approx(0.1));
-  CHECK(d.normalize == "standard");
+  CHECK(test::name(d.normalize) == "standard");
   CHECK(std::get<config::ModelSpec>(s[1].spec).layers == 2);
   const auto& t = std::get<config::TrainerSpec>(s[2].spec);
-  CHECK(t.loss == "huber");
+  CHECK(test::name(t.loss) == "huber");
   CHECK(t.huber_delta == Approx(2));
   CHECK(t.scheduler.milestones == std::vector<int64_t>{2, 4});
-  CHECK(t.early_stopping.mode == "min");
-  CHECK(std::get<config::PredictorSpec>(s[3].spec).output == "probs");
+  CHECK(test::name(t.early_stopping.mode) == "min");
+  CHECK(test::name(std::get<config::PredictorSpec>(s[3].spec).output) == "probs");
   CHECK(std::get<config::CommandSpec>(s[5].spec).env.at("A") == "b");
 }

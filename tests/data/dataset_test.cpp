@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "../helpers.hpp"
+#include "../names.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
@@ -13,7 +14,7 @@ using Catch::Matchers::Contains;
 namespace {
 config::DatasetSpec spec_of(const std::string& format, const std::string& path = "") {
   config::DatasetSpec d;
-  d.format = format;
+  d.format = test::by_name(config::data_format_catalog(), format);
   d.path = path;
   return d;
 }
@@ -23,7 +24,7 @@ TEST_CASE("dataset: idx with counts, limit and fixed normalization", "[data]") {
   auto d = spec_of("idx", "/usr/share/datasets/fashion-mnist");
   d.split.validation = 1000;
   d.limit = 3000;
-  d.normalize = "fixed";
+  d.normalize = config::NormalizeKind::Fixed;
   d.mean = {0.5};
   d.std = {0.25};
   auto s = data::load_dataset(d, 1, "data");
@@ -53,7 +54,7 @@ TEST_CASE("dataset: npz classification and regression from NumPy", "[data]") {
   auto g = spec_of("npz", t.path() + "/r.npz");
   g.x_key = "features";
   g.y_key = "target";
-  g.normalize = "standard";
+  g.normalize = config::NormalizeKind::Standard;
   auto rs = data::load_dataset(g, 1, "data");
   CHECK_FALSE(rs.classification);
   CHECK(rs.num_targets == 1);
@@ -74,7 +75,7 @@ TEST_CASE("dataset: csv with named targets", "[data]") {
   CHECK(s.classification);
   CHECK(s.num_classes == 3);
   CHECK(s.sample_shape == std::vector<int64_t>{2});
-  d.task = "regression";
+  d.task = config::TaskKind::Regression;
   auto r = data::load_dataset(d, 1, "data");
   CHECK_FALSE(r.classification);
 }

@@ -379,9 +379,12 @@ TEST_CASE("hpo e2e: bad input exits 2 with file:line:col and starts nothing", "[
     CHECK_THAT(r.out, !Contains("terminate"));
     CHECK_FALSE(fs::exists(d.path() + "/runs"));
   }
-  auto none =
-      run_shell(itwin_bin() + " hpo " +
-                d.write("plain.yaml", "pipelines:\n  p:\n    steps:\n      - {type: trainer}\n"));
+  auto none = run_shell(
+      itwin_bin() + " hpo " +
+      d.write(
+          "plain.yaml",
+          "pipelines:\n  p:\n    steps:\n      - {name: data, type: dataset, format: synthetic}\n"
+          "      - {name: model, type: model, arch: mlp}\n      - {name: train, type: trainer}\n"));
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.out, Contains("has no 'hpo:' section"));
   auto resume = run_shell(
@@ -409,9 +412,8 @@ TEST_CASE("hpo e2e: a dry run prints the plan and starts nothing", "[hpo][e2e]")
   CHECK_FALSE(fs::exists(d.path() + "/runs"));
 }
 
-// Needs `itwin train --until-epoch` (from main); hidden until it is there.
 TEST_CASE("hpo e2e: ASHA on 2 local ranks pauses trials at rungs and continues the best",
-          "[hpo][e2e][.][until-epoch]") {
+          "[hpo][e2e]") {
   TempDir d;
   std::string cfg =
       d.write("hpo.yaml", study(d.path() + "/runs",

@@ -30,6 +30,9 @@ struct Cluster {
     up = r.exit_code == 0;
     setenv("SLURM_CONF", (dir.path() + "/slurm/etc/slurm.conf").c_str(), 1);
     setenv("ITWIN_STATE_DIR", (dir.path() + "/state").c_str(), 1);
+    // Job logs, scripts and snapshots (slurm.log_dir, relative) land here, never in the source tree.
+    fs::create_directories(dir.path() + "/work");
+    fs::current_path(dir.path() + "/work");
   }
   ~Cluster() { run_shell("SLURM_LOCAL_DIR=" + dir.path() + "/slurm " + source_root() + "/scripts/slurm-local.sh stop", 120); }
 };

@@ -117,8 +117,9 @@ TEST_CASE("e2e: bad training input gives clear errors and non-zero exits", "[tra
 
   std::string cnn = d.write("cnn.yaml", synthetic_pipeline("{name: model, type: model, arch: cnn}", 1));
   auto shape = run_shell(itwin_bin() + " train " + cnn + " --run-dir " + d.path() + "/r1");
-  CHECK(shape.exit_code == 1);
-  CHECK_THAT(shape.out, Contains("model 'cnn' needs an image [C, H, W]"));
+  CHECK(shape.exit_code == 2);  // the config's cause, found before anything is written
+  CHECK_THAT(shape.out, Contains("cnn.yaml:6:9: step 'model' (model): model 'cnn' needs an image [C, H, W]"));
+  CHECK_FALSE(fs::exists(d.path() + "/r1"));
 
   std::string opt = d.write("opt.yaml", synthetic_pipeline("{name: model, type: model, arch: mlp}", 1));
   auto bad_opt = run_shell(itwin_bin() + " train " + opt + " --set pipelines.training.steps.train.optimizer=adamax");

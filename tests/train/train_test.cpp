@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "../helpers.hpp"
+#include "../names.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
@@ -26,7 +27,7 @@ struct NullSink : track::MetricSink {
 
 data::DataSplits blobs(int64_t samples = 600, double noise = 1.0) {
   config::DatasetSpec d;
-  d.format = "synthetic";
+  d.format = config::DataFormat::Synthetic;
   d.synthetic.samples = samples;
   d.synthetic.noise = noise;
   d.split.validation = 0.2;
@@ -35,8 +36,8 @@ data::DataSplits blobs(int64_t samples = 600, double noise = 1.0) {
 
 data::DataSplits regression(int64_t samples = 400) {
   config::DatasetSpec d;
-  d.format = "synthetic";
-  d.synthetic.task = "regression";
+  d.format = config::DataFormat::Synthetic;
+  d.synthetic.task = config::SyntheticTask::Regression;
   d.synthetic.samples = samples;
   d.split.validation = 0.2;
   return data::load_dataset(d, 5, "data");
@@ -55,7 +56,7 @@ data::DataSplits images(int64_t n = 64) {
 
 std::shared_ptr<models::Model> model_for(const data::DataSplits& d, const std::string& arch, uint64_t seed = 7) {
   config::ModelSpec m;
-  m.arch = arch;
+  m.arch = test::by_name(config::arch_catalog(), arch);
   m.hidden = {32};
   m.dropout = arch == "mlp" ? 0.2 : m.dropout;
   m.channels = {4, 8};
@@ -125,8 +126,8 @@ TEST_CASE("train: every architecture trains", "[train][models]") {
     CHECK(std::isfinite(r.final_metrics.at("train_loss")));
   }
   config::DatasetSpec seq;
-  seq.format = "synthetic";
-  seq.synthetic.task = "sequence";
+  seq.format = config::DataFormat::Synthetic;
+  seq.synthetic.task = config::SyntheticTask::Sequence;
   seq.synthetic.samples = 200;
   seq.synthetic.features = 3;
   seq.synthetic.seq_len = 10;
@@ -134,8 +135,8 @@ TEST_CASE("train: every architecture trains", "[train][models]") {
   CHECK(sd.sample_shape == std::vector<int64_t>{10, 3});
   auto lstm = model_for(sd, "lstm");
   auto spec = quick(3);
-  spec.loss = "mse";
-  spec.metrics = {"mae", "r2"};
+  spec.loss = test::by_name(config::loss_catalog(), "mse");
+  spec.metrics = test::metrics({"mae", "r2"});
   auto r = fit(spec, *lstm, sd, t.path() + "/lstm");
   CHECK(r.final_metrics.count("val_r2"));
 }
@@ -152,9 +153,9 @@ TEST_CASE("train: every optimizer reduces a regression loss", "[train]") {
     INFO(name);
     auto m = model_for(d, "mlp");
     auto spec = quick(6);
-    spec.loss = "mse";
-    spec.metrics = {"rmse"};
-    spec.optimizer.name = name;
+    spec.loss = test::by_name(config::loss_catalog(), "mse");
+    spec.metrics = test::metrics({"rmse"});
+    spec.optimizer.name = test::by_name(config::optimizer_catalog(), name);
     spec.optimizer.lr = std::string(name) == "sgd" ? 0.05 : 0.01;
     spec.optimizer.momentum = std::string(name) == "sgd" ? 0.9 : 0.0;
     test::TempDir t;
@@ -170,33 +171,33 @@ TEST_CASE("objective: losses match their formulas", "[train]") {
   auto out = torch::tensor({{2.0f, 0.5f}, {0.1f, 1.0f}});
   auto cls = torch::tensor({0L, 1L});
   auto expect_ce = -(torch::log_softmax(out, 1).gather(1, cls.unsqueeze(1))).mean();
-  s.loss = "cross_entropy";
+  s.loss = test::by_name(config::loss_catalog(), "cross_entropy");
   CHECK(train::compute_loss(s, out, cls).item<double>() == Approx(expect_ce.item<double>()));
-  s.loss = "nll";
+  s.loss = test::by_name(config::loss_catalog(), "nll");
   CHECK(train::compute_loss(s, out, cls).item<double>() == Approx(expect_ce.item<double>()));
   auto target = torch::tensor({{1.0f, 1.0f}, {0.0f, 3.0f}});
-  s.loss = "mse";
+  s.loss = test::by_name(config::loss_catalog(), "mse");
   CHECK(train::compute_loss(s, out, target).item<double>() == Approx((1 + 0.25 + 0.01 + 4) / 4.0));
-  s.loss = "l1";
+  s.loss = test::by_name(config::loss_catalog(), "l1");
   CHECK(train::compute_loss(s, out, target).item<double>() == Approx((1 + 0.5 + 0.1 + 2) / 4.0));
-  s.loss = "huber";
+  s.loss = test::by_name(config::loss_catalog(), "huber");
   s.huber_delta = 1.0;  // 0.5*e^2 inside delta, delta*(|e|-0.5*delta) outside
   CHECK(train::compute_loss(s, out, target).item<double>() == Approx((0.5 + 0.125 + 0.005 + 1.5) / 4.0));
-  s.loss = "bce_with_logits";
+  s.loss = test::by_name(config::loss_catalog(), "bce_with_logits");
   auto bin = torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}});
   auto manual = -(bin * torch::log(torch::sigmoid(out)) + (1 - bin) * torch::log(1 - torch::sigmoid(out))).mean();
   CHECK(train::compute_loss(s, out, bin).item<double>() == Approx(manual.item<double>()));
 }
 
 TEST_CASE("objective: metrics accumulate over batches", "[train]") {
-  train::MetricSums m({"accuracy", "top2"});
+  train::MetricSums m(test::metrics({"accuracy", "top2"}));
   m.add(1.0, torch::tensor({{3.0f, 2.0f, 1.0f}, {1.0f, 2.0f, 3.0f}}), torch::tensor({0L, 1L}));
   m.add(3.0, torch::tensor({{1.0f, 2.0f, 0.0f}}), torch::tensor({2L}));
   auto f = m.finalize("v_");
   CHECK(f.at("v_loss") == Approx((1.0 * 2 + 3.0) / 3));
   CHECK(f.at("v_accuracy") == Approx(1.0 / 3));
   CHECK(f.at("v_top2") == Approx(2.0 / 3));
-  train::MetricSums r({"mae", "rmse", "r2"});
+  train::MetricSums r(test::metrics({"mae", "rmse", "r2"}));
   r.add(0, torch::tensor({{1.0f}, {2.0f}}), torch::tensor({{1.0f}, {4.0f}}));
   r.add(0, torch::tensor({{3.0f}}), torch::tensor({{1.0f}}));
   auto g = r.finalize("");
@@ -225,12 +226,12 @@ TEST_CASE("train: gradient accumulation equals the larger batch", "[train]") {
   auto d = regression(256);
   d.shuffle = false;
   auto spec = quick(2);
-  spec.loss = "mse";
-  spec.metrics = {"mae"};
-  spec.optimizer.name = "sgd";
+  spec.loss = test::by_name(config::loss_catalog(), "mse");
+  spec.metrics = test::metrics({"mae"});
+  spec.optimizer.name = config::OptimizerKind::Sgd;
   spec.optimizer.lr = 0.05;
   config::ModelSpec ms;
-  ms.arch = "mlp";
+  ms.arch = config::Arch::Mlp;
   ms.hidden = {16};
   ms.dropout = 0;
   torch::manual_seed(3);
@@ -263,10 +264,10 @@ TEST_CASE("train: a diverging run stops with exit code 3 and keeps its checkpoin
   auto d = regression();
   auto m = model_for(d, "mlp");
   auto spec = quick(4);
-  spec.loss = "mse";
-  spec.metrics = {"mae"};
-  spec.optimizer.name = "sgd";
-  spec.scheduler.name = "step";
+  spec.loss = test::by_name(config::loss_catalog(), "mse");
+  spec.metrics = test::metrics({"mae"});
+  spec.optimizer.name = config::OptimizerKind::Sgd;
+  spec.scheduler.name = config::ScheduleKind::Step;
   spec.scheduler.step_size = 1;
   spec.scheduler.gamma = 1e30;  // epoch 2 runs at lr 1e28
   test::TempDir t;
@@ -289,13 +290,13 @@ TEST_CASE("train: loss and data that do not fit are clear errors", "[train]") {
   auto d = blobs();
   auto m = model_for(d, "mlp");
   auto spec = quick(1);
-  spec.loss = "mse";
+  spec.loss = test::by_name(config::loss_catalog(), "mse");
   test::TempDir t;
   CHECK_THROWS_WITH(fit(spec, *m, d, t.path()), Contains("needs real-valued targets, but the data set has class labels"));
   auto other = regression();
   other.train.x = torch::randn({50, 8});
   auto reg = model_for(regression(), "mlp");
-  spec.metrics = {"mae"};
+  spec.metrics = test::metrics({"mae"});
   CHECK_THROWS_WITH(fit(spec, *reg, other, t.path()), Contains("cannot take the data's input [2, 8]"));
 }
 

@@ -1,7 +1,10 @@
 #pragma once
-/// Every subcommand registers itself on the root app through one setup
-/// function (one file each under src/cli/). `main` only calls these.
+/// The command table: every subcommand of `itwin`, its one-line help and the
+/// function that sets up its options (one file each under src/cli/). A
+/// setup returns the command's work, run after parsing, which returns the
+/// exit status. Nothing here is a global.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,22 +14,22 @@ class App;
 
 namespace itwin::cli {
 
-void setup_train(CLI::App& app);     ///< train, run, infer (src/cli/train.cpp)
-void setup_validate(CLI::App& app);
-void setup_backends(CLI::App& app);
-void setup_bench(CLI::App& app);     ///< bench comm
-void setup_submit(CLI::App& app);
-void setup_jobs(CLI::App& app);
-void setup_runs(CLI::App& app);
-void setup_models(CLI::App& app);
-void setup_version(CLI::App& app);
-void setup_hpo(CLI::App& app);       ///< hpo, hpo show (src/cli/hpo.cpp)
-void setup_planned(CLI::App& app);   ///< report: not built yet
+/// The command line as given (without the program name), for commands that
+/// re-run it as several ranks.
+struct Invocation {
+  std::vector<std::string> args;
+};
 
-/// The exit status the command that ran wants (0 unless it set one).
-int& command_status();
+/// A command's work; returns the exit status.
+using Runner = std::function<int()>;
 
-/// The command line as given (for re-running it as several ranks).
-std::vector<std::string>& original_args();
+struct Command {
+  const char* name;
+  const char* help;
+  Runner (*setup)(CLI::App& cmd, const Invocation& inv);
+};
+
+/// Every subcommand, in the order `itwin --help` lists them.
+const std::vector<Command>& command_table();
 
 }  // namespace itwin::cli

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "itwin/config/catalogs.hpp"
+
 namespace itwin::comm {
 
 enum class DType { F32, F64, F16, BF16, I32, I64, U8 };
@@ -26,6 +28,10 @@ class Work {
  public:
   virtual ~Work() = default;
   virtual void wait() = 0;
+  /// Non-blocking: true once the collective has completed (false when the
+  /// backend cannot tell). For MPI this also drives progress, so callers poll
+  /// it while they compute to overlap communication.
+  virtual bool test() { return false; }
 };
 
 class Backend {
@@ -84,26 +90,23 @@ struct BackendOptions {
   double timeout_s = 300;  ///< collectives and rendezvous give up after this
 };
 
-/// One row of the backend registry (also `itwin backends` and did-you-mean).
-struct BackendInfo {
-  const char* name;
-  const char* summary;
-  bool built;  ///< compiled into this binary
-};
-const std::vector<BackendInfo>& backend_table();
-
 /// Versions of the communication libraries in this build ("mpi", "nccl").
 std::map<std::string, std::string> library_versions();
 
-/// True when backend `name` is compiled into this binary.
-bool backend_built(const std::string& name);
+/// True when backend `b` is compiled into this binary (auto and local always are).
+bool backend_built(config::BackendKind b);
 
-/// Resolves "auto": local for one rank; mpi under mpirun or PMIx when built;
-/// gloo otherwise. Any other name is returned as it is.
-std::string resolve_backend(const std::string& requested, int world, const std::string& launcher);
+/// The one place that resolves `backend: auto`, for a world of `world` ranks
+/// started by `launcher` ("none" when itwin is about to start the ranks
+/// itself): local for one rank; mpi under mpirun or PMIx, or for ranks itwin
+/// starts when mpirun is on PATH, when mpi is built; gloo otherwise. Any other
+/// choice is returned as it is.
+config::BackendKind resolve_backend(config::BackendKind requested, int world, const std::string& launcher);
 
-/// Creates backend `name` ("local", "mpi", "gloo", "nccl"). A backend that
-/// is not built, or cannot start, is an error: never a silent fallback.
+/// Creates backend `b`. A backend that is not built, or cannot start, is an
+/// error: never a silent fallback.
+std::unique_ptr<Backend> make_backend(config::BackendKind b, const BackendOptions& opts);
+/// The same by name ("local", "mpi", ...): unknown names are ConfigErrors with did-you-mean.
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& opts);
 
 }  // namespace itwin::comm

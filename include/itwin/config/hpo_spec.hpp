@@ -9,12 +9,34 @@
 #include <string>
 #include <vector>
 
+#include "itwin/config/catalog.hpp"
+#include "itwin/config/catalogs.hpp"
+
 namespace itwin::config {
+
+/// The plug-in points of a study, one catalog each (src/config/hpo_catalogs.cpp).
+enum class ParamType { Uniform, QUniform, LogUniform, Int, QInt, LogInt, Choice, Grid };
+enum class SamplerKind { Random, Grid, Tpe };
+enum class TrialSchedulerKind { Fifo, Asha, Hyperband, Median };
+enum class ScoreKind { Last, Best, Mean };
+
+const Catalog<ParamType>& hpo_param_catalog();               ///< hpo.space.*.type
+const Catalog<SamplerKind>& hpo_sampler_catalog();           ///< hpo.sampler
+const Catalog<TrialSchedulerKind>& hpo_scheduler_catalog();  ///< hpo.scheduler
+const Catalog<ScoreKind>& hpo_score_catalog();               ///< hpo.score
+/// The four, for `itwin components` and docs/config.md.
+std::vector<CatalogView> hpo_catalogs();
+
+inline const char* name_of(ParamType v) { return hpo_param_catalog().name(v); }
+inline const char* name_of(SamplerKind v) { return hpo_sampler_catalog().name(v); }
+inline const char* name_of(TrialSchedulerKind v) { return hpo_scheduler_catalog().name(v); }
+inline const char* name_of(ScoreKind v) { return hpo_score_catalog().name(v); }
+inline const char* name_of(Mode v) { return mode_catalog().name(v); }
 
 /// One entry of `hpo.space`.
 struct HpoParam {
-  std::string key;   ///< config key path, e.g. pipelines.training.steps.train.optimizer.lr
-  std::string type;  ///< uniform | quniform | loguniform | int | qint | logint | choice | grid
+  std::string key;  ///< config key path, e.g. pipelines.training.steps.train.optimizer.lr
+  ParamType type = ParamType::Uniform;
   double low = 0, high = 0;
   double step = 0;                  ///< quniform, qint (qint: an integer >= 1)
   std::vector<std::string> values;  ///< choice, grid: YAML flow text of each value
@@ -26,15 +48,15 @@ struct HpoParam {
 };
 
 struct HpoSamplerSpec {
-  std::string name = "random";    ///< random | grid | tpe
+  SamplerKind kind = SamplerKind::Random;
   int64_t n_startup_trials = 10;  ///< tpe: random trials before the model is used
   int64_t n_ei_candidates = 24;   ///< tpe: candidates drawn from l(x) per parameter
   double prior_weight = 1.0;      ///< tpe: weight of the prior component
 };
 
 struct HpoSchedulerSpec {
-  std::string name = "fifo";  ///< fifo | asha | hyperband | median
-  int64_t grace_period = 1;   ///< asha/hyperband: first rung (epochs); median: epochs before a stop
+  TrialSchedulerKind kind = TrialSchedulerKind::Fifo;
+  int64_t grace_period = 1;  ///< asha/hyperband: first rung (epochs); median: epochs before a stop
   int64_t reduction_factor = 4;  ///< asha: 4, hyperband: 3
   int64_t max_t = 0;             ///< epochs a trial may reach (0: the trainer's epochs)
   int64_t brackets = 1;          ///< asha
@@ -45,8 +67,8 @@ struct HpoSpec {
   bool present = false;  ///< the file has an `hpo:` section
   std::string pipeline;  ///< the pipeline to tune (default: training, else the only one)
   std::string metric = "val_loss";
-  std::string mode = "min";    ///< min | max
-  std::string score = "last";  ///< last | best | mean (of the last score_window epochs)
+  Mode mode = Mode::Min;
+  ScoreKind score = ScoreKind::Last;  ///< mean: of the last score_window epochs
   int64_t score_window = 3;
   int64_t trials = 10;      ///< grid: 0 = every point of the grid
   int64_t concurrency = 0;  ///< trials at once (0: as many as the ranks allow)

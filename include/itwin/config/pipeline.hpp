@@ -15,10 +15,18 @@ namespace itwin::config {
 
 struct Step {
   std::string name;
-  std::string type;  ///< registry name: dataset, model, trainer, ...
+  StepKind kind = StepKind::Command;
   Mark mark;
   StepSpec spec;
+  const char* type() const { return step_catalog().name(kind); }  ///< "dataset", "trainer", ...
 };
+
+/// What steps hand to the steps after them: the step graph of a pipeline is
+/// checked before anything runs (each step's needs met by earlier steps).
+enum class Artifact { Data, Model, Predictions };
+const char* artifact_name(Artifact a);  ///< "a dataset step", ...
+std::vector<Artifact> step_needs(const Step& s);
+std::vector<Artifact> step_provides(const Step& s);
 
 struct Pipeline {
   std::string name;
@@ -60,12 +68,8 @@ Config load_config_text(const std::string& text, const std::string& name, const 
 /// `steps` when given (names, in pipeline order). Errors name the choices.
 Pipeline select_pipeline(const Config& cfg, const std::string& name, const std::vector<std::string>& steps);
 
-/// One row of the step-type registry (also the help text and the
-/// did-you-mean dictionary for `type:`).
-struct StepType {
-  const char* name;
-  const char* summary;
-};
-const std::vector<StepType>& step_types();
+/// Throws ConfigError at the first step whose needs no earlier step of `p`
+/// provides. `context` says how the pipeline was cut (e.g. "--steps train"), or "".
+void check_step_graph(const Pipeline& p, const std::string& context = "");
 
 }  // namespace itwin::config

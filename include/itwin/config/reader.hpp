@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "itwin/config/catalog.hpp"
 #include "itwin/config/node.hpp"
 
 namespace itwin::config {
@@ -31,6 +32,16 @@ class Reader {
   /// One of `choices`; the default must be one of them.
   std::string get_choice(const std::string& key, const std::string& def,
                          const std::vector<std::string>& choices);
+  /// A name from catalog `c`, as its typed value; `def` when the key is absent.
+  template <class E>
+  E get_enum(const std::string& key, const Catalog<E>& c, E def) {
+    return *c.find(get_choice(key, c.name(def), c.names()));
+  }
+  /// The same for a required key.
+  template <class E>
+  E get_enum(const std::string& key, const Catalog<E>& c) {
+    return *c.find(get_choice(key, "", c.names()));
+  }
   int64_t get_int(const std::string& key, int64_t def, int64_t lo = std::numeric_limits<int64_t>::min(),
                   int64_t hi = std::numeric_limits<int64_t>::max());
   double get_double(const std::string& key, double def, double lo = -std::numeric_limits<double>::max(),

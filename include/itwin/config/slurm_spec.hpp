@@ -17,6 +17,8 @@ slurm::Profile load_profile(const std::string& name_or_path);
 
 /// The built-in profile names (for help and did-you-mean).
 std::vector<std::string> builtin_profiles();
+/// The built-in profiles with their one-line descriptions (itwin components).
+std::vector<std::pair<std::string, std::string>> builtin_profile_summaries();
 
 /// Applies the keys present under `r` on top of `s` (absent keys keep their values).
 void read_settings(Reader& r, slurm::Settings& s);

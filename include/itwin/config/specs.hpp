@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "itwin/config/catalogs.hpp"
+
 namespace itwin::config {
 
 /// `run:` — where and how a run happens.
@@ -17,23 +19,23 @@ struct RunSpec {
   std::string root = "runs";       ///< run directories go to <root>/<name>[.N]
   uint64_t seed = 42;
   int64_t threads = 0;             ///< intra-op threads; 0 = cores this process may use
-  std::string resume = "never";    ///< never | auto (continue from the latest checkpoint)
+  ResumeMode resume = ResumeMode::Never;  ///< continue from the latest checkpoint (auto)
   bool deterministic = false;      ///< force deterministic kernels (slower)
 };
 
 /// `distributed:` — how ranks cooperate in data-parallel training.
 struct DistributedSpec {
-  std::string backend = "auto";     ///< auto | local | mpi | gloo | nccl
-  std::string strategy = "ddp";     ///< ddp | zero1
+  BackendKind backend = BackendKind::Auto;
+  StrategyKind strategy = StrategyKind::Ddp;
   double bucket_mb = 25;            ///< gradient bucket size (ddp)
-  std::string compression = "none"; ///< none | fp16 | bf16 (gradients on the wire)
+  Compression compression = Compression::None;  ///< gradients on the wire
   std::string rendezvous;           ///< gloo/nccl: file:PATH | tcp:HOST:PORT (default: from the launcher)
   double timeout = 300;             ///< seconds before a collective or the rendezvous gives up
 };
 
 /// One entry of `loggers:`.
 struct LoggerSpec {
-  std::string type;            ///< jsonl | csv | mlflow | tensorboard
+  LoggerKind type = LoggerKind::Jsonl;
   int64_t log_every = 0;       ///< also log every N optimizer steps (0 = epochs only)
   std::vector<int> ranks{0};   ///< ranks that log (empty = all)
   std::string dir;             ///< where (default: inside the run directory)
@@ -50,7 +52,7 @@ struct SplitSpec {
 };
 
 struct SyntheticSpec {
-  std::string task = "classification";  ///< classification | regression | sequence
+  SyntheticTask task = SyntheticTask::Classification;
   int64_t samples = 2000;
   int64_t features = 16;
   int64_t classes = 4;
@@ -61,7 +63,7 @@ struct SyntheticSpec {
 
 /// `type: dataset`
 struct DatasetSpec {
-  std::string format;               ///< idx | npz | npy | csv | synthetic
+  DataFormat format = DataFormat::Synthetic;
   std::string path;                 ///< idx: directory; npz/csv: file; npy: features file
   std::string labels;               ///< npy: labels file
   std::string x_key = "x";          ///< npz array names
@@ -69,18 +71,18 @@ struct DatasetSpec {
   std::vector<std::string> targets; ///< csv target columns
   std::vector<std::string> features;///< csv feature columns (empty: all non-targets)
   std::string delimiter = ",";
-  std::string task = "auto";        ///< classification | regression | auto (integer labels -> classification)
+  TaskKind task = TaskKind::Auto;   ///< auto: integer labels -> classification
   SyntheticSpec synthetic;
   SplitSpec split;
   bool shuffle = true;              ///< shuffle before splitting and each epoch
   int64_t limit = 0;                ///< keep at most this many training samples (0 = all)
-  std::string normalize = "none";   ///< none | standard | fixed
+  NormalizeKind normalize = NormalizeKind::None;
   std::vector<double> mean, std;    ///< for `fixed`
 };
 
 /// `type: model`
 struct ModelSpec {
-  std::string arch;                     ///< cnn | mlp | lstm | resnet | torchscript
+  Arch arch = Arch::Mlp;
   std::string path;                     ///< torchscript: the .pt file
   std::string weights;                  ///< optional state dict (model.pt of a run) to start from
   std::vector<int64_t> hidden = {128};  ///< mlp hidden widths
@@ -92,7 +94,7 @@ struct ModelSpec {
 };
 
 struct OptimizerSpec {
-  std::string name = "adam";  ///< sgd | adam | adamw | rmsprop | adagrad
+  OptimizerKind name = OptimizerKind::Adam;
   double lr = 1e-3;
   double momentum = 0.0;
   bool nesterov = false;
@@ -103,7 +105,7 @@ struct OptimizerSpec {
 };
 
 struct SchedulerSpec {
-  std::string name = "none";  ///< none | step | multistep | exponential | cosine
+  ScheduleKind name = ScheduleKind::None;
   int64_t step_size = 10;
   double gamma = 0.1;
   std::vector<int64_t> milestones;
@@ -116,7 +118,7 @@ struct SchedulerSpec {
 struct EarlyStopSpec {
   int64_t patience = 0;  ///< epochs without improvement before stopping (0 = off)
   std::string metric = "val_loss";
-  std::string mode = "min";
+  Mode mode = Mode::Min;
   double min_delta = 0.0;
 };
 
@@ -124,7 +126,7 @@ struct CheckpointSpec {
   int64_t every = 1;   ///< epochs between checkpoints (0 = only best and last)
   int64_t keep = 2;    ///< periodic checkpoints to keep
   std::string best_metric = "val_loss";
-  std::string best_mode = "min";
+  Mode best_mode = Mode::Min;
 };
 
 /// `type: trainer`
@@ -134,9 +136,9 @@ struct TrainerSpec {
   int64_t eval_batch_size = 1000;
   OptimizerSpec optimizer;
   SchedulerSpec scheduler;
-  std::string loss = "cross_entropy";  ///< cross_entropy | nll | mse | l1 | huber | bce_with_logits
+  LossKind loss = LossKind::CrossEntropy;
   double huber_delta = 1.0;
-  std::vector<std::string> metrics = {"accuracy"};  ///< accuracy | top5 (topK) | mae | rmse | r2
+  std::vector<MetricSpec> metrics = {MetricSpec{}};
   double grad_clip = 0.0;   ///< max global norm (0 = off)
   int64_t grad_accum = 1;   ///< micro-batches per optimizer step
   bool drop_last = false;   ///< ranks drop the epoch's tail instead of padding it by wrapping
@@ -150,15 +152,15 @@ struct TrainerSpec {
 
 /// `type: predictor`
 struct PredictorSpec {
-  std::string split = "test";     ///< which split to predict: test | validation | train
+  SplitKind split = SplitKind::Test;  ///< which split to predict
   int64_t batch_size = 1000;
-  std::string output = "class";   ///< class | probs | raw
+  PredictOutput output = PredictOutput::Class;
 };
 
 /// `type: saver`
 struct SaverSpec {
   std::string path;
-  std::string format = "csv";  ///< csv | jsonl
+  SaveFormat format = SaveFormat::Csv;
 };
 
 /// `type: command`

@@ -26,6 +26,15 @@ struct Array {
   std::string shape_str() const;  ///< "[60000, 28, 28]"
 };
 
+/// The bytes an array of `shape` and `t` holds. Throws RuntimeError naming
+/// `what` when a dimension is negative or the size exceeds the memory
+/// available (memory_budget()): sizes a file declares are checked before
+/// anything is allocated.
+size_t checked_bytes(const std::vector<int64_t>& shape, DType t, const std::string& what);
+
+/// The memory budget for data read into memory: available memory less a margin.
+size_t memory_budget();
+
 /// IDX (MNIST family): plain or gzip-compressed (`.gz`), big-endian on disk.
 Array read_idx(const std::string& path);
 

@@ -31,14 +31,8 @@ class Sampler {
   virtual int64_t capacity() const { return -1; }
 };
 
-/// One row of the sampler registry (also `itwin hpo --help` and the docs).
-struct SamplerType {
-  const char* name;
-  const char* summary;
-};
-const std::vector<SamplerType>& sampler_types();
-
-/// The sampler `spec.sampler.name` names, seeded with spec.seed.
+/// The sampler `spec.sampler.kind` names (config::hpo_sampler_catalog()),
+/// seeded with spec.seed.
 std::unique_ptr<Sampler> make_sampler(const config::HpoSpec& spec);
 
 }  // namespace itwin::hpo

@@ -64,13 +64,8 @@ class TrialScheduler {
   }
 };
 
-struct SchedulerType {
-  const char* name;
-  const char* summary;
-};
-const std::vector<SchedulerType>& scheduler_types();
-
-/// The scheduler `spec.scheduler.name` names (max_t already resolved).
+/// The scheduler `spec.scheduler.kind` names (config::hpo_scheduler_catalog();
+/// max_t already resolved).
 std::unique_ptr<TrialScheduler> make_scheduler(const config::HpoSpec& spec);
 
 /// The epochs at which a trial of `bracket` pauses under asha (ascending,

@@ -12,12 +12,15 @@ struct SpawnOptions {
   bool use_mpirun = false;         ///< through mpirun (for the mpi backend)
   std::vector<std::string> args;   ///< the command line without --nproc
   double grace_s = 10;             ///< after one rank fails: SIGTERM, then SIGKILL after this
+  std::string job_file;            ///< where rank 0 writes its run directory (set by spawn_local)
+  std::string program;             ///< what each rank runs (default: this program)
 };
 
-/// With mpirun: replaces this process by `mpirun -np N ... itwin ARGS`
-/// (returns only on failure). Otherwise forks N ranks with ITWIN_RANK etc.
-/// and a file rendezvous, waits, and stops them all as soon as one fails.
-/// Returns the exit status for the whole job.
+/// Forks N ranks with ITWIN_RANK etc. and a file rendezvous (or one
+/// `mpirun -np N ... itwin ARGS`), supervises them, forwards stop requests,
+/// and stops them all as soon as one fails. The ranks die with this process.
+/// Returns the exit status for the whole job (75 after a stop request, 130
+/// after Ctrl-C) and marks a run whose rank 0 died FAILED.
 int spawn_local(const SpawnOptions& o);
 
 /// The mpirun argument list spawn_local uses (for tests and --dry-run).

@@ -34,6 +34,10 @@ struct ModelInput {
   int64_t outputs = 0;                ///< classes or regression targets
 };
 
+/// Why a built-in architecture cannot take samples of `in` ("" when it can),
+/// e.g. "model 'cnn' needs an image [C, H, W] ... but the data gives [8]".
+std::string input_problem(const config::ModelSpec& spec, const ModelInput& in);
+
 /// Builds the model a step describes (and loads `weights` when given).
 /// Errors name the step and say what input the architecture needs.
 std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInput& in, const std::string& step);

@@ -1,7 +1,6 @@
 #pragma once
-/// Jobs itwin submitted: a small local registry (JSON lines under
-/// $ITWIN_STATE_DIR, default ~/.local/state/itwin) and their state from
-/// SLURM (scontrol, then sacct, then sacct -c where accounting is off).
+/// Jobs itwin submitted: a small local registry (JSON lines under the state
+/// directory, util/state.hpp) and what a job's state looks like.
 
 #include <optional>
 #include <string>
@@ -24,17 +23,9 @@ struct JobState {
   bool finished() const;          ///< a state SLURM will not leave
 };
 
-std::string state_dir();
 void add_record(const JobRecord& r);
 std::vector<JobRecord> records();
 /// The record of `id`; throws UsageError naming the known ids when unknown.
 JobRecord find_record(const std::string& id);
-
-/// Submits `script` with sbatch --parsable; returns the job id. When sbatch
-/// fails, the error shows its message.
-std::string sbatch(const std::string& script);
-
-JobState query(const std::string& id);
-void cancel(const std::string& id);
 
 }  // namespace itwin::slurm

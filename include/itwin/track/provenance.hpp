@@ -26,7 +26,11 @@ std::string fnv1a64(const std::string& s);
 /// Environment variables worth keeping (SLURM_*, OMP_*, CUDA_VISIBLE_DEVICES, NCCL_*, GLOO_*, ...).
 std::map<std::string, std::string> environment_of_interest();
 
-/// Writes provenance.json atomically; returns the tags loggers get from it.
-std::map<std::string, std::string> write_provenance(const Provenance& p);
+/// The tags every logger's run gets from the provenance: config hash, world
+/// size, versions, SLURM job (on every rank, not only the one that writes it).
+std::map<std::string, std::string> provenance_tags(const Provenance& p);
+
+/// Writes provenance.json atomically into p.run_dir.
+void write_provenance(const Provenance& p);
 
 }  // namespace itwin::track

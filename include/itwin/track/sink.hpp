@@ -1,7 +1,7 @@
 #pragma once
 /// Where metrics go. The trainer writes every logged point through this one
 /// interface; JSON lines is built in, other trackers (MLflow, TensorBoard)
-/// implement the same three calls.
+/// implement the same calls.
 
 #include <cstdint>
 #include <fstream>
@@ -39,6 +39,10 @@ class MetricSink {
   /// Steps between step points this sink wants (0: epoch points only).
   virtual int64_t step_interval() const { return 0; }
   virtual TrackedRun tracked_run() const { return {}; }
+  /// A resumed run continues from optimizer step `step`: points an earlier
+  /// attempt logged after it are dropped where the store allows (they will be
+  /// logged again).
+  virtual void rewind(int64_t step) { (void)step; }
 };
 
 /// One JSON object per line: {"step":..,"epoch":..,"time":..,"train_loss":..}.
@@ -48,6 +52,7 @@ class JsonlSink : public MetricSink {
   explicit JsonlSink(std::string path);
   void log(const MetricPoint& p) override;
   void close(const std::string& status) override;
+  void rewind(int64_t step) override;
 
  private:
   std::string path_;
@@ -61,6 +66,7 @@ class MultiSink : public MetricSink {
   void params(const std::map<std::string, std::string>& p) override;
   void log(const MetricPoint& p) override;
   void close(const std::string& status) override;
+  void rewind(int64_t step) override;
   /// The smallest step interval any sink wants (0: none wants steps).
   int64_t step_interval() const override;
   /// One entry per logger of the pipeline, in order (kind empty where that

@@ -53,11 +53,26 @@ void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, 
 /// Ranks whose optimizer shards checkpoint `dir` holds (0: one full optimizer.pt).
 int64_t optimizer_shards(const std::string& dir);
 
-/// The checkpoint directory with the most completed epochs, if any.
+/// The checkpoints under a root: the most advanced readable one, and the
+/// ones that cannot be read (directory, why).
+struct CheckpointScan {
+  std::optional<std::string> latest;
+  int64_t latest_step = 0;  ///< the optimizer step `latest` was written at
+  std::vector<std::pair<std::string, std::string>> unreadable;
+};
+CheckpointScan scan_checkpoints(const std::string& root);
+
+/// The readable checkpoint directory with the most progress, if any.
 std::optional<std::string> latest_checkpoint(const std::string& root);
 
+/// After a crash: puts back a checkpoint hidden while it was being replaced
+/// (.old-NAME-PID without NAME) and removes half-written ones (.tmp-*,
+/// .shards-*). Rank 0, before anything reads the checkpoints.
+void recover_checkpoints(const std::string& root);
+
 /// Restores the model (when given), the optimizer (when given) and the
-/// global RNG; returns the loop state.
+/// global RNG; returns the loop state. A damaged file is a RuntimeError
+/// naming the file (and, for state.json, the field).
 TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::optim::Optimizer* opt);
 
 /// Removes periodic checkpoints (epoch-*) beyond the newest `keep`.

@@ -12,15 +12,12 @@
 
 namespace itwin::train {
 
-/// loss(output, target) for the spec's loss name.
+/// loss(output, target) for the spec's loss.
 torch::Tensor compute_loss(const config::TrainerSpec& spec, const torch::Tensor& out, const torch::Tensor& target);
-
-/// True when the loss wants integer class labels.
-bool loss_is_classification(const std::string& loss);
 
 class MetricSums {
  public:
-  explicit MetricSums(std::vector<std::string> metrics) : metrics_(std::move(metrics)) {}
+  explicit MetricSums(std::vector<config::MetricSpec> metrics) : metrics_(std::move(metrics)) {}
   /// Adds one batch: its mean loss and (detached) outputs and targets.
   void add(double batch_loss, const torch::Tensor& out, const torch::Tensor& target);
   /// Raw sums, in a fixed order, for cross-rank reduction.
@@ -30,7 +27,7 @@ class MetricSums {
 
  private:
   enum Slot { kLossSum, kCount, kCorrect, kTopK, kAbs, kSq, kY, kY2, kElems, kSlots };
-  std::vector<std::string> metrics_;
+  std::vector<config::MetricSpec> metrics_;
   std::vector<double> s_ = std::vector<double>(kSlots, 0.0);
   int64_t topk() const;
 };

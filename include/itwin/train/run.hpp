@@ -1,6 +1,6 @@
 #pragma once
-/// Running a selected pipeline: the entry point from the CLI into the torch
-/// side. Declared without torch types so the CLI compiles without them.
+/// Running a selected pipeline: the entry point from the CLI into the
+/// training side. Declared without torch types so the CLI compiles without them.
 
 #include <cstdint>
 #include <string>
@@ -14,8 +14,13 @@ struct RunOptions {
   std::string run_dir;       ///< explicit run directory (default: <run.root>/<run.name>[.N])
   bool resume = false;       ///< continue from the latest checkpoint in the run directory
   int64_t threads = -1;      ///< -1: from the config (run.threads)
-  /// Per logger (by index): the tracked run to nest this run under (e.g. the
-  /// run of a study whose trial this is); empty: none.
+  /// Train only up to this epoch (of the configured `epochs`, which the
+  /// learning-rate schedule still sees), write a checkpoint and end with
+  /// status PAUSED; `--resume` continues exactly (HPO rungs). 0: all epochs.
+  int64_t until_epoch = 0;
+  /// Nest every mlflow logger's run under this run (an HPO study's run).
+  std::string parent_run;
+  /// Per logger (by index): the tracked run to nest this run under; empty: none.
   std::vector<std::string> parent_runs;
 };
 

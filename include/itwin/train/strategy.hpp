@@ -37,6 +37,9 @@ class Strategy {
   /// True when the optimizer state is the same on every rank (checkpoints
   /// written by rank 0 then hold all of it).
   virtual bool replicated_optimizer() const { return true; }
+  /// Seconds the gradient collectives were in flight since the last call
+  /// (launch to completion, hidden behind backward or not); then resets.
+  virtual double take_comm_seconds() { return 0; }
 };
 
 /// `local` for a world of one, else `ddp` or `zero1` over `comm`.

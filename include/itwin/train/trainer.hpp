@@ -1,10 +1,20 @@
 #pragma once
-/// The training loop of one process. Data-parallel training (the
-/// distributed issue) plugs in at three seams marked below: which indices a
-/// rank sees, the gradient reduction after backward, and the metric sums
-/// reduction; the loop itself does not change.
+/// The training loop of one rank. Data parallelism plugs in through the
+/// Strategy (strategy.hpp: gradient reduction and the optimizer's share),
+/// the sampler (which indices a rank sees) and the metric-sum reduction.
+///
+/// Per epoch, on every rank:
+///   1. the rank's share of the shuffled indices (DistributedSampler rules);
+///   2. per optimizer step: batch, forward, backward, gradient reduction,
+///      update; every rank agrees on stop requests at step boundaries;
+///   3. epoch end: buffers and metric sums reduced, validation, loggers,
+///      best/periodic checkpoints, early stopping, stop requests again.
+/// A stop request (SIGTERM, SIGUSR1, SIGINT, SIGHUP) ends the run with a
+/// checkpoint to resume from, at any step and in any phase.
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "itwin/comm/backend.hpp"
@@ -12,6 +22,11 @@
 #include "itwin/data/dataset.hpp"
 #include "itwin/models/model.hpp"
 #include "itwin/track/sink.hpp"
+#include "itwin/train/checkpoint.hpp"
+#include "itwin/train/objective.hpp"
+#include "itwin/train/profile.hpp"
+#include "itwin/train/progress.hpp"
+#include "itwin/train/strategy.hpp"
 
 namespace itwin::train {
 
@@ -24,6 +39,7 @@ struct TrainerEnv {
   track::MetricSink& sink;
   comm::Backend* comm = nullptr;       ///< nullptr: one process
   config::DistributedSpec dist = {};   ///< strategy, buckets, compression
+  int64_t until_epoch = 0;             ///< stop (PAUSED) after this epoch; 0: train all epochs
 };
 
 struct TrainResult {
@@ -32,13 +48,64 @@ struct TrainResult {
   int64_t steps = 0;
   bool early_stopped = false;
   bool resumed = false;
+  bool paused = false;          ///< stopped after until_epoch with a checkpoint
   double train_seconds = 0;     ///< wall time in the training loop (all sessions)
   double samples_per_s = 0;     ///< training samples per second (this session)
   double first_step_unix = 0;   ///< wall clock when the first optimizer step of this session ended
+  PhaseTimes profile;           ///< this rank's phases over this session
+  std::vector<PhaseTimes> rank_profiles;  ///< every rank's (world entries, rank order)
 };
 
+class Trainer {
+ public:
+  Trainer(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data, const TrainerEnv& env);
+  ~Trainer();
+  TrainResult run();
+
+ private:
+  struct EpochRun;
+  void resume();
+  std::optional<std::string> resume_point();
+  /// One epoch; false when a stop request ended it (a checkpoint is written).
+  void run_epoch(int64_t epoch);
+  void train_step(EpochRun& e, int64_t i);
+  /// Every rank learns whether any rank was asked to stop (0 or the signal).
+  int agreed_stop();
+  [[noreturn]] void stop(int sig, const std::string& where, const std::string& checkpoint);
+  /// Validation, loggers, checkpoints, early stopping; true: stop training early.
+  bool end_epoch(int64_t epoch, EpochRun& e);
+  void write_checkpoint(const std::string& name);
+  void zero_grads();
+
+  const config::TrainerSpec& spec_;
+  models::Model& model_;
+  const data::DataSplits& data_;
+  const TrainerEnv& env_;
+  std::unique_ptr<comm::Backend> own_comm_;
+  comm::Backend* comm_;
+  int rank_, world_;
+  bool lead_;
+  std::string ckpt_root_;
+  std::unique_ptr<Strategy> strategy_;
+  std::unique_ptr<torch::optim::Optimizer> opt_;
+  std::vector<torch::Tensor> params_;
+  TrainState st_;
+  TrainResult result_;
+  Progress progress_;
+  PhaseTimes times_;
+  std::map<std::string, double> last_;
+  double session_seconds_ = 0;
+  int64_t session_samples_ = 0;
+  int64_t resume_step_ = 0;  ///< the step the checkpoint to resume from was written at
+};
+
+/// Trainer(spec, model, data, env).run().
 TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
                         const TrainerEnv& env);
+
+/// Checks that the model takes the data and the loss fits the labels, with
+/// one tiny forward pass. Throws RuntimeError saying what does not fit.
+void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data);
 
 /// Evaluates `model` on `d` without gradients; metrics named `<prefix>...`.
 /// With `comm`, each rank takes every world-th sample and the sums are

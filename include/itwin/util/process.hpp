@@ -14,8 +14,11 @@ struct ProcessSpec {
   double timeout_s = 0;                    ///< 0 = no limit; SIGTERM then SIGKILL
 };
 
-/// Runs the program with inherited stdout/stderr; returns its exit status
-/// (128+signal when killed). Throws RuntimeError when it cannot start.
+/// Runs the program with inherited stdout/stderr in a process group of its
+/// own; returns its exit status (128+signal when killed) as soon as it ends.
+/// Processes it left running in the background are stopped then (so no
+/// inherited pipe keeps the pipeline waiting); a stop request or the
+/// timeout stops the whole group. Throws RuntimeError when it cannot start.
 int run_process(const ProcessSpec& p);
 
 struct Captured {

@@ -26,6 +26,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 /// Human-readable durations and sizes for progress lines: "1m05s", "12.3 MiB".
 std::string format_duration(double seconds);
+std::string format_bytes(double bytes);
 
 /// A Unix time as local "YYYY-MM-DD HH:MM[:SS]" for tables ("-" for 0).
 std::string format_local_time(double unix_seconds, bool with_seconds = false);

@@ -21,6 +21,9 @@ std::string blas_kind(const std::string& path);
 
 std::string host_name();
 
+/// MemAvailable of /proc/meminfo in bytes (0 when unknown).
+uint64_t available_memory_bytes();
+
 /// Sets the thread count of a threaded BLAS (OpenBLAS, BLIS, MKL) loaded in
 /// this process, found at run time; false when none is. LibTorch runs its own
 /// threads around BLAS calls, so a BLAS with threads of its own
