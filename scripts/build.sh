@@ -1,5 +1,7 @@
 #!/bin/bash
-# Configures (once) and builds itwin into $BUILD (default: build/).
+# build.sh [itwin | TARGET...]: configures (once) and builds into $BUILD (default build/).
+#   build.sh          everything: the programs, the test programs, the benchmarks
+#   build.sh itwin    only what `itwin` needs to run (itwin and itwin-worker)
 # At most 2 compile jobs: one LibTorch translation unit needs ~1.5 GB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +13,11 @@ if [ -f "$BUILD/build.ninja" ]; then
 else
   meson setup "$BUILD" -Dbuildtype=release -Dwerror=$WERROR
 fi
-ninja -C "$BUILD" -j "${ITWIN_BUILD_JOBS:-2}"
+targets=()
+for t in "$@"; do
+  case $t in
+    itwin) targets+=(src/itwin src/itwin-worker) ;;
+    *) targets+=("$t") ;;
+  esac
+done
+ninja -C "$BUILD" -j "${ITWIN_BUILD_JOBS:-2}" "${targets[@]}"

@@ -15,6 +15,8 @@ PKGS=(
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
   python3-netcdf4 python3-h5py                        # use-cases/*/generate.py: NetCDF and HDF5 data (tests run them)
   slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted
+  gnuplot-nox                                         # itwin report: plots (PNG, SVG)
+  chromium                                            # tests: itwin report's HTML page rendered headless
 )
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -24,7 +24,10 @@ const std::vector<Command>& command_table() {
        setup_components},
       {"hpo", "Run a hyper-parameter search (random, grid, TPE; ASHA, Hyperband, median stopping) inside one allocation.",
        setup_hpo},
-      {"report", "Scalability report from runs: epoch time, speedup, efficiency, time breakdown, utilisation, energy.",
+      {"report",
+       "Scalability report of runs: epoch time, speedup, efficiency, throughput, time per step (compute / exposed "
+       "communication / data / other), utilisation, energy and CO2e, by backend, strategy and world size; repeated "
+       "runs averaged. docs/report.md explains every number.",
        setup_report},
       {"submit",
        "Render a complete sbatch script for the pipeline (cluster profile + the file's slurm: section + these flags) "

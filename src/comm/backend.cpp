@@ -10,6 +10,7 @@
 
 #include "factories.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/process.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "itwin_build.h"
@@ -19,13 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool on_path(const std::string& prog) {
-  const char* path = std::getenv("PATH");
-  for (const auto& dir : split(path ? path : "", ':')) {
-    if (!dir.empty() && ::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -185,7 +179,7 @@ config::BackendKind resolve_backend(config::BackendKind requested, int world, co
   if (world == 1) return BackendKind::Local;
   const bool mpi = backend_built(BackendKind::Mpi);
   if (mpi && (launcher == "mpirun" || launcher == "pmix")) return BackendKind::Mpi;
-  if (mpi && launcher == "none" && on_path("mpirun")) return BackendKind::Mpi;
+  if (mpi && launcher == "none" && program_on_path("mpirun")) return BackendKind::Mpi;
   return BackendKind::Gloo;
 }
 

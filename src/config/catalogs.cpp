@@ -172,6 +172,22 @@ const Catalog<Mode>& mode_catalog() {
   return c;
 }
 
+const Catalog<DeviceKind>& device_catalog() {
+  static const Catalog<DeviceKind> c(
+      "run.device", {{DeviceKind::Auto, "auto", "a GPU when LibTorch has CUDA and one is visible, else the CPU"},
+                     {DeviceKind::Cpu, "cpu", "the CPU"},
+                     {DeviceKind::Cuda, "cuda", "the GPU of this rank's local rank among the visible ones"}});
+  return c;
+}
+
+const Catalog<Precision>& precision_catalog() {
+  static const Catalog<Precision> c(
+      "precision", {{Precision::Fp32, "fp32", "float32 everywhere"},
+                    {Precision::Bf16, "bf16", "autocast to bfloat16 (GPU and CPU), float32 master weights"},
+                    {Precision::Fp16, "fp16", "autocast to float16 (GPU), float32 master weights, dynamic loss scaling"}});
+  return c;
+}
+
 std::vector<CatalogView> all_catalogs() {
   return {view_of(step_catalog(), "Step types"),
           view_of(data_format_catalog(), "Dataset formats"),
@@ -191,7 +207,9 @@ std::vector<CatalogView> all_catalogs() {
           view_of(predict_output_catalog(), "Predictor outputs"),
           view_of(save_format_catalog(), "Saver formats"),
           view_of(resume_catalog(), "Resume modes"),
-          view_of(mode_catalog(), "Monitor modes")};
+          view_of(mode_catalog(), "Monitor modes"),
+          view_of(device_catalog(), "Devices"),
+          view_of(precision_catalog(), "Training precision")};
 }
 
 std::string catalog_markdown(const CatalogView& c) {

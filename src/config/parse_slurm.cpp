@@ -107,6 +107,7 @@ slurm::Profile load_profile(const std::string& name_or_path) {
   Reader r(n, "profile " + source, nullptr);
   p.name = r.get_string("name", fs::path(source).stem().string());
   p.description = r.get_string("description", "");
+  p.carbon_intensity = r.get_double("carbon_intensity", 0.0, 0.0, 5000.0);
   Reader lim = r.sub("limits");
   p.max_gpus_per_node = lim.get_int("gpus_per_node", -1, -1, 64);
   p.cpus_per_node = lim.get_int("cpus_per_node", 0, 0, 4096);

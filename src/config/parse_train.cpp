@@ -145,6 +145,7 @@ TrainerSpec parse_trainer(Reader& r) {
   t.test_every = r.get_int("test_every", t.test_every, 0);
   t.log_every = r.get_int("log_every", t.log_every, 1);
   t.max_steps = r.get_int("max_steps", t.max_steps, 0);
+  t.precision = r.get_enum("precision", precision_catalog(), t.precision);
   return t;
 }
 

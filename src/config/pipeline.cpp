@@ -23,6 +23,7 @@ RunSpec parse_run(Reader& r, const std::string& default_name) {
   s.threads = r.get_int("threads", 0, 0, 4096);
   s.resume = r.get_enum("resume", resume_catalog(), s.resume);
   s.deterministic = r.get_bool("deterministic", false);
+  s.device = r.get_enum("device", device_catalog(), s.device);
   r.finish();
   return s;
 }
@@ -192,6 +193,8 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   cfg.slurm = cfg.slurm_profile.defaults;
   read_settings(sl, cfg.slurm);
   sl.finish();
+  Reader mon = top.sub("monitor");
+  cfg.monitor = parse_monitor(mon, cfg.slurm_profile.carbon_intensity);
   cfg.loggers = parse_loggers(top.raw("loggers"));
   const Node* pipes = top.raw("pipelines");
   if (!pipes || !pipes->is_map() || pipes->map.empty()) {

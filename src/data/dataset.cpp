@@ -17,16 +17,6 @@ namespace {
 
 constexpr int64_t kMaxClasses = 1000000;  // a classifier head of more classes is a label error, not a task
 
-torch::Tensor to_tensor(const Array& a) {
-  static const std::pair<DType, torch::Dtype> map[] = {
-      {DType::U8, torch::kUInt8}, {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16}, {DType::I32, torch::kInt32},
-      {DType::I64, torch::kInt64}, {DType::F32, torch::kFloat32}, {DType::F64, torch::kFloat64}, {DType::Bool, torch::kBool}};
-  torch::Dtype t = torch::kFloat32;
-  for (const auto& [d, td] : map)
-    if (d == a.dtype) t = td;
-  return torch::from_blob(const_cast<unsigned char*>(a.bytes.data()), a.shape, torch::TensorOptions().dtype(t)).clone();
-}
-
 std::string find_file(const std::string& dir, const std::string& base, bool required, const std::string& who) {
   for (const auto& name : {base + ".gz", base}) {
     if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
@@ -49,8 +39,12 @@ int64_t count_of(double v, int64_t n) { return v < 1 ? static_cast<int64_t>(std:
 
 TensorData take(const TensorData& d, const std::vector<int64_t>& idx, size_t b, size_t e) { return gather(d, idx, b, e); }
 
+struct Parts {
+  TensorData train, val, test;
+};
+
 // Per-channel (images: dim 1 of [N,C,H,W]) or per-feature statistics.
-void normalize(DataSplits& s, const config::DatasetSpec& spec, const std::string& who) {
+void normalize(Parts& s, const config::DatasetSpec& spec, const std::string& who) {
   if (spec.normalize == config::NormalizeKind::None) return;
   auto& x = s.train.x;
   int64_t c = x.dim() >= 2 ? x.size(1) : 1;
@@ -81,6 +75,16 @@ void normalize(DataSplits& s, const config::DatasetSpec& spec, const std::string
 }
 
 }  // namespace
+
+torch::Tensor to_tensor(const Array& a) {
+  static const std::pair<DType, torch::Dtype> map[] = {
+      {DType::U8, torch::kUInt8}, {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16}, {DType::I32, torch::kInt32},
+      {DType::I64, torch::kInt64}, {DType::F32, torch::kFloat32}, {DType::F64, torch::kFloat64}, {DType::Bool, torch::kBool}};
+  torch::Dtype t = torch::kFloat32;
+  for (const auto& [d, td] : map)
+    if (d == a.dtype) t = td;
+  return torch::from_blob(const_cast<unsigned char*>(a.bytes.data()), a.shape, torch::TensorOptions().dtype(t)).clone();
+}
 
 std::vector<int64_t> permutation(int64_t n, uint64_t seed, uint64_t epoch) {
   std::vector<int64_t> p(static_cast<size_t>(n));
@@ -243,17 +247,18 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const st
                        " samples, leaving none for training");
   }
   size_t v_end = static_cast<size_t>(n_val), t_end = v_end + static_cast<size_t>(n_test);
-  s.val = n_val > 0 ? take(pool, order, 0, v_end) : TensorData{};
+  Parts parts;
+  parts.val = n_val > 0 ? take(pool, order, 0, v_end) : TensorData{};
   if (n_test > 0) test = take(pool, order, v_end, t_end);
   size_t train_end = order.size();
   if (spec.limit > 0) train_end = std::min(order.size(), t_end + static_cast<size_t>(spec.limit));
-  s.train = take(pool, order, t_end, train_end);
-  s.test = test;
+  parts.train = take(pool, order, t_end, train_end);
+  parts.test = test;
 
-  s.sample_shape = s.train.x.sizes().slice(1).vec();
+  s.sample_shape = parts.train.x.sizes().slice(1).vec();
   if (s.classification) {
-    int64_t mx = s.train.y.max().item<int64_t>();
-    for (TensorData* t : {&s.val, &s.test}) {
+    int64_t mx = parts.train.y.max().item<int64_t>();
+    for (TensorData* t : {&parts.val, &parts.test}) {
       if (t->size() > 0) mx = std::max(mx, t->y.max().item<int64_t>());
     }
     if (mx >= kMaxClasses) {
@@ -262,10 +267,13 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const st
     }
     s.num_classes = mx + 1;
   } else {
-    s.num_targets = s.train.y.size(1);
+    s.num_targets = parts.train.y.size(1);
   }
   s.shuffle = spec.shuffle;
-  normalize(s, spec, who);
+  normalize(parts, spec, who);
+  s.train = std::move(parts.train);
+  s.val = std::move(parts.val);
+  s.test = std::move(parts.test);
   return s;
 }
 

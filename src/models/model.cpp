@@ -27,6 +27,7 @@ class NativeModel : public Model {
     return v;
   }
   void set_training(bool on) override { m_->train(on); }
+  void to(const torch::Device& d) override { m_->to(d); }
   std::string describe() const override { return what_; }
 
  private:
@@ -110,7 +111,7 @@ std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInp
 
 void save_state_dict(Model& m, const std::string& path) {
   c10::Dict<std::string, torch::Tensor> dict;
-  for (const auto& [name, t] : m.state()) dict.insert(name, t.detach());
+  for (const auto& [name, t] : m.state()) dict.insert(name, t.detach().to(torch::kCPU));  // readable without a GPU
   std::vector<char> bytes = torch::jit::pickle_save(dict);
   write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }

@@ -30,6 +30,7 @@ class ScriptModel : public Model {
     return v;
   }
   void set_training(bool on) override { m_.train(on); }
+  void to(const torch::Device& d) override { m_.to(d); }
   std::string describe() const override { return "torchscript " + path_; }
   bool save_torchscript(const std::string& path) override {
     m_.save(path);

@@ -1,10 +1,15 @@
 #include "http.hpp"
 
+#include "itwin_build.h"
+
+#if ITWIN_HAVE_CURL
 #include <curl/curl.h>
+#endif
 
 #include <mutex>
 
 namespace itwin::track {
+#if ITWIN_HAVE_CURL
 namespace {
 
 size_t collect(char* data, size_t size, size_t n, void* out) {
@@ -13,6 +18,7 @@ size_t collect(char* data, size_t size, size_t n, void* out) {
 }
 
 }  // namespace
+#endif
 
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
@@ -29,6 +35,7 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
+#if ITWIN_HAVE_CURL
 HttpResponse http_request(const std::string& method, const std::string& url, const std::string* body,
                           const std::vector<std::string>& headers, double timeout_s, const std::string& content_type) {
   static std::once_flag init;
@@ -64,5 +71,16 @@ HttpResponse http_request(const std::string& method, const std::string& url, con
   curl_easy_cleanup(c);
   return r;
 }
+#else
+// Built without libcurl (meson -Dcurl=disabled): every request fails, and the
+// MLflow server logger reports it as an unreachable server would be.
+HttpResponse http_request(const std::string&, const std::string&, const std::string*, const std::vector<std::string>&,
+                          double, const std::string&) {
+  HttpResponse r;
+  r.error = "this itwin was built without libcurl, so it reaches no server"
+            " (rebuild with libcurl4-openssl-dev installed, or log to an MLflow file store)";
+  return r;
+}
+#endif
 
 }  // namespace itwin::track

@@ -82,6 +82,8 @@ TrainState read_state(const std::string& dir) {
   st.es_has_best = r.get<bool>("es_has_best");
   st.train_seconds = r.get<double>("train_seconds");
   st.history = r.get<std::vector<std::map<std::string, double>>>("history");
+  st.loss_scale = r.get<double>("loss_scale", 0.0);
+  st.scale_growth = r.get<int64_t>("scale_growth", int64_t{0});
   if (st.epochs_done < 0 || st.epoch_step < 0 || st.step < 0 || st.history.size() != static_cast<size_t>(st.epochs_done)) {
     throw RuntimeError(dir + "/state.json: epochs_done, step and history disagree (damaged checkpoint state)");
   }
@@ -139,13 +141,19 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
       std::lock_guard<std::mutex> lock(gen.mutex());
       torch::save(gen.get_state(), (tmp / "rng.pt").string());
     }
+    for (int64_t d = 0; d < static_cast<int64_t>(torch::cuda::device_count()); ++d) {  // dropout on a GPU draws from its generator
+      auto gen = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      torch::save(gen.get_state(), (tmp / ("rng-cuda-" + std::to_string(d) + ".pt")).string());
+    }
     nlohmann::json j = {{"epochs_done", st.epochs_done},     {"epoch_step", st.epoch_step},
                         {"epoch_sums", st.epoch_sums},       {"epoch_samples", st.epoch_samples},
                         {"epoch_seconds", st.epoch_seconds}, {"step", st.step},
                         {"best", st.best},                   {"has_best", st.has_best},
                         {"bad_epochs", st.bad_epochs},       {"es_best", st.es_best},
                         {"es_has_best", st.es_has_best},     {"train_seconds", st.train_seconds},
-                        {"history", st.history},             {"optimizer_shards", shards.size()}};
+                        {"history", st.history},             {"optimizer_shards", shards.size()},
+                        {"loss_scale", st.loss_scale},       {"scale_growth", st.scale_growth}};
     write_file_atomic((tmp / "state.json").string(), j.dump(2));
     write_file_atomic((tmp / "config.yaml").string(), config_yaml);
     sync_tree(tmp);
@@ -246,6 +254,15 @@ TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::
       throw RuntimeError(file + ": not a random-number-generator state (damaged checkpoint)");
     }
     gen.set_state(rng);
+    for (int64_t d = 0; d < static_cast<int64_t>(torch::cuda::device_count()); ++d) {
+      file = dir + "/rng-cuda-" + std::to_string(d) + ".pt";
+      if (!fs::exists(file)) continue;
+      torch::Tensor state;
+      torch::load(state, file);
+      auto g = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
+      std::lock_guard<std::mutex> glock(g.mutex());
+      g.set_state(state);
+    }
   } catch (const c10::Error& e) {
     throw RuntimeError("checkpoint " + dir + " cannot be restored: " + file + ": " + first_line(e));
   }

@@ -9,27 +9,33 @@
 namespace itwin::train {
 
 Predictions predict(const config::PredictorSpec& spec, models::Model& model, const data::DataSplits& data,
-                    const std::string& step) {
-  const data::TensorData* split = nullptr;
+                    const std::string& step, const torch::Device& device) {
+  const data::Split* split = nullptr;
   switch (spec.split) {
     case config::SplitKind::Test: split = &data.test; break;
     case config::SplitKind::Validation: split = &data.val; break;
     case config::SplitKind::Train: split = &data.train; break;
   }
-  const data::TensorData& d = *split;
+  const data::Split& d = *split;
   const char* split_name = config::split_catalog().name(spec.split);
   if (d.size() == 0) throw RuntimeError("step '" + step + "': the " + std::string(split_name) + " split is empty");
   torch::NoGradGuard ng;
   model.set_training(false);
-  std::vector<torch::Tensor> outs;
-  for (int64_t b = 0; b < d.size(); b += spec.batch_size) {
-    outs.push_back(model.forward(d.x.slice(0, b, std::min(d.size(), b + spec.batch_size))));
+  std::vector<torch::Tensor> outs, labels;
+  std::vector<int64_t> order(static_cast<size_t>(d.size()));
+  for (int64_t i = 0; i < d.size(); ++i) order[static_cast<size_t>(i)] = i;
+  const size_t batch = static_cast<size_t>(spec.batch_size);
+  d.samples().begin_pass(order, 0, batch);
+  for (size_t b = 0; b < order.size(); b += batch) {
+    auto bt = d.gather(order, b, std::min(order.size(), b + batch));
+    outs.push_back(model.forward(bt.x.to(device)).to(torch::kCPU));
+    labels.push_back(bt.y);
   }
   auto out = torch::cat(outs);
   Predictions p;
   p.output = spec.output;
-  p.labels = d.y;
-  if (data.classification) p.accuracy = out.argmax(1).eq(d.y).to(torch::kFloat64).mean().item<double>();
+  p.labels = torch::cat(labels);
+  if (data.classification) p.accuracy = out.argmax(1).eq(p.labels).to(torch::kFloat64).mean().item<double>();
   switch (spec.output) {
     case config::PredictOutput::Class:
       if (!data.classification) {

@@ -17,7 +17,7 @@ struct Predictions {
 };
 
 Predictions predict(const config::PredictorSpec& spec, models::Model& model, const data::DataSplits& data,
-                    const std::string& step);
+                    const std::string& step, const torch::Device& device = torch::kCPU);
 
 /// Writes CSV (index, prediction..., label...) or JSON lines, atomically.
 void save_predictions(const Predictions& p, const config::SaverSpec& spec);

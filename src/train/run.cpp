@@ -30,14 +30,17 @@
 namespace itwin::train {
 namespace {
 
-int64_t thread_count(const config::Config& cfg, const RunOptions& o, int local_world) {
-  if (o.threads > 0) return o.threads;
-  if (cfg.run.threads > 0) return cfg.run.threads;
+// Intra-op threads: the user's choice, else the cores this rank may use
+// (shared with the other ranks of its host); only then `adaptive`: the
+// trainer gives up the cores other processes keep busy.
+Threads thread_count(const config::Config& cfg, const RunOptions& o, int local_world) {
+  if (o.threads > 0) return {o.threads, false};
+  if (cfg.run.threads > 0) return {cfg.run.threads, false};
   if (const char* omp = std::getenv("OMP_NUM_THREADS")) {
     int v = std::atoi(omp);
-    if (v > 0) return v;
+    if (v > 0) return {v, false};
   }
-  return std::max(1, cores_available() / local_world);  // ranks on one host share its cores
+  return {std::max(1, cores_available() / local_world), local_world == 1};
 }
 
 // --parent-run: every mlflow logger nests under that run.
@@ -91,16 +94,17 @@ void run_steps(RunSession& session, StepRunner& steps, const config::Pipeline& p
 
 void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
   install_stop_handlers();
+  const CpuSnapshot start = cpu_snapshot();  // who else is busy, measured while the data loads
   launch::Joined j = launch::join_world(cfg.distributed.backend, cfg.distributed.rendezvous, cfg.distributed.timeout);
   comm::Backend& comm = *j.comm;
   init_logging(comm.rank(), comm.world());
-  const int64_t threads = thread_count(cfg, opts, j.world.local_world);
+  const Threads threads = thread_count(cfg, opts, j.world.local_world);
   // LibTorch parallelizes around BLAS calls; a BLAS with its own threads on
   // top oversubscribes the cores. Respect an explicit OPENBLAS_NUM_THREADS.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) set_blas_threads(1);
-  RunSession session(comm, j.world, j.backend, cfg, pipeline, with_parents(cfg, opts), threads);
+  RunSession session(comm, j.world, j.backend, cfg, pipeline, with_parents(cfg, opts), threads.count);
   try {
-    auto steps = make_step_runner(cfg, threads);
+    auto steps = make_step_runner(cfg, threads, start);
     run_steps(session, *steps, pipeline);
   } catch (const CollectiveError& e) {
     // Every rank is here together: a failure before the run directory was
@@ -116,12 +120,12 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, c
     session.finish(status_of(e), e.what());
     throw;  // every rank stops here together
   } catch (const Error& e) {
-    session.finish(status_of(e), e.what());
+    session.finish(status_of(e), e.what(), /*together=*/false);
     if (comm.world() > 1) end_job_alone(comm, e, session.console_fd());
     throw;
   } catch (const std::exception& e) {  // e.g. a filesystem_error from a full disk
     RuntimeError error(e.what());
-    session.finish("FAILED", error.what());
+    session.finish("FAILED", error.what(), /*together=*/false);
     if (comm.world() > 1) end_job_alone(comm, error, session.console_fd());
     throw error;
   }

@@ -155,6 +155,9 @@ void RunSession::write_start_files() {
   std::snprintf(host, sizeof host, "%s", host_name().c_str());
   std::vector<char> hosts(sizeof host * static_cast<size_t>(comm_.world()));
   comm_.allgather(host, hosts.data(), sizeof host, comm::DType::U8);
+  int32_t pid = ::getpid();
+  std::vector<int32_t> pids(static_cast<size_t>(comm_.world()));
+  comm_.allgather(&pid, pids.data(), 1, comm::DType::I32);
   prov_.config_yaml = config_yaml_;
   prov_.config_source = cfg_.source;
   prov_.pipeline = pipeline_.name;
@@ -187,10 +190,49 @@ void RunSession::write_start_files() {
               {"backend", prov_.backend},
               {"strategy", prov_.strategy},
               {"status", "RUNNING"}};
+  start_monitor(std::vector<int>(pids.begin(), pids.end()));
   if (!lead()) return;
   write_file_atomic(run_dir_ + "/config.yaml", config_yaml_);
   write_file_atomic(run_dir_ + "/summary.json", summary_.dump(2) + "\n");  // RUNNING until finish()
   if (const char* job = std::getenv("ITWIN_JOB_FILE")) write_file_atomic(job, run_dir_ + "\n");  // for the launcher
+}
+
+// One monitor per node: on its local rank 0, watching the node's ranks.
+void RunSession::start_monitor(const std::vector<int>& pids) {
+  if (!cfg_.monitor.enabled || world_.local_rank != 0) return;
+  monitor::MonitorOptions o = monitor::options_for(cfg_.monitor);
+  for (int r = 0; r < comm_.world(); ++r) {
+    if (prov_.hosts[static_cast<size_t>(r)] == host_name()) o.ranks.push_back({r, pids[static_cast<size_t>(r)]});
+  }
+  try {
+    monitor_ = std::make_unique<monitor::Monitor>(o);
+    monitor_->start();
+  } catch (const std::exception& e) {  // measuring is a service, never a reason to fail the run
+    spdlog::warn("hardware monitor not started: {}", e.what());
+    monitor_.reset();
+  }
+}
+
+std::vector<nlohmann::json> RunSession::gather_monitors(bool together) {
+  std::string mine = monitor_ ? monitor::to_json(monitor_->stop()).dump() : "";
+  monitor_.reset();
+  std::vector<nlohmann::json> nodes;
+  if (!together || comm_.world() == 1) {
+    if (!mine.empty()) nodes.push_back(nlohmann::json::parse(mine));
+    return nodes;
+  }
+  int64_t n = static_cast<int64_t>(mine.size()), longest = n;
+  comm_.allreduce(&longest, 1, comm::DType::I64, comm::ReduceOp::Max);
+  std::vector<int64_t> sizes(static_cast<size_t>(comm_.world()));
+  comm_.allgather(&n, sizes.data(), 1, comm::DType::I64);
+  mine.resize(static_cast<size_t>(longest));
+  std::string all(static_cast<size_t>(longest) * static_cast<size_t>(comm_.world()), '\0');
+  comm_.allgather(mine.data(), all.data(), static_cast<size_t>(longest), comm::DType::U8);
+  for (int r = 0; r < comm_.world(); ++r) {
+    if (sizes[static_cast<size_t>(r)] == 0) continue;
+    nodes.push_back(nlohmann::json::parse(all.substr(static_cast<size_t>(r * longest), static_cast<size_t>(sizes[static_cast<size_t>(r)]))));
+  }
+  return nodes;
 }
 
 void RunSession::open_loggers() {
@@ -248,18 +290,28 @@ void RunSession::open() {
 }
 
 // Run files first: the loggers copy them as artifacts when they close.
-void RunSession::finish(const std::string& status, const std::string& error) {
+void RunSession::finish(const std::string& status, const std::string& error, bool together) {
   if (finished_ || !open_) return;
   finished_ = true;
   try {
-    write_end(status, error);
+    write_end(status, error, together);
   } catch (const std::exception& e) {
     if (error.empty()) throw;  // a normal end that cannot be recorded is an error
     spdlog::error("cannot record the end of the run in {}: {}", run_dir_, e.what());  // keep the first error
   }
 }
 
-void RunSession::write_end(const std::string& status, const std::string& error) {
+void RunSession::write_end(const std::string& status, const std::string& error, bool together) {
+  std::vector<nlohmann::json> nodes = gather_monitors(together);
+  if (lead() && !nodes.empty()) {  // energy, utilisation, CO2e: into the summary and the loggers
+    summary_["monitor"] = monitor::summary_json(nodes, cfg_.monitor.carbon_intensity);
+    track::MetricPoint p;
+    p.epoch = summary_.value("epochs", int64_t{0});
+    p.step = summary_.value("steps", int64_t{0});
+    p.time = now_unix();
+    p.values = monitor::summary_metrics(summary_["monitor"]);
+    if (!p.values.empty()) sink_->log(p);
+  }
   if (!lead()) {
     sink_->close(status);
     if (!error.empty()) spdlog::error("{}", error);

@@ -10,6 +10,7 @@
 #include "itwin/data/dataset.hpp"
 #include "itwin/models/model.hpp"
 #include "itwin/track/registry.hpp"
+#include "itwin/train/device.hpp"
 #include "itwin/train/trainer.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/process.hpp"
@@ -29,8 +30,9 @@ std::string first_line(const std::string& m) { return m.substr(0, m.find('\n'));
 
 class TorchSteps : public StepRunner {
  public:
-  TorchSteps(const config::Config& cfg, int64_t threads) : cfg_(cfg) {
-    torch::set_num_threads(static_cast<int>(threads));
+  TorchSteps(const config::Config& cfg, Threads threads, const CpuSnapshot& start)
+      : cfg_(cfg), threads_(threads), start_(start) {
+    torch::set_num_threads(static_cast<int>(threads.count));
     if (cfg.run.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
   }
 
@@ -106,6 +108,7 @@ class TorchSteps : public StepRunner {
     }
     torch::manual_seed(cfg_.run.seed);  // the same initial weights for the same seed
     model_ = models::build_model(spec, in, s.name);
+    model_->to(device(session).device);
     session.say("model: %s, %lld parameters%s\n", model_->describe().c_str(),
                 static_cast<long long>(model_->num_parameters()),
                 spec.weights.empty() ? "" : (", weights from " + spec.weights).c_str());
@@ -116,7 +119,8 @@ class TorchSteps : public StepRunner {
     const RunOptions& o = session.options();
     TrainerEnv env{cfg_.run,           session.run_dir(),     session.config_yaml(), session.resume(),
                    session.lead(),     session.sink(),        &session.comm(),       cfg_.distributed,
-                   o.until_epoch};
+                   o.until_epoch,      threads_.adaptive ? threads_.count : 0, start_,
+                   device(session).device};
     TrainResult r = train_model(spec, *model_, *data_, env);
     record(session, r);
     if (!session.lead()) return r.paused ? StepOutcome::Paused : StepOutcome::Done;
@@ -154,7 +158,7 @@ class TorchSteps : public StepRunner {
 
   void run_predictor(const config::Step& s, RunSession& session) {
     const auto& spec = std::get<config::PredictorSpec>(s.spec);
-    predictions_ = predict(spec, *model_, *data_, s.name);
+    predictions_ = predict(spec, *model_, *data_, s.name, device(session).device);
     const auto& p = *predictions_;
     session.say("predicted %lld samples of the %s split", static_cast<long long>(p.values.size(0)),
                 config::split_catalog().name(spec.split));
@@ -198,7 +202,19 @@ class TorchSteps : public StepRunner {
     }
   }
 
+  // run.device for this rank, chosen once (the model moves there when it is built).
+  const DeviceChoice& device(RunSession& session) {
+    if (!device_) {
+      device_ = choose_device(cfg_.run.device, session.local_rank());
+      if (device_->device.is_cuda()) session.say("device: %s\n", device_->name.c_str());
+    }
+    return *device_;
+  }
+
   const config::Config& cfg_;
+  std::optional<DeviceChoice> device_;
+  Threads threads_;
+  CpuSnapshot start_;
   std::optional<data::DataSplits> data_;
   std::shared_ptr<models::Model> model_;
   std::optional<Predictions> predictions_;
@@ -220,8 +236,8 @@ bool step_needs_session(const config::Step& step) {
   return true;
 }
 
-std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, int64_t threads) {
-  return std::make_unique<TorchSteps>(cfg, threads);
+std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, Threads threads, const CpuSnapshot& start) {
+  return std::make_unique<TorchSteps>(cfg, threads, start);
 }
 
 }  // namespace itwin::train

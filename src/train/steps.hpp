@@ -8,6 +8,7 @@
 
 #include "itwin/config/pipeline.hpp"
 #include "itwin/train/session.hpp"
+#include "itwin/util/sysinfo.hpp"
 
 namespace itwin::train {
 
@@ -24,8 +25,16 @@ class StepRunner {
   virtual StepOutcome run(const config::Step& step, RunSession& session) = 0;
 };
 
-/// The torch side of a run: sets the intra-op threads, seeds, and returns the executors.
-std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, int64_t threads);
+/// Intra-op threads, and whether itwin chose them (then the trainer adapts
+/// them to the cores other processes leave free).
+struct Threads {
+  int64_t count = 1;
+  bool adaptive = false;
+};
+
+/// The torch side of a run: sets the intra-op threads, seeds, and returns the
+/// executors. `start`: the CPUs' use when the run started.
+std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, Threads threads, const CpuSnapshot& start);
 
 /// True for the steps that write into the run directory (the session opens before them).
 bool step_needs_session(const config::Step& step);

@@ -75,9 +75,11 @@ class DdpStrategy : public Strategy {
       b.numel += n;
     }
     auto wire = wire_type(spec_.compression);
+    const auto on = params_.empty() ? torch::TensorOptions() : params_[0].options();
     for (auto& b : buckets_) {
-      b.flat = torch::zeros({b.numel});
-      b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, torch::TensorOptions().dtype(wire));
+      b.flat = torch::zeros({b.numel}, on.dtype(torch::kFloat32));
+      b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, on.dtype(wire));
+      b.host = staging_buffer(b.wire, comm_);
     }
     for (size_t k = 0; k < params_.size(); ++k) {
       params_[k].register_hook([this, k](torch::Tensor g) { on_grad(k, g); });
@@ -114,6 +116,7 @@ class DdpStrategy : public Strategy {
     for (auto& b : buckets_) {
       b.work->wait();
       finished(b);
+      if (b.host.defined()) b.wire.copy_(b.host);
       if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
       b.flat.mul_(inv);
       for (size_t k : b.params) {
@@ -154,6 +157,7 @@ class DdpStrategy : public Strategy {
     std::vector<size_t> params;
     int64_t numel = 0;
     torch::Tensor flat, wire;
+    torch::Tensor host;  ///< pinned host copy for a GPU bucket when the backend takes host memory only
     size_t ready = 0;
     std::unique_ptr<comm::Work> work;
     Clock::time_point launched;
@@ -191,9 +195,11 @@ class DdpStrategy : public Strategy {
 
   void launch(Bucket& b) {
     if (!b.wire.is_same(b.flat)) b.wire.copy_(b.flat);
+    torch::Tensor& buf = b.host.defined() ? b.host : b.wire;
+    if (b.host.defined()) b.host.copy_(b.wire);  // waits for the GPU: the gradients are complete
     b.launched = Clock::now();
     b.done = false;
-    b.work = comm_.allreduce_async(b.wire.data_ptr(), static_cast<size_t>(b.numel), dtype_of(b.wire));
+    b.work = comm_.allreduce_async(buf.data_ptr(), static_cast<size_t>(b.numel), dtype_of(buf));
   }
 
   config::DistributedSpec spec_;
@@ -213,10 +219,17 @@ class DdpStrategy : public Strategy {
 void broadcast_tensors(comm::Backend& comm, const std::vector<torch::Tensor>& tensors) {
   torch::NoGradGuard ng;
   for (const auto& t : tensors) {
-    auto c = t.detach().contiguous().clone();
+    // A GPU tensor goes through host memory unless the backend takes device pointers.
+    auto where = t.is_cuda() && comm.device_memory() ? t.device() : torch::Device(torch::kCPU);
+    auto c = t.detach().to(where).contiguous().clone();
     comm.broadcast(c.data_ptr(), static_cast<size_t>(c.numel()), dtype_of(c), 0);
     t.detach().copy_(c);
   }
+}
+
+torch::Tensor staging_buffer(const torch::Tensor& like, comm::Backend& comm) {
+  if (!like.is_cuda() || comm.device_memory()) return {};
+  return torch::empty(like.sizes(), torch::TensorOptions().dtype(like.dtype()).pinned_memory(true));
 }
 
 std::unique_ptr<Strategy> make_strategy(const config::DistributedSpec& spec, comm::Backend& comm) {

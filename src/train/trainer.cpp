@@ -75,7 +75,8 @@ std::string checkpoint_name(int64_t epoch, int64_t step = 0) {
 
 }  // namespace
 
-void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data) {
+void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
+               const torch::Device& device) {
   const char* loss = config::loss_catalog().name(spec.loss);
   if (config::loss_wants_class_labels(spec.loss) && !data.classification) {
     throw RuntimeError(std::string("loss '") + loss + "' needs integer class labels, but the data set has real-valued targets");
@@ -95,7 +96,7 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
                          " classes, but the data set has " + std::to_string(data.num_classes));
     }
   }
-  auto x = data.train.x.slice(0, 0, 2);
+  auto x = data.train.head(2).x.to(device);
   torch::Tensor out;
   model.set_training(false);
   try {
@@ -116,19 +117,25 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
   }
 }
 
-std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
-                                       const std::string& prefix, comm::Backend* comm) {
+std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::Split& d,
+                                       const std::string& prefix, comm::Backend* comm, const torch::Device& device) {
   torch::NoGradGuard ng;
   model.set_training(false);
   MetricSums sums(spec.metrics);
-  std::vector<int64_t> order;  // this rank's samples: r, r + world, ... (no padding: exact sums)
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
-  for (int64_t i = rank; i < d.size(); i += world) order.push_back(i);
+  std::vector<int64_t> order = d.samples().eval_order(rank, world);  // every sample once over all ranks: exact sums
+  d.samples().begin_pass(order, 0, static_cast<size_t>(spec.eval_batch_size));
   for (size_t b = 0; b < order.size(); b += static_cast<size_t>(spec.eval_batch_size)) {
     size_t e = std::min(order.size(), b + static_cast<size_t>(spec.eval_batch_size));
-    auto batch = data::gather(d, order, b, e);
-    auto out = model.forward(batch.x);
-    sums.add(compute_loss(spec, out, batch.y).item<double>(), out, batch.y);
+    auto batch = d.gather(order, b, e);
+    auto x = batch.x.to(device, /*non_blocking=*/true), y = batch.y.to(device, /*non_blocking=*/true);
+    torch::Tensor out, loss;
+    {
+      Autocast amp(spec.precision, device);
+      out = model.forward(x);
+      loss = compute_loss(spec, out, y);
+    }
+    sums.add(loss.item<double>(), out.to(torch::kFloat32), y);
   }
   reduce_sums(sums, comm);
   return sums.finalize(prefix);
@@ -155,7 +162,9 @@ Trainer::Trainer(const config::TrainerSpec& spec, models::Model& model, const da
       env_(env),
       comm_(env.comm),
       ckpt_root_(env.run_dir + "/checkpoints"),
-      progress_(env.print, spec.log_every) {
+      progress_(env.print, spec.log_every),
+      scaler_(spec.precision == config::Precision::Fp16) {
+  check_precision(spec.precision, env.device);
   if (!comm_) {
     own_comm_ = comm::make_backend(config::BackendKind::Local, {});
     comm_ = own_comm_.get();
@@ -189,6 +198,7 @@ void Trainer::resume() {
   st_ = load_checkpoint(*from, nullptr, replicated ? opt_.get() : nullptr);
   if (!replicated) load_optimizer_shard(*from, *opt_, rank_, world_);
   result_.resumed = true;
+  if (st_.loss_scale > 0) scaler_.restore(st_.loss_scale, st_.scale_growth);
   if (!st_.history.empty()) last_ = st_.history.back();
   spdlog::info("resuming from {} ({} epochs done, step {})", *from, st_.epochs_done, st_.step);
 }
@@ -216,6 +226,8 @@ std::optional<std::string> Trainer::resume_point() {
 // with a sharded optimizer (zero1) each rank first puts its shard there.
 void Trainer::write_checkpoint(const std::string& name) {
   auto t0 = Clock::now();
+  st_.loss_scale = scaler_.enabled() ? scaler_.value() : 0;
+  st_.scale_growth = scaler_.growth();
   std::vector<std::string> shards;
   if (!strategy_->replicated_optimizer()) {
     save_optimizer_shard(ckpt_root_, name, *opt_, rank_);
@@ -230,6 +242,16 @@ void Trainer::zero_grads() {
   opt_->zero_grad();
   for (auto& p : params_)
     if (p.grad().defined()) p.mutable_grad().zero_();
+}
+
+void Trainer::adapt_threads(const CpuSnapshot& since) {
+  if (env_.adaptive_threads <= 1) return;
+  const double busy = cores_busy_elsewhere(since, cpu_snapshot());
+  const int64_t want = std::clamp<int64_t>(std::llround(static_cast<double>(env_.adaptive_threads) - busy), 1,
+                                           env_.adaptive_threads);
+  if (want == torch::get_num_threads()) return;
+  spdlog::info("other processes keep {:.1f} of {} cores busy: {} intra-op threads", busy, env_.adaptive_threads, want);
+  torch::set_num_threads(static_cast<int>(want));
 }
 
 int Trainer::agreed_stop() {
@@ -251,10 +273,16 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
   const size_t batch = static_cast<size_t>(spec_.batch_size);
   const size_t b = static_cast<size_t>(i) * batch, end = std::min(e.order.size(), b + batch);
   Laps laps(e.times);
-  auto bt = data::gather(data_.train, e.order, b, end);
+  auto bt = data_.train.gather(e.order, b, end);
+  bt.x = bt.x.to(env_.device, /*non_blocking=*/true);
+  bt.y = bt.y.to(env_.device, /*non_blocking=*/true);
   laps.lap(Phase::Data);
-  auto out = model_.forward(bt.x);
-  auto loss = compute_loss(spec_, out, bt.y);
+  torch::Tensor out, loss;
+  {
+    Autocast amp(spec_.precision, env_.device);
+    out = model_.forward(bt.x);
+    loss = compute_loss(spec_, out, bt.y);
+  }
   double lv = loss.item<double>();
   laps.lap(Phase::Forward);
   if (!std::isfinite(lv)) {
@@ -272,15 +300,23 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
     // group equals one big batch (the last group may be short).
     int64_t g0 = (i / spec_.grad_accum) * spec_.grad_accum, g1 = std::min(e.steps, g0 + spec_.grad_accum);
     size_t group = std::min(e.order.size(), static_cast<size_t>(g1) * batch) - static_cast<size_t>(g0) * batch;
-    (loss * (static_cast<double>(end - b) / static_cast<double>(group))).backward();
+    scaler_.scale(loss * (static_cast<double>(end - b) / static_cast<double>(group))).backward();
   } else {
-    loss.backward();
+    scaler_.scale(loss).backward();
   }
   laps.lap(Phase::Backward);
   if (sync) {
     strategy_->reduce_gradients();
     laps.lap(Phase::CommExposed);
-    strategy_->step(*opt_, spec_.grad_clip);
+    // fp16: a step whose gradients overflowed is skipped on every rank, and the loss scale backs off.
+    bool finite = !scaler_.enabled() || scaler_.unscale(strategy_->optimizer_params(model_));
+    if (scaler_.enabled() && world_ > 1) {
+      int32_t bad = finite ? 0 : 1;
+      comm_->allreduce(&bad, 1, comm::DType::I32, comm::ReduceOp::Max);
+      finite = bad == 0;
+    }
+    if (finite) strategy_->step(*opt_, spec_.grad_clip);
+    scaler_.update(finite);
     zero_grads();
     laps.lap(Phase::Optimizer);
     e.times.add(Phase::Comm, strategy_->take_comm_seconds());
@@ -293,18 +329,19 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
       laps.lap(Phase::Logging);
     }
   }
-  e.sums.add(lv, out.detach(), bt.y);
+  e.sums.add(lv, out.detach().to(torch::kFloat32), bt.y);
   e.samples += static_cast<int64_t>(end - b);
   progress_.step(i + 1, e.samples, lv);
 }
 
 void Trainer::run_epoch(int64_t epoch) {
+  const CpuSnapshot cpu = cpu_snapshot();
   EpochRun e{epoch, lr_at(spec_.scheduler, spec_.optimizer.lr, epoch, spec_.epochs), {}, 0, MetricSums(spec_.metrics), Clock::now(), 0, 0, 0, {}};
   set_lr(*opt_, e.lr);
   model_.set_training(true);
   // This rank's share of the epoch (DistributedSampler semantics).
-  e.order = data::epoch_indices(data_.train.size(), data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_,
-                                world_, spec_.drop_last);
+  e.order = data_.train.samples().epoch_order(data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_, world_,
+                                               spec_.drop_last);
   const auto batch = static_cast<size_t>(spec_.batch_size);
   e.steps = static_cast<int64_t>((e.order.size() + batch - 1) / batch);
   if (spec_.max_steps > 0) e.steps = std::min(e.steps, spec_.max_steps);
@@ -317,6 +354,7 @@ void Trainer::run_epoch(int64_t epoch) {
     e.carried_seconds = st_.epoch_seconds;
     st_.epoch_step = 0;
   }
+  data_.train.samples().begin_pass(e.order, static_cast<size_t>(first) * batch, batch);
   zero_grads();
   for (int64_t i = first; i < e.steps; ++i) {
     train_step(e, i);
@@ -340,6 +378,7 @@ void Trainer::run_epoch(int64_t epoch) {
   }
   const bool early = end_epoch(epoch, e);
   result_.early_stopped = early;
+  adapt_threads(cpu);  // for the next epoch, from what this one saw
 }
 
 bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
@@ -357,10 +396,10 @@ bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
   times_.merge(e.times);
   std::map<std::string, double> m = e.sums.finalize("train_");
   if (data_.val.size() > 0) {
-    for (const auto& kv : evaluate(spec_, model_, data_.val, "val_", comm_)) m.insert(kv);
+    for (const auto& kv : evaluate(spec_, model_, data_.val, "val_", comm_, env_.device)) m.insert(kv);
   }
   if (spec_.test_every > 0 && (epoch + 1) % spec_.test_every == 0 && data_.test.size() > 0) {
-    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_)) m.insert(kv);
+    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_, env_.device)) m.insert(kv);
   }
   m["lr"] = e.lr;
   m["epoch_time_s"] = secs;
@@ -414,11 +453,12 @@ bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
 }
 
 TrainResult Trainer::run() {
-  preflight(spec_, model_, data_);
+  preflight(spec_, model_, data_, env_.device);
   // Training draws dropout masks from the global generator: seed it here so
   // a run never depends on what ran before it (a resume restores it instead).
   torch::manual_seed(env_.run.seed + 1);
   resume();
+  adapt_threads(env_.cpu_at_start);  // what happened while the data loaded
   if (int sig = agreed_stop()) {
     stop(sig, "before the first step", "");
   }
@@ -429,7 +469,9 @@ TrainResult Trainer::run() {
   result_.final_metrics = last_;
   if (spec_.test && data_.test.size() > 0 && !result_.paused) {
     if (int sig = agreed_stop()) stop(sig, "before the test evaluation", checkpoint_name(st_.epochs_done));
-    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_)) result_.final_metrics[kv.first] = kv.second;
+    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_, env_.device)) {
+      result_.final_metrics[kv.first] = kv.second;
+    }
   }
   result_.epochs_done = st_.epochs_done;
   result_.steps = st_.step;

@@ -19,11 +19,15 @@ class Zero1Strategy : public Strategy {
     for (auto& p : params_) total += p.numel();
     const int64_t w = comm_.world();
     shard_ = (total + w - 1) / w;
-    flat_ = torch::zeros({shard_ * w});
-    grads_ = torch::zeros({shard_ * w});
+    // The flat buffers live where the backend communicates (a GPU only for a
+    // backend that takes device memory); the optimizer's shard where the model is.
+    param_dev_ = params_.empty() ? torch::Device(torch::kCPU) : params_[0].device();
+    comm_dev_ = param_dev_.is_cuda() && comm_.device_memory() ? param_dev_ : torch::Device(torch::kCPU);
+    flat_ = torch::zeros({shard_ * w}, torch::TensorOptions().device(comm_dev_));
+    grads_ = torch::zeros({shard_ * w}, torch::TensorOptions().device(comm_dev_));
     gather_params();  // flat_ <- parameters
     torch::NoGradGuard ng;
-    shard_param_ = flat_.narrow(0, shard_ * comm_.rank(), shard_).clone().set_requires_grad(true);
+    shard_param_ = flat_.narrow(0, shard_ * comm_.rank(), shard_).to(param_dev_).clone().set_requires_grad(true);
   }
 
   std::vector<torch::Tensor> optimizer_params(models::Model&) override { return {shard_param_}; }
@@ -37,20 +41,20 @@ class Zero1Strategy : public Strategy {
       else slot.zero_();
       off += p.numel();
     }
-    auto out = torch::zeros({shard_});
+    auto out = torch::zeros({shard_}, torch::TensorOptions().device(comm_dev_));
     auto t0 = std::chrono::steady_clock::now();
     if (spec_.compression == config::Compression::None) {
       comm_.reduce_scatter(grads_.data_ptr(), out.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
     } else {
       auto wire_type = spec_.compression == config::Compression::Fp16 ? torch::kHalf : torch::kBFloat16;
       auto wire = grads_.to(wire_type);
-      auto wout = torch::zeros({shard_}, torch::TensorOptions().dtype(wire_type));
+      auto wout = torch::zeros({shard_}, torch::TensorOptions().dtype(wire_type).device(comm_dev_));
       comm_.reduce_scatter(wire.data_ptr(), wout.data_ptr(), static_cast<size_t>(shard_),
                            wire_type == torch::kHalf ? comm::DType::F16 : comm::DType::BF16);
       out.copy_(wout);
     }
     comm_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    shard_param_.mutable_grad() = out.div_(comm_.world());
+    shard_param_.mutable_grad() = out.div_(comm_.world()).to(param_dev_);
   }
 
   void step(torch::optim::Optimizer& opt, double grad_clip) override {
@@ -63,7 +67,8 @@ class Zero1Strategy : public Strategy {
     }
     opt.step();
     auto t0 = std::chrono::steady_clock::now();
-    comm_.allgather(shard_param_.data_ptr(), flat_.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
+    auto shard = shard_param_.detach().to(comm_dev_).contiguous();
+    comm_.allgather(shard.data_ptr(), flat_.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
     comm_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     int64_t off = 0;
     for (auto& p : params_) {
@@ -95,6 +100,7 @@ class Zero1Strategy : public Strategy {
   int64_t shard_ = 0;
   double comm_seconds_ = 0;
   torch::Tensor flat_, grads_, shard_param_;
+  torch::Device param_dev_ = torch::kCPU, comm_dev_ = torch::kCPU;
 };
 
 }  // namespace

@@ -81,6 +81,15 @@ int run_process(const ProcessSpec& p) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+bool program_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  for (const auto& dir : split(path ? path : "", ':')) {
+    std::string p = (dir.empty() ? "." : dir) + "/" + program;
+    if (::access(p.c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
 Captured run_capture(const std::vector<std::string>& argv) {
   if (argv.empty()) throw RuntimeError("run_capture: empty argv");
   int out[2], err[2];

@@ -5,7 +5,11 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
+#include <string>
 
 namespace itwin {
 
@@ -41,6 +45,45 @@ std::string blas_kind(const std::string& path) {
   if (path.find("atlas") != std::string::npos) return "ATLAS";
   if (path.find("/blas/") != std::string::npos) return "reference BLAS (slow: install libopenblas0-pthread)";
   return "unknown";
+}
+
+CpuSnapshot cpu_snapshot() {
+  CpuSnapshot c;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return c;
+  const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream stat("/proc/stat");
+  std::string line;
+  while (std::getline(stat, line)) {
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[3]))) continue;
+    std::istringstream in(line.substr(3));
+    int cpu = 0;
+    double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+    if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set)) c.busy_s += (user + nice + system + irq + softirq + steal) / hz;
+  }
+  std::ifstream self("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(self)), {});
+  auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return c;
+  std::istringstream in(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int k = 3; k <= 15 && in >> field; ++k) {
+    if (k == 14) utime = std::atof(field.c_str());
+    if (k == 15) stime = std::atof(field.c_str());
+  }
+  c.self_s = (utime + stime) / hz;
+  c.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  c.valid = true;
+  return c;
+}
+
+double cores_busy_elsewhere(const CpuSnapshot& a, const CpuSnapshot& b) {
+  const double wall = b.wall_s - a.wall_s;
+  if (!a.valid || !b.valid || wall < 0.1) return 0;  // the kernel counts in 10 ms ticks
+  return std::max(0.0, ((b.busy_s - a.busy_s) - (b.self_s - a.self_s)) / wall);
 }
 
 uint64_t available_memory_bytes() {

@@ -33,7 +33,7 @@ TEST_CASE("dataset: idx with counts, limit and fixed normalization", "[data]") {
   CHECK(s.test.size() == 10000);
   CHECK(s.sample_shape == std::vector<int64_t>{1, 28, 28});
   CHECK(s.num_classes == 10);
-  CHECK(s.test.x.min().item<float>() == Approx(-2.0f));  // (0 - 0.5) / 0.25
+  CHECK(s.test.tensors()->x.min().item<float>() == Approx(-2.0f));  // (0 - 0.5) / 0.25
 }
 
 TEST_CASE("dataset: npz classification and regression from NumPy", "[data]") {
@@ -58,8 +58,8 @@ TEST_CASE("dataset: npz classification and regression from NumPy", "[data]") {
   auto rs = data::load_dataset(g, 1, "data");
   CHECK_FALSE(rs.classification);
   CHECK(rs.num_targets == 1);
-  CHECK(rs.train.x.mean(0).abs().max().item<float>() < 1e-5f);  // standardized on the training split
-  CHECK(rs.train.x.std(0).sub(1).abs().max().item<float>() < 1e-4f);
+  CHECK(rs.train.tensors()->x.mean(0).abs().max().item<float>() < 1e-5f);  // standardized on the training split
+  CHECK(rs.train.tensors()->x.std(0).sub(1).abs().max().item<float>() < 1e-4f);
   c.y_key = "labels";
   CHECK_THROWS_WITH(data::load_dataset(c, 1, "data"), Contains("has no array 'labels'; it has: x, y"));
 }
@@ -83,8 +83,8 @@ TEST_CASE("dataset: csv with named targets", "[data]") {
 TEST_CASE("dataset: seeded shuffling, and splits that leave nothing", "[data]") {
   auto d = spec_of("synthetic");
   auto a = data::load_dataset(d, 1, "data"), b = data::load_dataset(d, 1, "data"), c = data::load_dataset(d, 2, "data");
-  CHECK(torch::equal(a.train.x, b.train.x));
-  CHECK_FALSE(torch::equal(a.train.x, c.train.x));
+  CHECK(torch::equal(a.train.tensors()->x, b.train.tensors()->x));
+  CHECK_FALSE(torch::equal(a.train.tensors()->x, c.train.tensors()->x));
   d.split.validation = 2000;
   CHECK_THROWS_WITH(data::load_dataset(d, 1, "data"), Contains("leaving none for training"));
   auto missing = spec_of("npy", "/nonexistent/x.npy");

@@ -92,7 +92,7 @@ TEST_CASE("faults: two runs started at once into one directory: one runs, the ot
   // One run's metrics, each epoch once.
   std::ifstream in(dir + "/metrics.jsonl");
   int epochs = 0;
-  for (std::string line; std::getline(in, line);) epochs += line.find("\"epoch\":") != std::string::npos;
+  for (std::string line; std::getline(in, line);) epochs += line.find("\"epoch_time_s\":") != std::string::npos;
   CHECK(epochs == 3);
 }
 

@@ -137,3 +137,25 @@ TEST_CASE("e2e: bad training input gives clear errors and non-zero exits", "[tra
   CHECK_THAT(again.out, Contains("already holds a run"));
   CHECK_THAT(again.out, !Contains("terminate called"));
 }
+
+TEST_CASE("e2e: run.device cuda without CUDA is a clear error, nothing written; cpu and auto train", "[train][device]") {
+  TempDir d;
+  std::string cfg = d.write("p.yaml", synthetic_pipeline("{name: model, type: model, arch: mlp}", 1, 300));
+  auto cuda = run_shell(itwin_bin() + " train " + cfg + " --set run.device=cuda --run-dir " + d.path() + "/c");
+  INFO(cuda.out);
+  if (cuda.exit_code == 0) {
+    WARN("skipped: this machine has a GPU and a CUDA LibTorch");
+    return;
+  }
+  CHECK(cuda.exit_code == 2);
+  CHECK_THAT(cuda.out, Contains("run.device: cuda, but"));
+  CHECK_FALSE(fs::exists(d.path() + "/c"));
+  for (const char* dev : {"cpu", "auto"}) {
+    auto r = run_shell(itwin_bin() + " train " + cfg + " --set run.device=" + dev + " --run-dir " + d.path() + "/" + dev);
+    INFO(r.out);
+    CHECK(r.exit_code == 0);
+  }
+  auto half = run_shell(itwin_bin() + " train " + cfg + " --set pipelines.training.steps.train.precision=fp16 --set run.device=cpu");
+  CHECK(half.exit_code == 2);
+  CHECK_THAT(half.out, Contains("fp16 needs a GPU"));
+}

@@ -36,7 +36,7 @@ nlohmann::json summary(const std::string& dir) {
 int epochs_logged(const std::string& dir) {
   std::ifstream in(dir + "/metrics.jsonl");
   int n = 0;
-  for (std::string line; std::getline(in, line);) n += line.find("\"per_step\"") == std::string::npos;
+  for (std::string line; std::getline(in, line);) n += line.find("\"epoch_time_s\"") != std::string::npos;
   return n;
 }
 

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <limits>
 
 #include "../helpers.hpp"
 #include "../names.hpp"
@@ -294,7 +295,7 @@ TEST_CASE("train: loss and data that do not fit are clear errors", "[train]") {
   test::TempDir t;
   CHECK_THROWS_WITH(fit(spec, *m, d, t.path()), Contains("needs real-valued targets, but the data set has class labels"));
   auto other = regression();
-  other.train.x = torch::randn({50, 8});
+  other.train = {torch::randn({50, 8}), other.train.tensors()->y.slice(0, 0, 50)};
   auto reg = model_for(regression(), "mlp");
   spec.metrics = test::metrics({"mae"});
   CHECK_THROWS_WITH(fit(spec, *reg, other, t.path()), Contains("cannot take the data's input [2, 8]"));
@@ -327,4 +328,43 @@ TEST_CASE("models: state dicts round-trip and reject other architectures", "[mod
   auto cnn = model_for(img, "cnn");
   CHECK_THROWS_WITH(models::load_state_dict(*cnn, t.path() + "/m.pt"), Contains("have no entry 'conv1.weight'"));
   CHECK_THROWS_WITH(models::load_state_dict(*cnn, t.write("junk.pt", "not a pickle")), Contains("cannot read weights"));
+}
+
+TEST_CASE("precision: bf16 autocast trains on the CPU close to fp32; fp16 needs a GPU", "[train][precision]") {
+  torch::set_num_threads(1);
+  auto d = blobs(800, 0.5);
+  test::TempDir a, b;
+  auto m32 = model_for(d, "mlp"), m16 = model_for(d, "mlp");
+  auto r32 = fit(quick(3), *m32, d, a.path());
+  auto spec = quick(3);
+  spec.precision = config::Precision::Bf16;
+  auto r16 = fit(spec, *m16, d, b.path());
+  CHECK(std::isfinite(r16.final_metrics.at("val_loss")));
+  // bfloat16 keeps 8 bits of mantissa: the same training lands within a few points.
+  CHECK(std::abs(r16.final_metrics.at("val_accuracy") - r32.final_metrics.at("val_accuracy")) < 0.05);
+  CHECK_FALSE(same_weights(*m32, *m16));  // it really ran in bfloat16
+  spec.precision = config::Precision::Fp16;
+  auto m = model_for(d, "mlp");
+  test::TempDir c;
+  CHECK_THROWS_WITH(fit(spec, *m, d, c.path()), Contains("fp16 needs a GPU"));
+}
+
+TEST_CASE("precision: the fp16 loss scale backs off on overflow and grows after 2000 finite steps", "[train][precision]") {
+  train::LossScaler s(true);
+  const double start = s.value();
+  auto w = torch::ones({3}, torch::requires_grad());
+  w.mutable_grad() = torch::full({3}, start * 2.0);
+  CHECK(s.unscale({w}));
+  CHECK(w.grad()[0].item<double>() == Approx(2.0));
+  s.update(true);
+  w.mutable_grad() = torch::tensor({1.0f, std::numeric_limits<float>::infinity(), 0.0f});
+  CHECK_FALSE(s.unscale({w}));
+  s.update(false);
+  CHECK(s.value() == Approx(start / 2));
+  for (int i = 0; i < 1999; ++i) s.update(true);
+  CHECK(s.value() == Approx(start / 2));
+  s.update(true);
+  CHECK(s.value() == Approx(start));
+  train::LossScaler off(false);
+  CHECK(off.scale(torch::ones({1})).item<double>() == 1.0);
 }

@@ -1,7 +1,9 @@
 #pragma once
 /// Communication backends: one interface for every way ranks talk (local,
-/// mpi, gloo, nccl), on raw host buffers so that callers need no torch
-/// headers. Public methods are non-virtual: they validate, time, and turn a
+/// mpi, gloo, nccl), on raw buffers so that callers need no torch headers.
+/// Buffers live in host memory, or on the GPU where device_memory() says the
+/// backend takes them there (nccl); callers stage GPU tensors through host
+/// memory for the others. Public methods are non-virtual: they validate, time, and turn a
 /// backend's failure into an itwin::RuntimeError naming the operation, rank
 /// and host; backends implement the private `do_*` hooks.
 ///
@@ -56,6 +58,9 @@ class Backend {
   /// on this rank that the others cannot know of. Backends whose peers notice
   /// a rank that left (gloo, local) return and let the caller exit.
   void abort_job(int code) { do_abort_job(code); }
+
+  /// True: the collectives take GPU (device) pointers as well as host ones.
+  virtual bool device_memory() const { return false; }
 
   /// Seconds spent inside collectives so far (communication overhead).
   double comm_seconds() const { return comm_seconds_; }

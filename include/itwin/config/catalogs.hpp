@@ -31,6 +31,8 @@ enum class PredictOutput { Class, Probs, Raw };
 enum class SaveFormat { Csv, Jsonl };
 enum class ResumeMode { Never, Auto };
 enum class Mode { Min, Max };
+enum class DeviceKind { Auto, Cpu, Cuda };
+enum class Precision { Fp32, Bf16, Fp16 };
 
 const Catalog<StepKind>& step_catalog();
 const Catalog<DataFormat>& data_format_catalog();
@@ -51,6 +53,8 @@ const Catalog<PredictOutput>& predict_output_catalog();
 const Catalog<SaveFormat>& save_format_catalog();
 const Catalog<ResumeMode>& resume_catalog();
 const Catalog<Mode>& mode_catalog();
+const Catalog<DeviceKind>& device_catalog();
+const Catalog<Precision>& precision_catalog();
 
 /// Every catalog above, in the order docs/config.md lists them.
 std::vector<CatalogView> all_catalogs();

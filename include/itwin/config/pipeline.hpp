@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "itwin/config/hpo_spec.hpp"
+#include "itwin/config/monitor_spec.hpp"
 #include "itwin/config/node.hpp"
 #include "itwin/config/specs.hpp"
 #include "itwin/slurm/job.hpp"
@@ -42,6 +43,7 @@ struct Config {
   slurm::Profile slurm_profile;    ///< `slurm.profile` (default: generic)
   slurm::Settings slurm;           ///< the profile's defaults with `slurm:` applied
   std::vector<LoggerSpec> loggers; ///< `loggers:` (default: one jsonl logger)
+  MonitorSpec monitor;             ///< `monitor:` (hardware monitor, carbon intensity)
   std::vector<Pipeline> pipelines;
   HpoSpec hpo;                     ///< `hpo:` (present = false without one)
   Node resolved;                   ///< everything that will run, defaults filled in

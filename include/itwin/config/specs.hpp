@@ -21,6 +21,7 @@ struct RunSpec {
   int64_t threads = 0;             ///< intra-op threads; 0 = cores this process may use
   ResumeMode resume = ResumeMode::Never;  ///< continue from the latest checkpoint (auto)
   bool deterministic = false;      ///< force deterministic kernels (slower)
+  DeviceKind device = DeviceKind::Auto;  ///< where tensors live
 };
 
 /// `distributed:` — how ranks cooperate in data-parallel training.
@@ -148,6 +149,7 @@ struct TrainerSpec {
   int64_t test_every = 0;    ///< also evaluate it every N epochs (0 = only at the end)
   int64_t log_every = 200;   ///< progress line every N steps when not a terminal
   int64_t max_steps = 0;     ///< per-epoch step cap (0 = whole epoch), for smoke runs
+  Precision precision = Precision::Fp32;  ///< autocast and loss scaling
 };
 
 /// `type: predictor`

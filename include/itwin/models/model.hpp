@@ -21,6 +21,8 @@ class Model {
   /// Parameters and buffers under their PyTorch state-dict names.
   virtual std::vector<std::pair<std::string, torch::Tensor>> state() = 0;
   virtual void set_training(bool on) = 0;
+  /// Moves parameters and buffers to `d` (before an optimizer is made).
+  virtual void to(const torch::Device& d) = 0;
   virtual std::string describe() const = 0;
   /// Writes a TorchScript file when the model is one; false otherwise.
   virtual bool save_torchscript(const std::string& path) { (void)path; return false; }

@@ -47,6 +47,7 @@ struct Profile {
   int64_t max_gpus_per_node = -1;   ///< -1: unknown
   int64_t cpus_per_node = 0;
   std::string max_time;             ///< "" = no limit known
+  double carbon_intensity = 0;      ///< g CO2e per kWh of the site's electricity (0 = unknown)
 };
 
 /// Everything the job script needs.

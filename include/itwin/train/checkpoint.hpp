@@ -27,6 +27,8 @@ struct TrainState {
   bool es_has_best = false;
   int64_t bad_epochs = 0;   ///< epochs without improvement (early stopping)
   double train_seconds = 0; ///< training wall time before this process
+  double loss_scale = 0;    ///< fp16 loss scaling: the scale (0: none)
+  int64_t scale_growth = 0; ///< and its finite steps since it last changed
   std::vector<std::map<std::string, double>> history;  ///< per-epoch metrics
 };
 

@@ -22,6 +22,7 @@
 #include "itwin/comm/backend.hpp"
 #include "itwin/config/pipeline.hpp"
 #include "itwin/launch/world.hpp"
+#include "itwin/monitor/monitor.hpp"
 #include "itwin/track/provenance.hpp"
 #include "itwin/track/sink.hpp"
 #include "itwin/train/run.hpp"
@@ -37,6 +38,7 @@ class RunSession {
   RunSession& operator=(const RunSession&) = delete;
 
   bool lead() const { return comm_.rank() == 0; }
+  int local_rank() const { return world_.local_rank; }
   comm::Backend& comm() { return comm_; }
   const config::Config& config() const { return cfg_; }
   const RunOptions& options() const { return opts_; }
@@ -58,7 +60,10 @@ class RunSession {
   nlohmann::json& summary() { return summary_; }
 
   /// Step 3: FINISHED, FAILED, KILLED or PAUSED. Only the first call counts.
-  void finish(const std::string& status, const std::string& error);
+  /// `together`: every rank calls it at this point (the normal end, an error
+  /// all ranks agreed on), so the node monitors' results can be gathered;
+  /// false for an error on this rank alone.
+  void finish(const std::string& status, const std::string& error, bool together = true);
 
   /// The job's console for a rank > 0 whose output goes to its log (-1 otherwise).
   int console_fd() const { return console_fd_; }
@@ -68,7 +73,10 @@ class RunSession {
   void redirect_output();
   void write_start_files();
   void open_loggers();
-  void write_end(const std::string& status, const std::string& error);
+  void write_end(const std::string& status, const std::string& error, bool together);
+  void start_monitor(const std::vector<int>& pids);
+  /// Every node's monitor result as JSON on rank 0 (collective when `together`).
+  std::vector<nlohmann::json> gather_monitors(bool together);
 
   comm::Backend& comm_;
   launch::World world_;
@@ -85,6 +93,7 @@ class RunSession {
   std::unique_ptr<track::MultiSink> sink_;
   nlohmann::json summary_;
   std::vector<std::string> early_lines_;  ///< result lines of a rank > 0 before its log exists
+  std::unique_ptr<monitor::Monitor> monitor_;  ///< on local rank 0 of each node, when monitor.enabled
 };
 
 }  // namespace itwin::train

@@ -48,4 +48,8 @@ std::unique_ptr<Strategy> make_strategy(const config::DistributedSpec& spec, com
 /// Broadcasts every tensor of `tensors` from rank 0 (in place).
 void broadcast_tensors(comm::Backend& comm, const std::vector<torch::Tensor>& tensors);
 
+/// A pinned host buffer like `like` when it is on a GPU and `comm` takes host
+/// memory only (collectives then go through it); undefined otherwise.
+torch::Tensor staging_buffer(const torch::Tensor& like, comm::Backend& comm);
+
 }  // namespace itwin::train

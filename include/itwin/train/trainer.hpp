@@ -23,10 +23,12 @@
 #include "itwin/models/model.hpp"
 #include "itwin/track/sink.hpp"
 #include "itwin/train/checkpoint.hpp"
+#include "itwin/train/device.hpp"
 #include "itwin/train/objective.hpp"
 #include "itwin/train/profile.hpp"
 #include "itwin/train/progress.hpp"
 #include "itwin/train/strategy.hpp"
+#include "itwin/util/sysinfo.hpp"
 
 namespace itwin::train {
 
@@ -40,6 +42,11 @@ struct TrainerEnv {
   comm::Backend* comm = nullptr;       ///< nullptr: one process
   config::DistributedSpec dist = {};   ///< strategy, buckets, compression
   int64_t until_epoch = 0;             ///< stop (PAUSED) after this epoch; 0: train all epochs
+  /// > 0: itwin chose this many intra-op threads and gives up, epoch by
+  /// epoch, the cores other processes keep busy (a shared login node); 0: fixed.
+  int64_t adaptive_threads = 0;
+  CpuSnapshot cpu_at_start = {};       ///< the CPUs' use when the run started
+  torch::Device device = torch::kCPU;  ///< where the model lives; batches go there
 };
 
 struct TrainResult {
@@ -76,6 +83,8 @@ class Trainer {
   bool end_epoch(int64_t epoch, EpochRun& e);
   void write_checkpoint(const std::string& name);
   void zero_grads();
+  /// Adaptive threads: the cores other processes left free since `since`.
+  void adapt_threads(const CpuSnapshot& since);
 
   const config::TrainerSpec& spec_;
   models::Model& model_;
@@ -93,6 +102,7 @@ class Trainer {
   TrainResult result_;
   Progress progress_;
   PhaseTimes times_;
+  LossScaler scaler_;
   std::map<std::string, double> last_;
   double session_seconds_ = 0;
   int64_t session_samples_ = 0;
@@ -105,12 +115,14 @@ TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, c
 
 /// Checks that the model takes the data and the loss fits the labels, with
 /// one tiny forward pass. Throws RuntimeError saying what does not fit.
-void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data);
+void preflight(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
+               const torch::Device& device = torch::kCPU);
 
 /// Evaluates `model` on `d` without gradients; metrics named `<prefix>...`.
 /// With `comm`, each rank takes every world-th sample and the sums are
 /// reduced, so every rank gets the metrics of the whole split.
-std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::TensorData& d,
-                                       const std::string& prefix, comm::Backend* comm = nullptr);
+std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::Split& d,
+                                       const std::string& prefix, comm::Backend* comm = nullptr,
+                                       const torch::Device& device = torch::kCPU);
 
 }  // namespace itwin::train

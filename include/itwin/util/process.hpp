@@ -27,6 +27,9 @@ struct Captured {
   std::string err;  ///< stderr
 };
 
+/// True when `program` is an executable file in a directory of PATH.
+bool program_on_path(const std::string& program);
+
 /// Runs argv (no shell) and captures its output. Throws when it cannot start.
 Captured run_capture(const std::vector<std::string>& argv);
 

@@ -21,6 +21,20 @@ std::string blas_kind(const std::string& path);
 
 std::string host_name();
 
+/// CPU time on the cores this process may use, and this process's own, at
+/// one instant (from /proc/stat and /proc/self/stat).
+struct CpuSnapshot {
+  double busy_s = 0;  ///< non-idle time summed over the allowed cores
+  double self_s = 0;  ///< this process's user + system time
+  double wall_s = 0;  ///< steady clock
+  bool valid = false;
+};
+CpuSnapshot cpu_snapshot();
+
+/// How many of the allowed cores other processes kept busy between two
+/// snapshots (0 when unknown or the interval is too short to tell).
+double cores_busy_elsewhere(const CpuSnapshot& a, const CpuSnapshot& b);
+
 /// MemAvailable of /proc/meminfo in bytes (0 when unknown).
 uint64_t available_memory_bytes();
 
