@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "itwin/config/catalogs.hpp"
+#include "itwin/config/hpo_spec.hpp"
 #include "itwin/config/slurm_spec.hpp"
 #include "setups.hpp"
 
@@ -18,6 +19,7 @@ struct ComponentsOptions {
 
 std::vector<config::CatalogView> everything() {
   auto all = config::all_catalogs();
+  for (auto& c : config::hpo_catalogs()) all.push_back(std::move(c));  // the hpo: section's
   config::CatalogView profiles{"slurm.profile", "Cluster profiles (built in)", {}};
   for (const auto& [name, description] : config::builtin_profile_summaries()) profiles.items.emplace_back(name, description);
   all.push_back(profiles);

@@ -1,6 +1,11 @@
 // The hpo: section: defaults, and every bad input as a located error.
+#include <fstream>
+#include <set>
+#include <sstream>
+
 #include "../helpers.hpp"
 #include "../hpo/hpo_fixture.hpp"
+#include "itwin/config/catalogs.hpp"
 #include "itwin/hpo/check.hpp"
 
 using namespace itwin;
@@ -191,4 +196,18 @@ TEST_CASE("hpo check: the ranks must fit", "[hpo][config]") {
       hpo::plan_concurrency(c, 2),
       Contains("concurrency 3 x ranks_per_trial 1 needs 3 ranks, but 2 are available"));
   CHECK(hpo::plan_concurrency(c, 0) == 3);
+}
+
+TEST_CASE("hpo config: docs/config.md lists exactly what the hpo catalogs hold", "[hpo][config]") {
+  std::ifstream in(test::source_root() + "/docs/config.md");
+  REQUIRE(in);
+  std::stringstream doc;
+  doc << in.rdbuf();
+  for (const auto& c : config::hpo_catalogs()) {
+    INFO("catalog "
+         << c.key << ": run `itwin components --markdown` and paste its block into docs/config.md");
+    std::set<std::string> seen;
+    for (const auto& [name, summary] : c.items) CHECK(seen.insert(name).second);
+    CHECK(doc.str().find(config::catalog_markdown(c)) != std::string::npos);
+  }
 }

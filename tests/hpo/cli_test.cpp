@@ -453,3 +453,78 @@ TEST_CASE("hpo e2e: ASHA on 2 local ranks pauses trials at rungs and continues t
   CHECK(summary["metrics"]["val_loss"].get<double>() ==
         Approx(s["best"]["value"].get<double>()).epsilon(1e-9));
 }
+
+TEST_CASE("hpo submit: a study is one SLURM job, its allocation the pool of trials",
+          "[hpo][submit]") {
+  TempDir d;
+  const std::string slurm = "slurm: {time: '00:30:00', cpus_per_task: 1}\n";
+  const std::string space = "  space:\n    vars.hidden: {type: choice, values: [[8], [16]]}\n";
+  std::string cfg = d.write(
+      "hpo.yaml", study(d.path() + "/runs", "  ranks_per_trial: 2\n" + space, 3, 3000, slurm));
+  // A hostile run root: it must reach the script quoted, never expanded.
+  const std::string root = d.path() + "/my runs $(touch pwned)";
+  const std::string submit = "cd " + d.path() + " && " + itwin_bin() + " submit ";
+  auto r = run_shell(submit + cfg + " --command hpo --nodes 2 --ntasks-per-node 2 --run-root '" +
+                     root + "' --dry-run --save job.sbatch");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=2"));
+  // The controller runs once, in the batch step: no launcher starts it on every rank.
+  CHECK_THAT(r.out, !Contains("\nsrun ") && !Contains("\nmpirun "));
+  const std::string exe = fs::canonical(itwin_bin()).string();  // submit names /proc/self/exe
+  // The trials' steps get the job's launch settings (generic profile: pmix, cores).
+  CHECK_THAT(r.out, Contains("export SRUN_CPUS_PER_TASK=1\nexport SLURM_MPI_TYPE=pmix\n"
+                             "export SLURM_CPU_BIND=cores\n" +
+                             exe + " hpo " + d.path() + "/slurm-logs/s-"));
+  CHECK_THAT(r.out, Contains(".yaml --study-dir '" + root + "/s-'\"${SLURM_JOB_ID}\" &\n"));
+  CHECK_FALSE(fs::exists(d.path() + "/slurm-logs"));  // a dry run writes no snapshot
+  CHECK(run_shell("shellcheck -s bash " + d.path() + "/job.sbatch").exit_code == 0);
+  // The script as SLURM would start it: the study command reaches itwin as
+  // written (its snapshot is missing, as nothing was submitted), nothing expands.
+  auto run = run_shell("cd " + d.path() +
+                       " && SLURM_JOB_ID=7 SLURM_JOB_NUM_NODES=2 SLURM_NTASKS=4 bash job.sbatch");
+  INFO(run.out);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.out, Contains("/slurm-logs/s-"));
+  CHECK_THAT(run.out, Contains("ranks exited with status 2"));
+  CHECK_FALSE(fs::exists(d.path() + "/pwned"));
+  CHECK_FALSE(fs::exists(root + "/s-7"));
+
+  // What the study would reject in the job is rejected here: exit 2, nothing written.
+  struct Case {
+    std::string file, args, message;
+  };
+  const std::vector<Case> cases = {
+      {study(d.path() + "/runs", "  ranks_per_trial: 3\n" + space, 3, 3000, slurm),
+       " --nodes 1 --ntasks-per-node 2",
+       "hpo.yaml:16:20: hpo: ranks_per_trial 3 is more than the 2 ranks available"},
+      {study(d.path() + "/runs", "  concurrency: 3\n" + space, 3, 3000, slurm),
+       " --nodes 2 --ntasks-per-node 1", "concurrency 3 x ranks_per_trial 1 needs 3 ranks"},
+      {study(d.path() + "/runs",
+             "  space:\n    pipelines.training.steps.train.optimizer.lrr: {type: uniform, low: "
+             "0.01, high: 0.1}\n",
+             3, 3000, slurm),
+       "", "hpo.space 'pipelines.training.steps.train.optimizer.lrr'"},
+      {study(d.path() + "/runs", space, 3, 3000,
+             "slurm: {time: '00:30:00', container: {image: /images/x.sif}}\n"),
+       "", "a study (--command hpo) cannot run in a container yet"},
+      {study(d.path() + "/runs", space, 3, 3000, slurm), " --steps data,train",
+       "--pipeline and --steps do not apply"},
+      {study(d.path() + "/runs", space, 3, 3000, slurm), " --scaling 1,2",
+       "a study is one job; --scaling does not apply"},
+      {slurm + "pipelines:\n  training:\n    steps:\n"
+               "      - {name: data, type: dataset, format: synthetic}\n"
+               "      - {name: model, type: model, arch: mlp}\n"
+               "      - {name: train, type: trainer}\n",
+       "", "has no 'hpo:' section"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.file << c.args);
+    auto bad = run_shell(submit + d.write("hpo.yaml", c.file) + " --command hpo" + c.args);
+    INFO(bad.out);
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.out, Contains(c.message));
+    CHECK_FALSE(fs::exists(d.path() + "/slurm-logs"));
+    CHECK_FALSE(fs::exists(d.path() + "/runs"));
+  }
+}
