@@ -6,18 +6,33 @@
 namespace itwin::config {
 namespace {
 
+std::string escape_refs(const std::string& s) {
+  if (s.find("${") == std::string::npos) return s;
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') out += '$';
+    out += s[i];
+  }
+  return out;
+}
+
 void emit(YAML::Emitter& em, const Node& n) {
   switch (n.kind) {
     case Node::Kind::Null:
       em << YAML::Null;
       break;
-    case Node::Kind::Scalar:
+    case Node::Kind::Scalar: {
+      // A secret's value never leaves the process: write its unresolved text
+      // (already in reference syntax). Other text that holds `${` is escaped,
+      // so loading the output again gives the same value, not a new lookup.
+      const std::string text = n.is_secret() ? n.secret_text : escape_refs(n.scalar);
       if (n.quoted) {
-        em << YAML::DoubleQuoted << n.scalar;
+        em << YAML::DoubleQuoted << text;
       } else {
-        em << n.scalar;
+        em << text;
       }
       break;
+    }
     case Node::Kind::Seq: {
       bool flat = !n.seq.empty();
       for (const auto& c : n.seq) flat = flat && c.is_scalar() && c.scalar.size() < 24;

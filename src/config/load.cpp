@@ -3,14 +3,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "itwin/config/checks.hpp"
 #include "itwin/config/load.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
+#include "yaml_events.hpp"
 
 namespace fs = std::filesystem;
 
@@ -29,56 +32,39 @@ std::string flow_hint(const std::string& text, int line0) {
   return "";
 }
 
+// "name:line:col: " of the first byte that is not UTF-8, or "" when all is.
+std::string utf8_problem(const std::string& text, const std::string& name) {
+  auto bad = invalid_utf8(text);
+  if (!bad) return "";
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < *bad; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*bad]));
+  return name + ":" + std::to_string(line) + ":" + std::to_string(*bad - line_start + 1) +
+         ": invalid UTF-8 (byte " + byte + "); config files are UTF-8 text";
+}
+
 struct Loader {
   std::vector<std::string> stack;  // canonical paths of files being loaded
-
-  Mark mark_of(const std::shared_ptr<const std::string>& src, const YAML::Mark& m) {
-    return Mark{src, m.line + 1, m.column + 1};
-  }
-
-  Node convert(const YAML::Node& y, const std::shared_ptr<const std::string>& src,
-               const std::string& base_dir) {
-    Mark m = mark_of(src, y.Mark());
-    if (y.Tag() == "!include") {
-      if (!y.IsScalar()) throw ConfigError(m.str() + ": !include expects a file path");
-      return load_path(y.Scalar(), base_dir, m);
-    }
-    switch (y.Type()) {
-      case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined:
-        return Node(Node::Kind::Null, m);
-      case YAML::NodeType::Scalar:
-        return Node::scalar_of(y.Scalar(), m, y.Tag() == "!");
-      case YAML::NodeType::Sequence: {
-        Node n(Node::Kind::Seq, m);
-        for (const auto& item : y) n.seq.push_back(convert(item, src, base_dir));
-        return n;
-      }
-      case YAML::NodeType::Map: {
-        Node n(Node::Kind::Map, m);
-        for (const auto& kv : y) {
-          Mark km = mark_of(src, kv.first.Mark());
-          if (!kv.first.IsScalar()) throw ConfigError(km.str() + ": map keys must be plain names");
-          const std::string key = kv.first.Scalar();
-          if (const Entry* prev = n.find_entry(key)) {
-            throw ConfigError(km.str() + ": duplicate key '" + key + "' (first defined at " +
-                              prev->key_mark.str() + ")");
-          }
-          n.map.push_back({key, km, std::make_unique<Node>(convert(kv.second, src, base_dir))});
-        }
-        return n;
-      }
-    }
-    return Node(Node::Kind::Null, m);
-  }
+  Budget budget;                   // shared by every file of one load
 
   Node load_path(const std::string& rel, const std::string& base_dir, const Mark& from) {
     fs::path p = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(base_dir) / rel;
     std::error_code ec;
+    std::string where = from.source ? from.str() + ": " : "";
     if (!fs::is_regular_file(p, ec)) {
-      std::string where = from.source ? from.str() + ": " : "";
       throw ConfigError(where + "cannot read '" + p.lexically_normal().string() +
                         "': " + (fs::exists(p, ec) ? "not a regular file" : "no such file"));
+    }
+    if (fs::file_size(p, ec) > kMaxFileBytes) {
+      throw ConfigError(where + "'" + p.lexically_normal().string() + "' is larger than " +
+                        std::to_string(kMaxFileBytes) + " bytes (the limit for a config file)");
     }
     std::string canon = fs::canonical(p, ec).string();
     if (std::find(stack.begin(), stack.end(), canon) != stack.end()) {
@@ -88,24 +74,38 @@ struct Loader {
     }
     std::ifstream in(p, std::ios::binary);
     if (!in) throw ConfigError(from.str() + ": cannot read '" + p.string() + "': " + std::strerror(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
+    std::string text(kMaxFileBytes + 1, '\0');  // the file may have grown since file_size()
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
     stack.push_back(canon);
-    Node n = parse(ss.str(), p.lexically_normal().string(), p.parent_path().string());
+    Node n = parse(text, p.lexically_normal().string(), p.parent_path().string());
     stack.pop_back();
     return n;
   }
 
-  Node parse(const std::string& text, const std::string& name, const std::string& base_dir) {
-    auto src = std::make_shared<const std::string>(name);
-    YAML::Node y;
+  // One YAML document of any kind (a file's body or a --set value).
+  Node build(const std::string& text, const std::shared_ptr<const std::string>& src,
+             const std::string& base_dir) {
+    if (text.size() > kMaxFileBytes) {
+      throw ConfigError(*src + ": larger than " + std::to_string(kMaxFileBytes) +
+                        " bytes (the limit for a config file)");
+    }
+    std::string bad = utf8_problem(text, *src);
+    if (!bad.empty()) throw ConfigError(bad);
+    IncludeFn include = [&](const std::string& path, const Mark& from) {
+      return load_path(path, base_dir.empty() ? "." : base_dir, from);
+    };
     try {
-      y = YAML::Load(text);
+      return build_yaml(text, src, budget, include);
     } catch (const YAML::Exception& e) {
-      Mark m = mark_of(src, e.mark);
+      Mark m{src, e.mark.line + 1, e.mark.column + 1};
       throw ConfigError(m.str() + ": YAML syntax error: " + e.msg + flow_hint(text, e.mark.line));
     }
-    Node root = convert(y, src, base_dir.empty() ? "." : base_dir);
+  }
+
+  Node parse(const std::string& text, const std::string& name, const std::string& base_dir) {
+    auto src = std::make_shared<const std::string>(name);
+    Node root = build(text, src, base_dir);
     if (root.is_null()) root = Node(Node::Kind::Map, Mark{src, 1, 1});
     if (!root.is_map()) throw ConfigError(root.mark.str() + ": a pipeline file must be a map of keys");
     return expand_includes(std::move(root), base_dir);
@@ -146,6 +146,11 @@ Node load_file(const std::string& path) {
 Node load_string(const std::string& text, const std::string& name, const std::string& base_dir) {
   Loader l;
   return l.parse(text, name, base_dir);
+}
+
+Node load_value(const std::string& text, const std::string& name) {
+  Loader l;
+  return l.build(text, std::make_shared<const std::string>(name), ".");
 }
 
 }  // namespace itwin::config

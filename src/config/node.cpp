@@ -1,5 +1,7 @@
 #include "itwin/config/node.hpp"
 
+#include "itwin/config/checks.hpp"
+
 namespace itwin::config {
 
 std::string Mark::str() const {
@@ -16,7 +18,12 @@ Node Node::scalar_of(std::string v, Mark m, bool quoted) {
 }
 
 Node::Node(const Node& o)
-    : kind(o.kind), mark(o.mark), scalar(o.scalar), quoted(o.quoted), seq(o.seq) {
+    : kind(o.kind),
+      mark(o.mark),
+      scalar(o.scalar),
+      quoted(o.quoted),
+      secret_text(o.secret_text),
+      seq(o.seq) {
   map.reserve(o.map.size());
   for (const auto& e : o.map) map.push_back({e.key, e.key_mark, std::make_unique<Node>(*e.value)});
 }
@@ -71,7 +78,8 @@ std::string Node::describe() const {
     case Kind::Null: return "null";
     case Kind::Map: return "a map";
     case Kind::Seq: return "a list";
-    case Kind::Scalar: return "'" + scalar + "'";
+    case Kind::Scalar:
+      return "'" + printable(is_secret() ? secret_text : scalar) + "'";
   }
   return "?";
 }

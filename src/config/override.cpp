@@ -1,9 +1,8 @@
 // `--set path.to.key=value` edits of the config tree.
-#include <yaml-cpp/yaml.h>
-
 #include <cstdlib>
 #include <functional>
 
+#include "itwin/config/checks.hpp"
 #include "itwin/config/load.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
@@ -42,18 +41,7 @@ Node* child_for(Node& cur, const std::string& seg, const Mark& m, bool create) {
 }
 
 Node parse_value(const std::string& text, const Mark& m) {
-  YAML::Node y;
-  try {
-    y = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(m.str() + ": cannot parse value '" + text + "': " + e.msg +
-                      " (quote it for a plain string)");
-  }
-  // Reuse the loader's conversion through a one-entry document.
-  YAML::Emitter em;
-  em << YAML::BeginMap << YAML::Key << "v" << YAML::Value << y << YAML::EndMap;
-  Node doc = load_string(em.c_str(), *m.source);
-  Node v = *doc.find("v");
+  Node v = load_value(text, *m.source);
   std::function<void(Node&)> remark = [&](Node& n) {
     n.mark = m;
     for (auto& e : n.map) {
@@ -77,6 +65,11 @@ void apply_override(Node& root, const std::string& spec, int index) {
   auto path = split(trim(spec.substr(0, eq)), '.');
   for (const auto& seg : path) {
     if (seg.empty()) throw ConfigError(m.str() + ": empty segment in key path");
+    check_text(seg, m, "key");
+  }
+  if (path.size() > static_cast<size_t>(kMaxDepth)) {  // each segment may nest a new map
+    throw ConfigError(m.str() + ": the key path is nested more than " + std::to_string(kMaxDepth) +
+                      " levels deep");
   }
   Node value = parse_value(spec.substr(eq + 1), m);
   Node* cur = &root;

@@ -1,6 +1,7 @@
 // Cluster profiles and the `slurm:` section.
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 
 #include "itwin/config/load.hpp"
 #include "itwin/config/reader.hpp"
@@ -32,7 +33,45 @@ std::vector<std::pair<std::string, std::string>> builtin_profile_summaries() {
   return v;
 }
 
+namespace {
+
+// Job scripts never hold a secret's value (they are files on shared disks,
+// and sbatch keeps a copy): only a whole slurm.env value may be a secret.
+void reject_secrets(const Node& n, const std::string& where) {
+  if (n.is_secret()) {
+    throw ConfigError(n.mark.str() + ": " + where +
+                      " holds a secret, but a job script never carries one; "
+                      "only a whole slurm.env value may be ${secret:NAME}, which the job reads "
+                      "from its own environment");
+  }
+  for (const auto& e : n.map) reject_secrets(*e.value, where + "." + e.key);
+  for (const auto& c : n.seq) reject_secrets(c, where);
+}
+
+void read_env(Reader& r, slurm::Settings& s) {
+  static const std::regex whole("\\$\\{secret:([A-Za-z_][A-Za-z0-9_]*)\\}");
+  const Node* env = r.node().find("env");
+  for (const auto& [k, v] : r.get_string_map("env")) {
+    const Node* value = env->find(k);
+    std::smatch m;
+    if (!value->is_secret()) {
+      s.env[k] = v;
+      s.env_secrets.erase(k);
+    } else if (std::regex_match(value->secret_text, m, whole)) {
+      s.env_secrets[k] = m[1];
+      s.env.erase(k);
+    } else {
+      reject_secrets(*value, "env." + k);
+    }
+  }
+}
+
+}  // namespace
+
 void read_settings(Reader& r, slurm::Settings& s) {
+  for (const auto& e : r.node().map) {
+    if (e.key != "env") reject_secrets(*e.value, e.key);
+  }
   s.job_name = r.get_string("job_name", s.job_name);
   s.nodes = r.get_int("nodes", s.nodes, 1, 100000);
   s.ntasks_per_node = r.get_int("ntasks_per_node", s.ntasks_per_node, 0, 4096);
@@ -50,7 +89,7 @@ void read_settings(Reader& r, slurm::Settings& s) {
   s.gpu_bind = r.get_string("gpu_bind", s.gpu_bind);
   s.cpu_bind = r.get_string("cpu_bind", s.cpu_bind);
   s.modules = r.get_string_list("modules", s.modules);
-  for (const auto& [k, v] : r.get_string_map("env")) s.env[k] = v;
+  read_env(r, s);
   s.srun_args = r.get_string_list("srun_args", s.srun_args);
   s.sbatch_args = r.get_string_list("sbatch_args", s.sbatch_args);
   s.log_dir = r.get_string("log_dir", s.log_dir);

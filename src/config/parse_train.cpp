@@ -1,5 +1,6 @@
 // `type: trainer` steps.
 #include <algorithm>
+#include <regex>
 
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
@@ -166,13 +167,29 @@ SaverSpec parse_saver(Reader& r) {
 
 CommandSpec parse_command(Reader& r) {
   CommandSpec c;
-  if (r.has("argv") == r.has("shell")) {
+  // The resolved config (config.yaml, job snapshots) records both keys, the
+  // unused one empty: an empty one counts as not given.
+  auto given = [&](const std::string& key) {
+    const Node* n = r.node().find(key);
+    return n && !n->is_null() && !(n->is_scalar() && n->scalar.empty()) &&
+           !(n->is_seq() && n->seq.empty());
+  };
+  if (given("argv") == given("shell")) {
     throw ConfigError(r.mark().str() + ": " + r.what() + ": give exactly one of 'argv' (a list, run without a shell) or 'shell' (one line for bash -c)");
   }
   c.argv = r.get_string_list("argv", {});
   c.shell = r.get_string("shell", "");
-  if (r.has("argv") && c.argv.empty()) r.fail("argv", "must not be empty");
   c.env = r.get_string_map("env");
+  static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
+  for (const auto& [k, v] : c.env) {
+    if (!std::regex_match(k, kEnvName)) {  // setenv() would fail or set something else
+      const Entry* e = r.node().find("env")->find_entry(k);
+      throw ConfigError(e->key_mark.str() + ": " + r.what() + ": 'env' key " +
+                        Node::scalar_of(k).describe() +
+                        " is not a valid environment variable name (letters, digits and '_', not "
+                        "starting with a digit)");
+    }
+  }
   c.cwd = r.get_string("cwd", "");
   c.timeout = r.get_double("timeout", 0.0, 0.0);
   c.check = r.get_bool("check", true);

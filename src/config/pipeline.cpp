@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "itwin/config/checks.hpp"
 #include "itwin/config/load.hpp"
 #include "itwin/config/slurm_spec.hpp"
 #include "itwin/util/error.hpp"
@@ -17,7 +18,11 @@ namespace {
 RunSpec parse_run(Reader& r, const std::string& default_name) {
   RunSpec s;
   s.name = r.get_string("name", default_name);
-  if (s.name.empty() || s.name.find('/') != std::string::npos) r.fail("name", "must be a non-empty name without '/'");
+  // The run directory is <root>/<name>: a name like '..' would put it elsewhere.
+  std::string bad = path_component_problem(s.name);
+  if (!bad.empty())
+    r.fail("name",
+           "must be one path component (" + bad + "), got " + Node::scalar_of(s.name).describe());
   s.root = r.get_string("root", s.root);
   s.seed = static_cast<uint64_t>(r.get_int("seed", 42, 0));
   s.threads = r.get_int("threads", 0, 0, 4096);
@@ -73,6 +78,10 @@ std::vector<LoggerSpec> parse_loggers(const Node* n) {
     l.dir = r.get_string("dir", "");
     if (l.type == LoggerKind::Mlflow) {
       l.experiment = r.get_string("experiment", "");
+      // Stores put it in metadata files and tables (MLflow allows '/' in it).
+      if (!forbidden_char(l.experiment, true).empty()) {
+        r.fail("experiment", "must be a single-line name without control characters");
+      }
       l.tracking_uri = r.get_string("tracking_uri", "");
       l.parent_run_id = r.get_string("parent_run_id", "");
     }
@@ -90,13 +99,14 @@ void flatten_node(const Node& n, const std::string& prefix, std::map<std::string
     bool scalars = true;
     for (const auto& c : n.seq) scalars = scalars && c.is_scalar();
     if (scalars) {
-      for (const auto& c : n.seq) joined += (joined.empty() ? "" : ",") + c.scalar;
+      for (const auto& c : n.seq)
+        joined += (joined.empty() ? "" : ",") + (c.is_secret() ? "***" : c.scalar);
       out[prefix] = joined;
     } else {
       for (size_t i = 0; i < n.seq.size(); ++i) flatten_node(n.seq[i], prefix + "." + std::to_string(i), out);
     }
   } else {
-    out[prefix] = n.is_scalar() ? n.scalar : "";
+    out[prefix] = n.is_secret() ? "***" : n.scalar;  // a secret is never a parameter
   }
 }
 
@@ -120,8 +130,10 @@ Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* 
                        "; known types: " + join(types.names(), ", "));
   }
   s.kind = *kind;
-  if (s.name.empty() || s.name.find_first_of(" ,./") != std::string::npos) {
-    r.fail("name", "must be a non-empty name without spaces, commas, dots or slashes");
+  if (s.name.empty() || s.name.find_first_of(" ,./") != std::string::npos ||
+      !path_component_problem(s.name).empty()) {
+    r.fail("name",
+           "must be a non-empty name without spaces, commas, dots, slashes or control characters");
   }
   Reader body(n, "step '" + s.name + "' (type " + s.type() + ")", out);
   body.get_string("name", s.name);
@@ -204,6 +216,12 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   Node* pipes_out = cfg.resolved.find("pipelines");
   *pipes_out = Node(Node::Kind::Map, pipes->mark);
   for (const auto& e : pipes->map) {
+    // The name is part of the run directory (<root>/<run.name>-<pipeline>).
+    std::string bad = path_component_problem(e.key);
+    if (!bad.empty()) {
+      throw ConfigError(e.key_mark.str() + ": pipeline name " + Node::scalar_of(e.key).describe() +
+                        " must be one path component (" + bad + ")");
+    }
     Node& out = pipes_out->set(e.key, Node(Node::Kind::Map, e.value->mark), e.key_mark);
     cfg.pipelines.push_back(parse_pipeline(e.key, *e.value, &out));
   }

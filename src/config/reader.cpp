@@ -14,6 +14,19 @@ namespace {
 
 std::string quote(const Node& n) { return n.describe(); }
 
+// A value recorded in its normal form (an int, a number) keeps the secret
+// text of the node it was read from, so the resolved tree never shows it.
+Node normal(std::string text, const Node* from) {
+  Node r = Node::scalar_of(std::move(text), from ? from->mark : Mark{});
+  if (from) r.secret_text = from->secret_text;
+  return r;
+}
+
+// A value for a message: the secret text instead of a secret.
+std::string shown(const Node* n, const std::string& value) {
+  return n && n->is_secret() ? n->secret_text : value;
+}
+
 bool parse_int(const std::string& s, int64_t* out) {
   if (s.empty()) return false;
   errno = 0;
@@ -125,7 +138,9 @@ std::string Reader::get_choice(const std::string& key, const std::string& def,
   }
   std::string v = get_string(key, def);
   if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
-    fail(key, "must be one of " + join(choices, ", ") + "; got '" + v + "'" + did_you_mean(v, choices));
+    fail(key,
+         "must be one of " + join(choices, ", ") + "; got '" + shown(node_->find(key), v) + "'" +
+             (node_->find(key) && node_->find(key)->is_secret() ? "" : did_you_mean(v, choices)));
   }
   return v;
 }
@@ -139,10 +154,10 @@ int64_t Reader::get_int(const std::string& key, int64_t def, int64_t lo, int64_t
       std::string range = hi == std::numeric_limits<int64_t>::max()
                               ? ">= " + std::to_string(lo)
                               : "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-      fail(key, "must be " + range + ", got " + std::to_string(v));
+      fail(key, "must be " + range + ", got " + shown(n, std::to_string(v)));
     }
   }
-  record(key, Node::scalar_of(std::to_string(v), n ? n->mark : Mark{}));
+  record(key, normal(std::to_string(v), n));
   return v;
 }
 
@@ -155,10 +170,10 @@ double Reader::get_double(const std::string& key, double def, double lo, double 
       std::string range = hi == std::numeric_limits<double>::max()
                               ? ">= " + format_double(lo)
                               : "in [" + format_double(lo) + ", " + format_double(hi) + "]";
-      fail(key, "must be " + range + ", got " + n->scalar);
+      fail(key, "must be " + range + ", got " + shown(n, n->scalar));
     }
   }
-  record(key, Node::scalar_of(format_double(v), n ? n->mark : Mark{}));
+  record(key, normal(format_double(v), n));
   return v;
 }
 
@@ -168,7 +183,7 @@ bool Reader::get_bool(const std::string& key, bool def) {
   if (n && (!n->is_scalar() || !parse_bool(n->scalar, &v))) {
     fail(key, "must be true or false, got " + quote(*n));
   }
-  record(key, Node::scalar_of(v ? "true" : "false", n ? n->mark : Mark{}));
+  record(key, normal(v ? "true" : "false", n));
   return v;
 }
 
@@ -189,23 +204,27 @@ std::vector<int64_t> Reader::get_int_list(const std::string& key, const std::vec
                                           int64_t lo, int64_t hi) {
   const Node* n = take(key);
   std::vector<int64_t> out = def;
+  std::vector<const Node*> from(def.size(), nullptr);
   if (n) {
     out.clear();
-    for (const Node* c : items_of(n)) {
+    from = items_of(n);
+    for (const Node* c : from) {
       int64_t v;
       if (!c->is_scalar() || !parse_int(c->scalar, &v)) {
         throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' must be a list of integers, got " + quote(*c));
       }
       if (v < lo || v > hi) {
-        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' items must be >= " + std::to_string(lo) +
-                          (hi == std::numeric_limits<int64_t>::max() ? "" : " and <= " + std::to_string(hi)) +
-                          ", got " + std::to_string(v));
+        throw ConfigError(
+            c->mark.str() + ": " + what_ + ": '" + key +
+            "' items must be >= " + std::to_string(lo) +
+            (hi == std::numeric_limits<int64_t>::max() ? "" : " and <= " + std::to_string(hi)) +
+            ", got " + shown(c, std::to_string(v)));
       }
       out.push_back(v);
     }
   }
   Node r(Node::Kind::Seq);
-  for (auto v : out) r.seq.push_back(Node::scalar_of(std::to_string(v)));
+  for (size_t i = 0; i < out.size(); ++i) r.seq.push_back(normal(std::to_string(out[i]), from[i]));
   record(key, r);
   return out;
 }
@@ -213,9 +232,11 @@ std::vector<int64_t> Reader::get_int_list(const std::string& key, const std::vec
 std::vector<double> Reader::get_double_list(const std::string& key, const std::vector<double>& def) {
   const Node* n = take(key);
   std::vector<double> out = def;
+  std::vector<const Node*> from(def.size(), nullptr);
   if (n) {
     out.clear();
-    for (const Node* c : items_of(n)) {
+    from = items_of(n);
+    for (const Node* c : from) {
       double v;
       if (!c->is_scalar() || !parse_double(c->scalar, &v)) {
         throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' must be a list of numbers, got " + quote(*c));
@@ -224,7 +245,7 @@ std::vector<double> Reader::get_double_list(const std::string& key, const std::v
     }
   }
   Node r(Node::Kind::Seq);
-  for (auto v : out) r.seq.push_back(Node::scalar_of(format_double(v)));
+  for (size_t i = 0; i < out.size(); ++i) r.seq.push_back(normal(format_double(out[i]), from[i]));
   record(key, r);
   return out;
 }
@@ -232,9 +253,11 @@ std::vector<double> Reader::get_double_list(const std::string& key, const std::v
 std::vector<std::string> Reader::get_string_list(const std::string& key, const std::vector<std::string>& def) {
   const Node* n = take(key);
   std::vector<std::string> out = def;
+  std::vector<const Node*> from(def.size(), nullptr);
   if (n) {
     out.clear();
-    for (const Node* c : items_of(n)) {
+    from = items_of(n);
+    for (const Node* c : from) {
       if (!c->is_scalar()) {
         throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' must be a list of strings, got " + quote(*c));
       }
@@ -242,7 +265,7 @@ std::vector<std::string> Reader::get_string_list(const std::string& key, const s
     }
   }
   Node r(Node::Kind::Seq);
-  for (auto& v : out) r.seq.push_back(Node::scalar_of(v));
+  for (size_t i = 0; i < out.size(); ++i) r.seq.push_back(normal(out[i], from[i]));
   record(key, r);
   return out;
 }

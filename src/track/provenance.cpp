@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
@@ -21,7 +22,15 @@ std::string fnv1a64(const std::string& s) {
   return buf;
 }
 
-std::map<std::string, std::string> environment_of_interest() {
+std::set<std::string> secret_names(const std::string& config_yaml) {
+  static const std::regex ref("\\$\\{secret:([A-Za-z_][A-Za-z0-9_]*)\\}");
+  std::set<std::string> out;
+  for (std::sregex_iterator it(config_yaml.begin(), config_yaml.end(), ref), end; it != end; ++it)
+    out.insert((*it)[1]);
+  return out;
+}
+
+std::map<std::string, std::string> environment_of_interest(const std::set<std::string>& hidden) {
   static const char* prefixes[] = {"SLURM_", "OMP_", "OMPI_COMM_WORLD_", "NCCL_", "GLOO_", "UCX_", "CUDA_VISIBLE_DEVICES",
                                    "ITWIN_", "MASTER_ADDR", "MASTER_PORT", "OPENBLAS_"};
   std::map<std::string, std::string> out;
@@ -30,15 +39,19 @@ std::map<std::string, std::string> environment_of_interest() {
     auto eq = kv.find('=');
     if (eq == std::string::npos) continue;
     std::string k = kv.substr(0, eq);
+    // A secret of the config, or a variable named like one, is recorded as set, not by value.
+    bool secret = hidden.count(k) > 0;
+    for (const char* w : {"TOKEN", "SECRET", "PASSWORD", "PASSWD"})
+      secret = secret || k.find(w) != std::string::npos;
     for (const char* p : prefixes) {
-      if (starts_with(k, p)) out[k] = kv.substr(eq + 1);
+      if (starts_with(k, p)) out[k] = secret ? "***" : kv.substr(eq + 1);
     }
   }
   return out;
 }
 
 std::map<std::string, std::string> provenance_tags(const Provenance& p) {
-  auto env = environment_of_interest();
+  auto env = environment_of_interest(secret_names(p.config_yaml));
   std::map<std::string, std::string> tags = {{"itwin.config_hash", fnv1a64(p.config_yaml)},
                                              {"itwin.world_size", std::to_string(p.world)}};
   for (const auto& [k, v] : p.versions) tags["itwin.version." + k] = v;
@@ -47,7 +60,7 @@ std::map<std::string, std::string> provenance_tags(const Provenance& p) {
 }
 
 void write_provenance(const Provenance& p) {
-  auto env = environment_of_interest();
+  auto env = environment_of_interest(secret_names(p.config_yaml));
   nlohmann::json j = {{"config_source", p.config_source},
                       {"pipeline", p.pipeline},
                       {"config_hash", {{"algorithm", "fnv1a64"}, {"value", fnv1a64(p.config_yaml)}}},

@@ -44,6 +44,11 @@ class Node {
   Mark mark;
   std::string scalar;  ///< text of a scalar, exactly as written (after interpolation)
   bool quoted = false; ///< the scalar was quoted: always a string
+  /// Set when the scalar's value came from `${secret:NAME}`: its text with
+  /// every other reference resolved and each secret written as
+  /// `${secret:NAME}`. Output that people or files see (to_yaml, describe,
+  /// flat parameters) uses this, never `scalar`.
+  std::string secret_text;
   std::vector<Entry> map;
   std::vector<Node> seq;
 
@@ -51,6 +56,7 @@ class Node {
   bool is_seq() const { return kind == Kind::Seq; }
   bool is_scalar() const { return kind == Kind::Scalar; }
   bool is_null() const { return kind == Kind::Null; }
+  bool is_secret() const { return !secret_text.empty(); }
 
   /// Map lookup; nullptr when absent (or when this is not a map).
   const Node* find(const std::string& key) const;
@@ -60,7 +66,8 @@ class Node {
   Node& set(const std::string& key, Node value, Mark key_mark = {});
   std::vector<std::string> keys() const;
 
-  /// "map", "list", "scalar 'x'" or "null": for error messages.
+  /// "a map", "a list", "'x'" or "null": for error messages (a secret shows
+  /// its secret_text; control characters are escaped).
   std::string describe() const;
 };
 

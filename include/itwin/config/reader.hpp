@@ -24,6 +24,8 @@ class Reader {
   Reader(const Node& node, std::string what, Node* resolved);
 
   const Mark& mark() const { return node_->mark; }
+  /// The map being read (for checks that need marks of its entries).
+  const Node& node() const { return *node_; }
   const std::string& what() const { return what_; }
   bool has(const std::string& key) const { return node_->find(key) != nullptr; }
 

@@ -32,6 +32,10 @@ struct Settings {
   std::string cpu_bind = "cores";   ///< srun --cpu-bind=
   std::vector<std::string> modules;
   std::map<std::string, std::string> env;
+  /// env NAME -> the variable the job copies it from (`NAME: ${secret:VAR}`
+  /// in slurm.env): the script says "${VAR}", so the secret's value is read
+  /// where the job runs and is never written into the script.
+  std::map<std::string, std::string> env_secrets;
   std::vector<std::string> srun_args;
   std::vector<std::string> sbatch_args;  ///< extra "--opt=value" lines
   std::string log_dir = "slurm-logs";
@@ -70,12 +74,19 @@ int64_t parse_time_minutes(const std::string& t);
 int64_t tasks_per_node(const Settings& s);
 
 /// Checks a job against its profile; throws ConfigError naming what is wrong.
+/// Includes every check render() makes.
 void validate(const Job& job, const Profile& profile);
 
 /// The complete sbatch script. Pure: the same job gives the same text.
+/// Safe for any job: values written unquoted (#SBATCH lines, option values)
+/// must match strict patterns, or it throws ConfigError; every other value is
+/// one single-quoted word; header comments show names with control
+/// characters escaped; template tokens are filled in one pass.
 std::string render(const Job& job);
 
-/// Single-quotes a word for bash.
+/// Quotes a word for bash: as is when it is plainly safe, else in single
+/// quotes, or as $'...' with escapes when it holds control characters (so a
+/// value never spans lines of the script).
 std::string shell_quote(const std::string& s);
 
 }  // namespace itwin::slurm

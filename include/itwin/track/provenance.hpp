@@ -5,6 +5,7 @@
 /// start and end time, exit status.
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,15 @@ struct Provenance {
 /// FNV-1a 64-bit hash as 16 hex digits (a fingerprint, not a security hash).
 std::string fnv1a64(const std::string& s);
 
-/// Environment variables worth keeping (SLURM_*, OMP_*, CUDA_VISIBLE_DEVICES, NCCL_*, GLOO_*, ...).
-std::map<std::string, std::string> environment_of_interest();
+/// The NAMEs of the `${secret:NAME}` references in a resolved config's YAML.
+std::set<std::string> secret_names(const std::string& config_yaml);
+
+/// Environment variables worth keeping (SLURM_*, OMP_*, CUDA_VISIBLE_DEVICES,
+/// NCCL_*, GLOO_*, ITWIN_*, ...). The value of a variable in `hidden` (the
+/// config's secrets) or whose name holds TOKEN, SECRET, PASSWORD or PASSWD
+/// is "***".
+std::map<std::string, std::string> environment_of_interest(
+    const std::set<std::string>& hidden = {});
 
 /// The tags every logger's run gets from the provenance: config hash, world
 /// size, versions, SLURM job (on every rank, not only the one that writes it).
