@@ -7,7 +7,9 @@
 
 namespace itwin::config {
 
-std::string snapshot_config(const std::string& path) { return to_yaml(load_file(path)); }
+std::string snapshot_config(const std::string& path) {
+  return to_yaml_unresolved(load_file(path));
+}
 
 std::string apply_to_snapshot(const std::string& text, const std::string& name,
                               const std::vector<std::string>& overrides,
@@ -22,7 +24,7 @@ std::string apply_to_snapshot(const std::string& text, const std::string& name,
                            return std::find(drop.begin(), drop.end(), e.key) != drop.end();
                          }),
           m.end());
-  return to_yaml(root);
+  return to_yaml_unresolved(root);
 }
 
 bool vars_path_exists(const std::string& text, const std::string& name, const std::string& path) {
