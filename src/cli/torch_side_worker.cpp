@@ -10,6 +10,7 @@
 #include "itwin/train/runtime_info.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "itwin/util/version.hpp"
 #include "torch_side.hpp"
@@ -23,15 +24,17 @@ std::string rank_program() {
   return self.string();
 }
 
-int torch_run_pipeline(const config::Config& cfg, const config::Pipeline& p, const train::RunOptions& o,
-                       const Invocation&) {
+int torch_run_pipeline(const config::Config& cfg, const config::Pipeline& p,
+                       const train::RunOptions& o, const Invocation&) {
   train::run_pipeline(cfg, p, o);
   return 0;
 }
 
-int torch_bench_comm(const comm::BenchOptions& bo, const std::string& backend, const std::string& rendezvous,
-                     double timeout, const std::string& json, const Invocation&) {
-  launch::Joined j = launch::join_world(*config::backend_catalog().find(backend), rendezvous, timeout);
+int torch_bench_comm(const comm::BenchOptions& bo, const std::string& backend,
+                     const std::string& rendezvous, double timeout, const std::string& json,
+                     const Invocation&) {
+  launch::Joined j =
+      launch::join_world(*config::backend_catalog().find(backend), rendezvous, timeout);
   auto rows = comm::run_bench(*j.comm, bo);
   if (j.comm->rank() != 0) return 0;
   const char* name = config::backend_catalog().name(j.backend);
@@ -42,6 +45,18 @@ int torch_bench_comm(const comm::BenchOptions& bo, const std::string& backend, c
   }
   return 0;
 }
+
+namespace {
+
+// What run.device: auto would use: local rank i takes visible GPU i mod n.
+std::string gpu_line() {
+  auto gpus = train::visible_gpus();
+  if (gpus.empty()) return "none visible (run.device: auto trains on the CPU)";
+  return std::to_string(gpus.size()) + " visible: " + join(gpus, ", ") +
+         "; local rank i uses cuda:(i mod " + std::to_string(gpus.size()) + ")";
+}
+
+}  // namespace
 
 int torch_backends(bool json, const Invocation&) {
   std::string blas = blas_library();
@@ -55,6 +70,7 @@ int torch_backends(bool json, const Invocation&) {
     }
     j["libtorch"] = train::libtorch_version();
     j["torch_cuda"] = train::cuda_available();
+    j["gpus"] = train::visible_gpus();
     j["blas"] = {{"library", blas}, {"kind", blas_kind(blas)}};
     j["cores_available"] = cores_available();
     j["omp_num_threads"] = omp ? omp : "";
@@ -65,10 +81,12 @@ int torch_backends(bool json, const Invocation&) {
   std::cout << "communication backends (distributed.backend):\n";
   for (const auto& e : cat.entries()) {
     if (e.value == config::BackendKind::Auto) continue;
-    std::printf("  %-6s %-9s %s\n", e.name, comm::backend_built(e.value) ? "built" : "not built", e.summary);
+    std::printf("  %-6s %-9s %s\n", e.name, comm::backend_built(e.value) ? "built" : "not built",
+                e.summary);
   }
-  std::cout << "libtorch " << train::libtorch_version() << " (CUDA tensors: "
-            << (train::cuda_available() ? "yes" : "no, CPU build") << ")\n"
+  std::cout << "libtorch " << train::libtorch_version()
+            << " (CUDA tensors: " << (train::cuda_available() ? "yes" : "no, CPU build") << ")\n"
+            << "GPUs     " << gpu_line() << "\n"
             << "BLAS     " << blas_kind(blas) << (blas.empty() ? "" : " (" + blas + ")") << "\n"
             << "cores    " << cores_available() << " available to this process"
             << (omp ? std::string(", OMP_NUM_THREADS=") + omp : std::string()) << "\n"

@@ -75,6 +75,7 @@ void write_provenance(const Provenance& p) {
                       {"start", p.start},
                       {"end", p.end},
                       {"status", p.status}};
+  if (!p.devices.empty()) j["devices"] = p.devices;
   if (!p.error.empty()) j["error"] = p.error;
   write_file_atomic(p.run_dir + "/provenance.json", j.dump(2) + "\n");
 }

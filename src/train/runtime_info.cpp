@@ -3,10 +3,30 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include "itwin_build.h"
+
+#if ITWIN_TORCH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
 namespace itwin::train {
 
 std::string libtorch_version() { return TORCH_VERSION; }
 int torch_threads() { return torch::get_num_threads(); }
 bool cuda_available() { return torch::cuda::is_available(); }
+
+std::vector<std::string> visible_gpus() {
+  std::vector<std::string> out;
+  if (!torch::cuda::is_available()) return out;
+  const int count = static_cast<int>(torch::cuda::device_count());
+  for (int i = 0; i < count; ++i) {
+    std::string name = "cuda:" + std::to_string(i);
+#if ITWIN_TORCH_CUDA
+    name += std::string(" (") + at::cuda::getDeviceProperties(i)->name + ")";
+#endif
+    out.push_back(name);
+  }
+  return out;
+}
 
 }  // namespace itwin::train

@@ -64,8 +64,8 @@ int g_lock_fd = -1;  // the run directory lock of this process (rank 0), held un
 }  // namespace
 
 RunSession::RunSession(comm::Backend& comm, const launch::World& world, config::BackendKind backend,
-                       const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts,
-                       int64_t threads)
+                       const config::Config& cfg, const config::Pipeline& pipeline,
+                       const RunOptions& opts, int64_t threads)
     : comm_(comm),
       world_(world),
       backend_(backend),
@@ -110,11 +110,13 @@ track::MetricSink& RunSession::sink() {
 // processes started at the same instant.
 std::string RunSession::claim_run_dir() {
   const bool explicit_dir = !opts_.run_dir.empty();
-  const std::string base = explicit_dir ? opts_.run_dir
-                                        : cfg_.run.root + "/" + cfg_.run.name +
-                                              (pipeline_.name == "training" ? "" : "-" + pipeline_.name);
+  const std::string base = explicit_dir
+                               ? opts_.run_dir
+                               : cfg_.run.root + "/" + cfg_.run.name +
+                                     (pipeline_.name == "training" ? "" : "-" + pipeline_.name);
   if (opts_.resume && !fs::is_directory(base)) {
-    throw UsageError("--resume: there is no run directory '" + base + "' (no checkpoints to continue from)");
+    throw UsageError("--resume: there is no run directory '" + base +
+                     "' (no checkpoints to continue from)");
   }
   for (int i = 0;; ++i) {
     std::string cand = i == 0 ? base : base + "." + std::to_string(i);
@@ -130,9 +132,11 @@ std::string RunSession::claim_run_dir() {
       return cand;
     }
     if (explicit_dir || resume_) {
-      throw UsageError(taken ? "run directory '" + cand +
-                                   "' already holds a run; add --resume to continue it or choose another --run-dir"
-                             : "run directory '" + cand + "' is in use by another itwin process");
+      throw UsageError(
+          taken
+              ? "run directory '" + cand +
+                    "' already holds a run; add --resume to continue it or choose another --run-dir"
+              : "run directory '" + cand + "' is in use by another itwin process");
     }
   }
 }
@@ -144,8 +148,9 @@ void RunSession::redirect_output() {
   if (!std::freopen(log.c_str(), "a", stdout) || !std::freopen(log.c_str(), "a", stderr)) {
     throw_errno("cannot open " + log);
   }
-  spdlog::info("rank {} of {} (local {} of {}), pid {}, host {}, backend {}", comm_.rank(), comm_.world(),
-               world_.local_rank, world_.local_world, ::getpid(), host_name(), config::backend_catalog().name(backend_));
+  spdlog::info("rank {} of {} (local {} of {}), pid {}, host {}, backend {}", comm_.rank(),
+               comm_.world(), world_.local_rank, world_.local_world, ::getpid(), host_name(),
+               config::backend_catalog().name(backend_));
   for (const auto& line : early_lines_) spdlog::info("{}", line);
   early_lines_.clear();
 }
@@ -167,7 +172,8 @@ void RunSession::write_start_files() {
   prov_.versions["git_commit"] = git_commit();
   prov_.versions["compiler"] = compiler_string();
   prov_.versions["libtorch"] = libtorch_version();
-  for (int r = 0; r < comm_.world(); ++r) prov_.hosts.emplace_back(hosts.data() + static_cast<size_t>(r) * sizeof host);
+  for (int r = 0; r < comm_.world(); ++r)
+    prov_.hosts.emplace_back(hosts.data() + static_cast<size_t>(r) * sizeof host);
   prov_.world = comm_.world();
   prov_.backend = config::backend_catalog().name(backend_);
   prov_.strategy = config::strategy_catalog().name(cfg_.distributed.strategy);
@@ -175,26 +181,30 @@ void RunSession::write_start_files() {
   std::vector<std::string> distinct = prov_.hosts;
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  summary_ = {{"pipeline", pipeline_.name},
-              {"config", cfg_.source},
-              {"run_dir", run_dir_},
-              {"seed", cfg_.run.seed},
-              {"threads", threads_},
-              {"host", host_name()},
-              {"hosts", prov_.hosts},
-              {"nodes", distinct.size()},
-              {"itwin", version_string()},
-              {"git_commit", git_commit()},
-              {"started", start_},
-              {"world_size", comm_.world()},
-              {"backend", prov_.backend},
-              {"strategy", prov_.strategy},
-              {"status", "RUNNING"}};
+  summary_ = {
+      {"pipeline", pipeline_.name}, {"config", cfg_.source},      {"run_dir", run_dir_},
+      {"seed", cfg_.run.seed},      {"threads", threads_},        {"host", host_name()},
+      {"hosts", prov_.hosts},       {"nodes", distinct.size()},   {"itwin", version_string()},
+      {"git_commit", git_commit()}, {"started", start_},          {"world_size", comm_.world()},
+      {"backend", prov_.backend},   {"strategy", prov_.strategy}, {"status", "RUNNING"}};
+  if (!prov_.devices.empty()) summary_["devices"] = prov_.devices;  // chosen before the files
   start_monitor(std::vector<int>(pids.begin(), pids.end()));
   if (!lead()) return;
   write_file_atomic(run_dir_ + "/config.yaml", config_yaml_);
   write_file_atomic(run_dir_ + "/summary.json", summary_.dump(2) + "\n");  // RUNNING until finish()
-  if (const char* job = std::getenv("ITWIN_JOB_FILE")) write_file_atomic(job, run_dir_ + "\n");  // for the launcher
+  if (const char* job = std::getenv("ITWIN_JOB_FILE"))
+    write_file_atomic(job, run_dir_ + "\n");  // for the launcher
+}
+
+void RunSession::record_device(const std::string& name) {
+  char mine[96] = {0};
+  std::snprintf(mine, sizeof mine, "%s", name.c_str());
+  std::vector<char> all(sizeof mine * static_cast<size_t>(comm_.world()));
+  comm_.allgather(mine, all.data(), sizeof mine, comm::DType::U8);
+  prov_.devices.clear();
+  for (int r = 0; r < comm_.world(); ++r)
+    prov_.devices.emplace_back(all.data() + static_cast<size_t>(r) * sizeof mine);
+  summary_["devices"] = prov_.devices;
 }
 
 // One monitor per node: on its local rank 0, watching the node's ranks.
@@ -202,7 +212,8 @@ void RunSession::start_monitor(const std::vector<int>& pids) {
   if (!cfg_.monitor.enabled || world_.local_rank != 0) return;
   monitor::MonitorOptions o = monitor::options_for(cfg_.monitor);
   for (int r = 0; r < comm_.world(); ++r) {
-    if (prov_.hosts[static_cast<size_t>(r)] == host_name()) o.ranks.push_back({r, pids[static_cast<size_t>(r)]});
+    if (prov_.hosts[static_cast<size_t>(r)] == host_name())
+      o.ranks.push_back({r, pids[static_cast<size_t>(r)]});
   }
   try {
     monitor_ = std::make_unique<monitor::Monitor>(o);
@@ -230,7 +241,8 @@ std::vector<nlohmann::json> RunSession::gather_monitors(bool together) {
   comm_.allgather(mine.data(), all.data(), static_cast<size_t>(longest), comm::DType::U8);
   for (int r = 0; r < comm_.world(); ++r) {
     if (sizes[static_cast<size_t>(r)] == 0) continue;
-    nodes.push_back(nlohmann::json::parse(all.substr(static_cast<size_t>(r * longest), static_cast<size_t>(sizes[static_cast<size_t>(r)]))));
+    nodes.push_back(nlohmann::json::parse(all.substr(
+        static_cast<size_t>(r * longest), static_cast<size_t>(sizes[static_cast<size_t>(r)]))));
   }
   return nodes;
 }
@@ -238,11 +250,14 @@ std::vector<nlohmann::json> RunSession::gather_monitors(bool together) {
 void RunSession::open_loggers() {
   std::map<std::string, std::string> tags = track::provenance_tags(prov_);
   if (lead()) track::write_provenance(prov_);
-  const std::string rank_dir = lead() ? run_dir_ : run_dir_ + "/ranks/rank-" + std::to_string(comm_.rank());
-  track::RunInfo info{rank_dir,         cfg_.run.name, pipeline_.name, cfg_.source, config::flat_params(cfg_, pipeline_),
-                      tags,             comm_.rank(),  comm_.world(),  run_dir_,    opts_.parent_runs,
-                      {}};
-  if (resume_) info.continue_runs = track::load_tracked_runs(info.run_dir);  // one MLflow run across requeues
+  const std::string rank_dir =
+      lead() ? run_dir_ : run_dir_ + "/ranks/rank-" + std::to_string(comm_.rank());
+  track::RunInfo info{
+      rank_dir, cfg_.run.name, pipeline_.name, cfg_.source, config::flat_params(cfg_, pipeline_),
+      tags,     comm_.rank(),  comm_.world(),  run_dir_,    opts_.parent_runs,
+      {}};
+  if (resume_)
+    info.continue_runs = track::load_tracked_runs(info.run_dir);  // one MLflow run across requeues
   try {
     sink_ = train::open_loggers(comm_, cfg_.loggers, info);
     bool any = false;
@@ -264,7 +279,8 @@ void RunSession::open_loggers() {
     finished_ = true;
     throw;
   }
-  for (const auto& r : sink_->tracked_runs()) {  // where the loggers' runs are (for `itwin models register`)
+  for (const auto& r :
+       sink_->tracked_runs()) {  // where the loggers' runs are (for `itwin models register`)
     if (!r.kind.empty()) summary_["tracked_runs"].push_back(track::tracked_run_json(r));
   }
 }
@@ -277,15 +293,18 @@ void RunSession::open() {
   write_start_files();
   open_loggers();
   open_ = true;
-  say("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(), pipeline_.name.c_str(),
-      cfg_.source.c_str(), run_dir_.c_str(), static_cast<long long>(threads_), blas_kind(blas_library()).c_str());
+  say("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(),
+      pipeline_.name.c_str(), cfg_.source.c_str(), run_dir_.c_str(),
+      static_cast<long long>(threads_), blas_kind(blas_library()).c_str());
   if (comm_.world() > 1) {
     const auto& d = cfg_.distributed;
-    say("distributed: %d ranks (%s launcher), backend %s, strategy %s%s\n", comm_.world(), world_.launcher.c_str(),
-        config::backend_catalog().name(backend_), config::strategy_catalog().name(d.strategy),
+    say("distributed: %d ranks (%s launcher), backend %s, strategy %s%s\n", comm_.world(),
+        world_.launcher.c_str(), config::backend_catalog().name(backend_),
+        config::strategy_catalog().name(d.strategy),
         d.compression == config::Compression::None
             ? ""
-            : (std::string(", ") + config::compression_catalog().name(d.compression) + " gradients").c_str());
+            : (std::string(", ") + config::compression_catalog().name(d.compression) + " gradients")
+                  .c_str());
   }
 }
 
@@ -297,7 +316,8 @@ void RunSession::finish(const std::string& status, const std::string& error, boo
     write_end(status, error, together);
   } catch (const std::exception& e) {
     if (error.empty()) throw;  // a normal end that cannot be recorded is an error
-    spdlog::error("cannot record the end of the run in {}: {}", run_dir_, e.what());  // keep the first error
+    spdlog::error("cannot record the end of the run in {}: {}", run_dir_,
+                  e.what());  // keep the first error
   }
 }
 

@@ -206,6 +206,7 @@ class TorchSteps : public StepRunner {
   const DeviceChoice& device(RunSession& session) {
     if (!device_) {
       device_ = choose_device(cfg_.run.device, session.local_rank());
+      session.record_device(device_->name);
       if (device_->device.is_cuda()) session.say("device: %s\n", device_->name.c_str());
     }
     return *device_;

@@ -81,9 +81,12 @@ TEST_CASE("cli: backends reports the BLAS and libraries", "[cli]") {
   CHECK_THAT(r.out, Contains("local"));
   CHECK_THAT(r.out, Contains("BLAS"));
   CHECK_THAT(r.out, Contains("libtorch 1.13"));
+  // Debian's LibTorch is CPU-only: no GPU, and the line says what auto does then.
+  CHECK_THAT(r.out, Contains("GPUs     none visible (run.device: auto trains on the CPU)"));
   auto j = run_shell(cmd("backends --json"));
   CHECK(j.exit_code == 0);
   CHECK_THAT(j.out, Contains("\"cores_available\""));
+  CHECK_THAT(j.out, Contains("\"gpus\": []"));
 }
 
 TEST_CASE("cli: version", "[cli]") {

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "../helpers.hpp"
@@ -151,9 +153,17 @@ TEST_CASE("e2e: run.device cuda without CUDA is a clear error, nothing written; 
   CHECK_THAT(cuda.out, Contains("run.device: cuda, but"));
   CHECK_FALSE(fs::exists(d.path() + "/c"));
   for (const char* dev : {"cpu", "auto"}) {
-    auto r = run_shell(itwin_bin() + " train " + cfg + " --set run.device=" + dev + " --run-dir " + d.path() + "/" + dev);
+    const std::string run = d.path() + "/" + dev;
+    auto r = run_shell(itwin_bin() + " train " + cfg + " --set run.device=" + dev + " --run-dir " + run);
     INFO(r.out);
     CHECK(r.exit_code == 0);
+    // Every rank's device is on record (here the CPU: Debian's LibTorch has no CUDA).
+    for (const char* file : {"/summary.json", "/provenance.json"}) {
+      std::ifstream in(run + file);
+      auto j = nlohmann::json::parse(in, nullptr, false);
+      INFO(file);
+      CHECK(j.value("devices", nlohmann::json::array()) == nlohmann::json::array({"cpu"}));
+    }
   }
   auto half = run_shell(itwin_bin() + " train " + cfg + " --set pipelines.training.steps.train.precision=fp16 --set run.device=cpu");
   CHECK(half.exit_code == 2);

@@ -3,11 +3,14 @@
 /// `itwin version`; callable without including torch headers.
 
 #include <string>
+#include <vector>
 
 namespace itwin::train {
 
 std::string libtorch_version();
 int torch_threads();
 bool cuda_available();  ///< LibTorch's own view (Debian's build is CPU-only)
+/// The GPUs this process sees, "cuda:I (NAME)" (empty without CUDA).
+std::vector<std::string> visible_gpus();
 
 }  // namespace itwin::train

@@ -45,6 +45,10 @@ class RunSession {
   /// run.resume: auto, or --resume.
   bool resume() const { return resume_; }
 
+  /// Records the device of every rank (collective: every rank calls it once,
+  /// when its device is chosen): provenance.json and summary.json "devices".
+  void record_device(const std::string& name);
+
   /// A result line: printed on rank 0's stdout, logged by the other ranks.
   void say(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
