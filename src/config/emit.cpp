@@ -26,7 +26,9 @@ void emit(YAML::Emitter& em, const Node& n, bool raw) {
       // A secret's value never leaves the process: write its unresolved text
       // (already in reference syntax). Other text that holds `${` is escaped,
       // so loading the output again gives the same value, not a new lookup.
-      const std::string text = n.is_secret() ? n.secret_text : raw ? n.scalar : escape_refs(n.scalar);
+      const std::string text = n.is_secret() ? n.secret_text
+                               : raw         ? n.scalar
+                                             : escape_refs(n.scalar);
       if (n.quoted) {
         em << YAML::DoubleQuoted << text;
       } else {

@@ -7,9 +7,7 @@
 
 namespace itwin::config {
 
-std::string snapshot_config(const std::string& path) {
-  return to_yaml_unresolved(load_file(path));
-}
+std::string snapshot_config(const std::string& path) { return to_yaml_unresolved(load_file(path)); }
 
 std::string apply_to_snapshot(const std::string& text, const std::string& name,
                               const std::vector<std::string>& overrides,
