@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "itwin/config/catalogs.hpp"
+#include "itwin/config/hpo_spec.hpp"
 #include "itwin/config/slurm_spec.hpp"
 #include "itwin/plugin/registry.hpp"
 #include "setups.hpp"
@@ -20,6 +21,7 @@ struct ComponentsOptions {
 
 std::vector<config::CatalogView> everything(bool with_plugins) {
   auto all = config::all_catalogs();
+  for (auto& c : config::hpo_catalogs()) all.push_back(std::move(c));  // the hpo: section's
   for (auto& v : plugin::registry_views(with_plugins)) all.push_back(std::move(v));
   config::CatalogView profiles{"slurm.profile", "Cluster profiles (built in)", {}};
   for (const auto& [name, description] : config::builtin_profile_summaries()) profiles.items.emplace_back(name, description);

@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <memory>
 
+#include "itwin/config/hpo_spec.hpp"
 #include "itwin/config/load.hpp"
 #include "itwin/config/slurm_spec.hpp"
+#include "itwin/hpo/check.hpp"
 #include "itwin/slurm/submit.hpp"
+#include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
 #include "pipeline_args.hpp"
@@ -33,20 +36,50 @@ std::string stamp() {
   return buf;
 }
 
+// A study is one job: its controller in the batch step, its trials job steps
+// of the allocation. What `itwin hpo` would reject inside the job is rejected
+// here, before anything is written or submitted. Returns the tuned pipeline.
+std::string check_study(const config::Config& cfg, const PipelineArgs& a, const SubmitOptions& o,
+                        const slurm::Settings& s) {
+  if (!cfg.hpo.present)
+    throw ConfigError(a.config + ": has no 'hpo:' section to run a study from (see docs/hpo.md)");
+  if (!a.pipeline.empty() || !a.steps.empty()) {
+    throw UsageError(
+        "--command hpo: a study tunes the file's hpo.pipeline; --pipeline and --steps do not apply");
+  }
+  if (!o.scaling.empty())
+    throw UsageError("--command hpo: a study is one job; --scaling does not apply");
+  hpo::check_space(cfg, a.config, a.sets);
+  hpo::check_trials(cfg.hpo);
+  hpo::plan_concurrency(cfg.hpo, static_cast<int>(s.nodes * slurm::tasks_per_node(s)));
+  return cfg.hpo.pipeline;
+}
+
 int run_submit(const SubmitOptions& o) {
   PipelineArgs a = o.args;
   if (!o.profile.empty()) a.sets.insert(a.sets.begin(), "slurm.profile=" + o.profile);
   config::Config cfg = load_from_args(a);
-  config::Pipeline p =
-      select_for_command(cfg, a, o.command == "infer" ? "inference" : o.command == "train" ? "training" : "");
   slurm::SubmitRequest r;
   r.settings = slurm::apply_flags(cfg.slurm, o.flags);
+  if (o.command == "hpo") {
+    r.pipeline = check_study(cfg, a, o, r.settings);
+    // The study's own snapshot (includes merged, ${} kept, --set applied): a
+    // space over vars.* must still reach the keys that refer to it, and
+    // best.yaml is this file with the best values.
+    r.config_yaml =
+        config::apply_to_snapshot(config::snapshot_config(a.config), a.config, a.sets, {});
+  } else {
+    config::Pipeline p = select_for_command(cfg, a,
+                                            o.command == "infer"   ? "inference"
+                                            : o.command == "train" ? "training"
+                                                                   : "");
+    r.pipeline = p.name;
+    r.steps = a.steps;
+    r.config_yaml = config::to_yaml(cfg.resolved);
+  }
   r.profile = cfg.slurm_profile;
   r.command = o.command;
-  r.pipeline = p.name;
-  r.steps = a.steps;
   r.source = cfg.source;
-  r.config_yaml = config::to_yaml(cfg.resolved);
   r.run_name = cfg.run.name;
   r.run_root = fs::absolute(o.run_root.empty() ? cfg.run.root : o.run_root).lexically_normal().string();
   r.itwin = fs::read_symlink("/proc/self/exe").string();
@@ -83,8 +116,10 @@ Runner setup_submit(CLI::App& cmd, const Invocation&) {
   cmd.add_option("--profile", o->profile,
                  "cluster profile: a built-in name (" + join(config::builtin_profiles(), ", ") +
                      "), one in ~/.config/itwin/profiles, or a path");
-  cmd.add_option("--command", o->command, "what each rank runs: train, run or infer")
-      ->check(CLI::IsMember({"train", "run", "infer"}));
+  cmd.add_option("--command", o->command,
+                 "what each rank runs: train, run or infer; hpo runs the file's study once, its "
+                 "trials as job steps of the allocation")
+      ->check(CLI::IsMember({"train", "run", "infer", "hpo"}));
   auto& f = o->flags;
   cmd.add_option("--nodes", f.nodes, "nodes")->check(CLI::Range(1, 100000));
   cmd.add_option("--ntasks-per-node", f.ntasks_per_node, "ranks per node (default: GPUs per node, or 1)")

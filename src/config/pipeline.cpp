@@ -9,6 +9,7 @@
 #include "itwin/config/slurm_spec.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
+#include "parse_hpo.hpp"
 #include "parse_steps.hpp"
 
 namespace itwin::config {
@@ -225,6 +226,7 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
     Node& out = pipes_out->set(e.key, Node(Node::Kind::Map, e.value->mark), e.key_mark);
     cfg.pipelines.push_back(parse_pipeline(e.key, *e.value, &out));
   }
+  cfg.hpo = parse_hpo(top, cfg);
   top.finish();
   return cfg;
 }

@@ -96,8 +96,11 @@ World detect_world() {
     w.local_world = node < static_cast<int>(per_node.size()) ? per_node[static_cast<size_t>(node)] : 1;
     w.rendezvous = tcp_from_master();
     if (w.rendezvous.empty() && env("SLURM_STEP_NODELIST") && env("SLURM_JOB_ID")) {
-      w.rendezvous = "tcp:" + first_host(env("SLURM_STEP_NODELIST")) + ":" +
-                     std::to_string(20000 + std::atoi(env("SLURM_JOB_ID")) % 20000);
+      // The step id too: a study's concurrent trials are steps of one job, maybe on one host.
+      const long port =
+          (std::atol(env("SLURM_JOB_ID")) + 7919L * env_int("SLURM_STEP_ID", 0)) % 20000;
+      w.rendezvous =
+          "tcp:" + first_host(env("SLURM_STEP_NODELIST")) + ":" + std::to_string(20000 + port);
     }
   } else if (env("PMIX_RANK")) {
     w.launcher = "pmix";

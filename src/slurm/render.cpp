@@ -132,8 +132,6 @@ void check_safe(const Job& job) {
   }
 }
 
-int64_t tasks_per_node(const Settings& s) { return s.ntasks_per_node > 0 ? s.ntasks_per_node : std::max<int64_t>(1, s.gpus_per_node); }
-
 std::string join_quoted(const std::vector<std::string>& words) {
   std::vector<std::string> q;
   for (const auto& w : words) q.push_back(shell_quote(w));
@@ -141,6 +139,10 @@ std::string join_quoted(const std::vector<std::string>& words) {
 }
 
 }  // namespace
+
+int64_t tasks_per_node(const Settings& s) {
+  return s.ntasks_per_node > 0 ? s.ntasks_per_node : std::max<int64_t>(1, s.gpus_per_node);
+}
 
 std::string shell_quote(const std::string& s) {
   static const std::regex plain("[A-Za-z0-9_./=:@%+,-]+");
@@ -204,7 +206,70 @@ void validate(const Job& job, const Profile& p) {
     throw ConfigError("slurm: " + std::to_string(tasks_per_node(s)) + " tasks x " + std::to_string(s.cpus_per_task) +
                       " CPUs per node asked, but profile '" + p.name + "' nodes have " + std::to_string(p.cpus_per_node) + " CPUs");
   }
+  if (job.command == "hpo" && !s.container.image.empty()) {
+    throw ConfigError(
+        "slurm: container: a study (--command hpo) cannot run in a container yet: its controller "
+        "starts each trial with srun, outside any container; remove slurm.container for this job");
+  }
 }
+
+namespace {
+
+// The ranks of a run: the launcher starts itwin on every rank, in the container if any.
+std::string rank_command(const Job& job) {
+  const Settings& s = job.s;
+  const int64_t tpn = tasks_per_node(s);
+  std::vector<std::string> launch;
+  if (s.launcher == "srun") {
+    launch = {"srun", "--nodes=" + std::to_string(s.nodes), "--ntasks-per-node=" + std::to_string(tpn)};
+    if (s.cpus_per_task > 0) launch.push_back("--cpus-per-task=" + std::to_string(s.cpus_per_task));
+    launch.push_back("--mpi=" + s.mpi);
+    if (!s.cpu_bind.empty()) launch.push_back("--cpu-bind=" + s.cpu_bind);
+    if (!s.gpu_bind.empty() && s.gpus_per_node > 0) launch.push_back("--gpu-bind=" + s.gpu_bind);
+    launch.push_back("--kill-on-bad-exit=1");
+  } else {
+    launch = {"mpirun", "-np", "${SLURM_NTASKS}", "--map-by", "ppr:" + std::to_string(tpn) + ":node", "--bind-to", "core"};
+  }
+  std::string cmd;
+  for (const auto& w : launch) cmd += (cmd.empty() ? "" : " ") + (w == "${SLURM_NTASKS}" ? "\"${SLURM_NTASKS}\"" : shell_quote(w));
+  if (!s.srun_args.empty() && s.launcher == "srun") cmd += " " + join_quoted(s.srun_args);
+  if (!s.container.image.empty()) {
+    std::vector<std::string> c = {s.container.runtime, "exec"};
+    if (s.gpus_per_node > 0 && s.container.args.empty()) c.push_back("--nv");
+    c.insert(c.end(), s.container.args.begin(), s.container.args.end());
+    for (const auto& b : s.container.binds) c.insert(c.end(), {"--bind", b});
+    c.push_back(s.container.image);
+    cmd += " " + join_quoted(c);
+  }
+  std::vector<std::string> itwin = {s.itwin, job.command, job.config};
+  if (!job.pipeline.empty()) itwin.insert(itwin.end(), {"--pipeline", job.pipeline});
+  if (!job.steps.empty()) itwin.insert(itwin.end(), {"--steps", join(job.steps, ",")});
+  itwin.insert(itwin.end(), {"--set", "run.resume=auto", "--run-dir"});
+  cmd += " \\\n  " + join_quoted(itwin) + " " + shell_quote(job.run_dir) + "\"${SLURM_JOB_ID}\"";
+  return cmd;
+}
+
+// A study (itwin hpo): its controller runs once, here in the batch step; it
+// starts every trial as a job step (srun --exact) of this allocation, so the
+// allocation is the pool of workers (docs/hpo.md). A requeued job finds its
+// study directory (fixed by the job id) and continues the study.
+std::string study_command(const Job& job) {
+  const Settings& s = job.s;
+  std::string cmd = "# The study's controller; its trials are srun job steps of this allocation.\n";
+  // The steps' launch settings, through srun's input variables (srun_args cannot follow). srun >=
+  // 22.05 does not inherit the job's --cpus-per-task.
+  if (s.cpus_per_task > 0)
+    cmd += "export SRUN_CPUS_PER_TASK=" + std::to_string(s.cpus_per_task) + "\n";
+  if (s.launcher == "srun" && !s.mpi.empty())
+    cmd += "export SLURM_MPI_TYPE=" + shell_quote(s.mpi) + "\n";
+  if (!s.cpu_bind.empty()) cmd += "export SLURM_CPU_BIND=" + shell_quote(s.cpu_bind) + "\n";
+  if (!s.gpu_bind.empty() && s.gpus_per_node > 0)
+    cmd += "export SLURM_GPU_BIND=" + shell_quote(s.gpu_bind) + "\n";
+  return cmd + join_quoted({s.itwin, "hpo", job.config, "--study-dir"}) + " " +
+         shell_quote(job.run_dir) + "\"${SLURM_JOB_ID}\"";
+}
+
+}  // namespace
 
 std::string render(const Job& job) {
   check_safe(job);
@@ -239,35 +304,6 @@ std::string render(const Job& job) {
   for (const auto& [k, v] : exports) env.push_back("export " + k + "=" + v);
   if (env.empty()) env.push_back("# (no extra environment)");
 
-  // The rank command: launcher, optional container, itwin with the job's config.
-  std::vector<std::string> launch;
-  if (s.launcher == "srun") {
-    launch = {"srun", "--nodes=" + std::to_string(s.nodes), "--ntasks-per-node=" + std::to_string(tpn)};
-    if (s.cpus_per_task > 0) launch.push_back("--cpus-per-task=" + std::to_string(s.cpus_per_task));
-    launch.push_back("--mpi=" + s.mpi);
-    if (!s.cpu_bind.empty()) launch.push_back("--cpu-bind=" + s.cpu_bind);
-    if (!s.gpu_bind.empty() && s.gpus_per_node > 0) launch.push_back("--gpu-bind=" + s.gpu_bind);
-    launch.push_back("--kill-on-bad-exit=1");
-  } else {
-    launch = {"mpirun", "-np", "${SLURM_NTASKS}", "--map-by", "ppr:" + std::to_string(tpn) + ":node", "--bind-to", "core"};
-  }
-  std::string cmd;
-  for (const auto& w : launch) cmd += (cmd.empty() ? "" : " ") + (w == "${SLURM_NTASKS}" ? "\"${SLURM_NTASKS}\"" : shell_quote(w));
-  if (!s.srun_args.empty() && s.launcher == "srun") cmd += " " + join_quoted(s.srun_args);
-  if (!s.container.image.empty()) {
-    std::vector<std::string> c = {s.container.runtime, "exec"};
-    if (s.gpus_per_node > 0 && s.container.args.empty()) c.push_back("--nv");
-    c.insert(c.end(), s.container.args.begin(), s.container.args.end());
-    for (const auto& b : s.container.binds) c.insert(c.end(), {"--bind", b});
-    c.push_back(s.container.image);
-    cmd += " " + join_quoted(c);
-  }
-  std::vector<std::string> itwin = {s.itwin, job.command, job.config};
-  if (!job.pipeline.empty()) itwin.insert(itwin.end(), {"--pipeline", job.pipeline});
-  if (!job.steps.empty()) itwin.insert(itwin.end(), {"--steps", join(job.steps, ",")});
-  itwin.insert(itwin.end(), {"--set", "run.resume=auto", "--run-dir"});
-  cmd += " \\\n  " + join_quoted(itwin) + " " + shell_quote(job.run_dir) + "\"${SLURM_JOB_ID}\"";
-
   return fill(kJobTemplate, {{"VERSION", comment_text(version_string())},
                              {"SOURCE", comment_text(job.source)},
                              {"PROFILE", comment_text(job.profile)},
@@ -275,7 +311,7 @@ std::string render(const Job& job) {
                              {"MODULES", join(modules, "\n")},
                              {"ENV", join(env, "\n")},
                              {"MAX_REQUEUES", std::to_string(s.max_requeues)},
-                             {"LAUNCH", cmd}});
+                             {"LAUNCH", job.command == "hpo" ? study_command(job) : rank_command(job)}});
 }
 
 }  // namespace itwin::slurm

@@ -1,10 +1,12 @@
 // itwin submit / jobs against a real SLURM: slurmctld + 2 slurmd (simulated
 // nodes) + munge on this host, started by scripts/slurm-local.sh for this
 // program and stopped when it exits.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -191,4 +193,59 @@ TEST_CASE("slurm: --dry-run prints and --save keeps the script, submitting nothi
   CHECK(fs::exists(d.path() + "/job.sbatch"));
   CHECK(run_shell("shellcheck -s bash " + d.path() + "/job.sbatch").exit_code == 0);
   CHECK_FALSE(fs::exists(d.path() + "/slurm-logs"));
+}
+
+namespace {
+
+// Journal lines of a study (compact JSON, one event each) that hold `what`.
+std::vector<std::string> journal_lines(const std::string& study, const std::string& what) {
+  std::vector<std::string> out;
+  std::ifstream in(study + "/journal.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(what) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("slurm: a study is one job; its trials are job steps, one-rank and two-rank",
+          "[slurm][cluster][hpo]") {
+  auto& c = cluster();
+  const std::string runs = c.dir.path() + "/runs";
+  const std::string space =
+      "  space:\n    pipelines.training.steps.train.optimizer.lr: {type: uniform, low: 0.01, "
+      "high: 0.1}\n";
+  // Two concurrent one-rank trials in a 2-node allocation.
+  std::string cfg =
+      c.dir.write("study.yaml", pipeline("study", 500, 2) + "hpo:\n  trials: 2\n" + space);
+  std::string id = submit(cfg + " --command hpo --nodes 2 --run-root " + runs);
+  CHECK_THAT(jobs("wait " + id + " --timeout 300 --interval 0.2"), Contains("COMPLETED"));
+  auto logs = jobs("logs " + id);
+  CHECK_THAT(logs, Contains("2 node(s), 2 rank(s)"));
+  CHECK_THAT(logs, Contains("2 trial(s) at once, srun job steps"));
+  const std::string study = runs + "/study-" + id;
+  CHECK(journal_lines(study, "\"event\":\"end\"").size() == 2);
+  CHECK(journal_lines(study, "\"status\":\"COMPLETED\"").size() == 2);
+  // Both ran at once: each started before the other ended.
+  std::ifstream in(study + "/journal.jsonl");
+  int started = 0, most = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"event\":\"start\"") != std::string::npos) most = std::max(most, ++started);
+    if (line.find("\"event\":\"end\"") != std::string::npos) --started;
+  }
+  CHECK(most == 2);
+  CHECK(fs::exists(study + "/best.yaml"));
+
+  // A two-rank trial across the allocation's two nodes.
+  std::string two =
+      c.dir.write("study2.yaml",
+                  pipeline("study2", 500, 2) + "hpo:\n  trials: 1\n  ranks_per_trial: 2\n" + space);
+  std::string id2 = submit(two + " --command hpo --nodes 2 --run-root " + runs);
+  CHECK_THAT(jobs("wait " + id2 + " --timeout 300 --interval 0.2"), Contains("COMPLETED"));
+  const std::string study2 = runs + "/study2-" + id2;
+  CHECK(journal_lines(study2, "\"status\":\"COMPLETED\"").size() == 1);
+  auto trial = run_shell("cat " + study2 + "/logs/trial-0000.log");
+  INFO(trial.out);
+  CHECK_THAT(trial.out, Contains("distributed: 2 ranks (pmix launcher)"));
 }

@@ -296,4 +296,11 @@ TEST_CASE("gan e2e: the use case validates and its SLURM job renders for JUWELS 
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("#SBATCH --partition=booster"));
   CHECK_THAT(r.out, Contains("3dgan"));
+  // The use case's study tunes the gan_trainer (its learning rates and critic steps).
+  std::string hpo = use_case();
+  hpo.replace(hpo.rfind("pipeline.yaml"), 13, "hpo.yaml");
+  auto plan = run_shell(itwin_bin() + " hpo " + hpo + " --dry-run");
+  INFO(plan.out);
+  CHECK(plan.exit_code == 0);
+  CHECK_THAT(plan.out, Contains("vars.critic_steps"));
 }

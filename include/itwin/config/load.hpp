@@ -47,4 +47,9 @@ void interpolate(Node& root);
 /// that loading the output again resolves the secret from that environment.
 std::string to_yaml(const Node& root);
 
+/// Emits a tree that was never interpolated (a file as loaded, overrides
+/// applied): its `${...}` references are written as they are, so that loading
+/// the output resolves them (a study's config snapshot and best.yaml).
+std::string to_yaml_unresolved(const Node& root);
+
 }  // namespace itwin::config

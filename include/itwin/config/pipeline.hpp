@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "itwin/config/hpo_spec.hpp"
 #include "itwin/config/monitor_spec.hpp"
 #include "itwin/config/node.hpp"
 #include "itwin/config/specs.hpp"
@@ -56,6 +57,7 @@ struct Config {
   std::vector<std::string> plugins;  ///< `plugins:`, loaded (canonical paths)
   MonitorSpec monitor;             ///< `monitor:` (hardware monitor, carbon intensity)
   std::vector<Pipeline> pipelines;
+  HpoSpec hpo;                     ///< `hpo:` (present = false without one)
   Node resolved;                   ///< everything that will run, defaults filled in
 
   const Pipeline* find(const std::string& name) const;

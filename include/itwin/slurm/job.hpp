@@ -58,7 +58,7 @@ struct Profile {
 struct Job {
   Settings s;
   std::string profile;
-  std::string command = "train";    ///< itwin subcommand run on every rank
+  std::string command = "train";    ///< itwin subcommand run on every rank (hpo: once, in the batch step)
   std::string config;               ///< absolute path of the config snapshot the job runs
   std::string pipeline;
   std::vector<std::string> steps;
@@ -69,6 +69,9 @@ struct Job {
 /// Minutes in a SLURM time string ("MM", "MM:SS", "HH:MM:SS", "D-HH",
 /// "D-HH:MM", "D-HH:MM:SS"); -1 when malformed.
 int64_t parse_time_minutes(const std::string& t);
+
+/// Ranks per node: ntasks_per_node, else one per GPU, else 1.
+int64_t tasks_per_node(const Settings& s);
 
 /// Checks a job against its profile; throws ConfigError naming what is wrong.
 /// Includes every check render() makes.

@@ -1,0 +1,72 @@
+#pragma once
+/// How a study starts its trials: each segment of a trial is one
+/// `itwin train` process (or `srun` of one, inside a SLURM allocation). The
+/// controller talks to a TrialRunner only, so a unit test can replace the
+/// processes by a script.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace itwin::hpo {
+
+/// One segment of a trial: what `itwin train` gets.
+struct TrialLaunch {
+  int64_t trial = 0;
+  std::string config;  ///< the study's config snapshot
+  std::string pipeline;
+  std::string run_dir;            ///< the trial's run directory
+  std::vector<std::string> sets;  ///< KEY=VALUE overrides (--set)
+  bool resume = false;            ///< continue from the run directory's checkpoint
+  int64_t until = 0;              ///< --until-epoch (0: train all epochs)
+  int ranks = 1;                  ///< ranks of this trial
+  int threads = 0;                ///< --threads per rank (0: leave to itwin)
+  std::string log;                ///< file receiving the segment's stdout and stderr
+};
+
+/// Where trials run: here (itwin's own launcher for several ranks) or as
+/// job steps of the SLURM allocation the study runs in.
+struct LaunchEnv {
+  std::string itwin;       ///< path of the itwin binary
+  bool slurm = false;      ///< srun --exact job steps
+  int tasks_per_node = 0;  ///< SLURM_NTASKS_PER_NODE (0: unknown; srun chooses the nodes)
+};
+
+/// The command line of one segment.
+std::vector<std::string> trial_argv(const TrialLaunch& l, const LaunchEnv& env);
+
+/// LaunchEnv from this process and its environment (SLURM_JOB_ID set: srun).
+LaunchEnv detect_launch_env();
+
+struct Exited {
+  int64_t handle = 0;
+  int status = 0;  ///< exit status, or 128+N when killed by signal N
+};
+
+class TrialRunner {
+ public:
+  virtual ~TrialRunner() = default;
+  /// Starts a segment; returns its handle.
+  virtual int64_t start(const TrialLaunch& l) = 0;
+  /// Waits up to `timeout_s` for a segment to end; nullopt when none did
+  /// (or a signal arrived).
+  virtual std::optional<Exited> wait(double timeout_s) = 0;
+  /// Sends `sig` to a running segment.
+  virtual void signal(int64_t handle, int sig) = 0;
+};
+
+/// Runs segments as child processes (trial_argv) with their output in
+/// TrialLaunch::log. Each child gets SIGTERM when the controller dies, so
+/// that it checkpoints and stops instead of running on unsupervised.
+std::unique_ptr<TrialRunner> make_process_runner(LaunchEnv env);
+
+/// The signal that asked the controller to stop (SIGTERM, SIGINT, SIGUSR1),
+/// or 0. install_controller_signals() makes these signals (and SIGCHLD)
+/// wake a process runner's wait.
+void install_controller_signals();
+int controller_signal();
+
+}  // namespace itwin::hpo
