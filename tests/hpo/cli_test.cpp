@@ -344,7 +344,8 @@ TEST_CASE(
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("continuing study"));
-  for (const auto& t : show(dir)["trials"]) CHECK(t["status"] == "COMPLETED");
+  const json s = show(dir);  // named: a loop over a member of a temporary would dangle
+  for (const auto& t : s["trials"]) CHECK(t["status"] == "COMPLETED");
   check_epochs_once(dir);
 }
 
