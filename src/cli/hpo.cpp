@@ -144,7 +144,7 @@ int run_study(const HpoOptions& o) {
   co.config = hpo::snapshot_path(dir);
   co.run_name = cfg.run.name;
   co.concurrency = concurrency;
-  co.epochs = cfg.hpo.epochs;
+  co.epochs = hpo::trainer_epochs(cfg);
   co.trial_sets = tracking.trial_sets();
   hpo::LaunchEnv env = hpo::detect_launch_env();
   if (!env.slurm && cfg.run.threads == 0) {  // the cores, shared by every rank of every trial

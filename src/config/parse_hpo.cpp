@@ -298,7 +298,7 @@ HpoSpec parse_hpo(Reader& top, const Config& cfg) {
   const Step* t = trainer_step(*p);
   if (!t)
     r.fail("pipeline", "names pipeline '" + h.pipeline + "', which has no trainer or gan_trainer step to tune");
-  const int64_t epochs = h.epochs = trainer_epochs(*t);
+  const int64_t epochs = trainer_epochs(*t);
 
   h.metric = r.get_string("metric", h.metric);
   h.metric_where = r.mark_of("metric").str();

@@ -48,6 +48,17 @@ std::string trial_run_dir(const std::string& dir, int64_t trial) {
   return dir + b;
 }
 
+int64_t trainer_epochs(const config::Config& cfg) {
+  const auto* p = cfg.find(cfg.hpo.pipeline);
+  if (p) {
+    for (const auto& s : p->steps) {
+      if (const auto* t = std::get_if<config::TrainerSpec>(&s.spec)) return t->epochs;
+      if (const auto* g = std::get_if<config::GanTrainerSpec>(&s.spec)) return g->epochs;
+    }
+  }
+  return cfg.hpo.scheduler.max_t;
+}
+
 Study load_study(const std::string& dir, config::Config* out) {
   if (!fs::exists(journal_path(dir)) || !fs::exists(snapshot_path(dir))) {
     throw UsageError("'" + dir + "' holds no study (no journal.jsonl and config.yaml)");

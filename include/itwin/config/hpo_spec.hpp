@@ -66,7 +66,6 @@ struct HpoSchedulerSpec {
 struct HpoSpec {
   bool present = false;  ///< the file has an `hpo:` section
   std::string pipeline;  ///< the pipeline to tune (default: training, else the only one)
-  int64_t epochs = 0;    ///< the epochs of its trainer (or gan_trainer) step
   std::string metric = "val_loss";
   Mode mode = Mode::Min;
   ScoreKind score = ScoreKind::Last;  ///< mean: of the last score_window epochs

@@ -39,4 +39,7 @@ std::vector<std::string> write_plots(const Study& study, const std::string& dir)
 /// the text, not an error).
 std::string report_text(const Study& study, const std::string& dir);
 
+/// The epochs the tuned pipeline's trainer runs.
+int64_t trainer_epochs(const config::Config& cfg);
+
 }  // namespace itwin::hpo
