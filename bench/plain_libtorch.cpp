@@ -39,13 +39,18 @@ int main(int argc, char** argv) {
   // Loading is outside the timed loop (as in itwin, whose samples/s is per epoch).
   auto a = itwin::data::read_idx("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
   auto l = itwin::data::read_idx("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz");
-  auto x = torch::from_blob(a.bytes.data(), {60000, 1, 28, 28}, torch::kUInt8).to(torch::kFloat32).div(255).sub(0.286).div(0.353);
+  auto x = torch::from_blob(a.bytes.data(), {60000, 1, 28, 28}, torch::kUInt8)
+               .to(torch::kFloat32)
+               .div(255)
+               .sub(0.286)
+               .div(0.353);
   auto y = torch::from_blob(l.bytes.data(), {60000}, torch::kUInt8).to(torch::kInt64);
   x = x.slice(0, 5000);  // the same 55000 training samples as the use case
   y = y.slice(0, 5000);
   torch::manual_seed(42);
   Net net;
-  torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(true));
+  torch::optim::SGD opt(net->parameters(),
+                        torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(true));
   for (int e = 0; e < epochs; ++e) {
     net->train();
     auto perm = torch::randperm(x.size(0));

@@ -14,7 +14,9 @@ PKGS=(
   dataset-fashion-mnist                               # /usr/share/datasets/fashion-mnist/*.gz
   python3-torch python3-numpy                         # tests: TorchScript models and checkpoints made/read by PyTorch
   python3-netcdf4 python3-h5py                        # use-cases/*/generate.py: NetCDF and HDF5 data (tests run them)
+  clang-format                                        # tests: the format check (scripts/check-format.sh)
   slurm-wlm munge shellcheck procps                   # tests: a real local SLURM cluster (pgrep), generated job scripts linted
+  python3-optuna                                      # bench/hpo_vs_optuna: the reference HPO (TPE, successive halving)
   gnuplot-nox                                         # itwin report: plots (PNG, SVG)
   chromium                                            # tests: itwin report's HTML page rendered headless
 )

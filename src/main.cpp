@@ -10,8 +10,10 @@
 
 int main(int argc, char** argv) {
   using itwin::cli::Runner;
-  CLI::App app{"itwin: AI workflows from a YAML file to a trained, tracked model, on a laptop or a SLURM cluster",
-               "itwin"};
+  CLI::App app{
+      "itwin: AI workflows from a YAML file to a trained, tracked model, on a laptop or a SLURM "
+      "cluster",
+      "itwin"};
   app.require_subcommand(1);
   app.set_version_flag("-V,--version", std::string("itwin ") + itwin::version_string());
   itwin::cli::Invocation inv;

@@ -1,18 +1,17 @@
 #include "helpers.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <signal.h>
-
 #include <array>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -91,7 +90,8 @@ bool wait_until(const std::function<bool()>& pred, double timeout_s) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (!pred()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling; the caller's condition is the readiness check
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(10));  // polling; the caller's condition is the readiness check
   }
   return true;
 }

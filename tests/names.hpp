@@ -22,7 +22,9 @@ inline std::string name(config::LossKind v) { return config::loss_catalog().name
 inline std::string name(config::StrategyKind v) { return config::strategy_catalog().name(v); }
 inline std::string name(config::NormalizeKind v) { return config::normalize_catalog().name(v); }
 inline std::string name(config::Mode v) { return config::mode_catalog().name(v); }
-inline std::string name(config::PredictOutput v) { return config::predict_output_catalog().name(v); }
+inline std::string name(config::PredictOutput v) {
+  return config::predict_output_catalog().name(v);
+}
 
 /// Metric specs from names ("accuracy", "top3").
 inline std::vector<config::MetricSpec> metrics(std::initializer_list<const char*> names) {

@@ -24,7 +24,8 @@ std::vector<config::CatalogView> everything(bool with_plugins) {
   for (auto& c : config::hpo_catalogs()) all.push_back(std::move(c));  // the hpo: section's
   for (auto& v : plugin::registry_views(with_plugins)) all.push_back(std::move(v));
   config::CatalogView profiles{"slurm.profile", "Cluster profiles (built in)", {}};
-  for (const auto& [name, description] : config::builtin_profile_summaries()) profiles.items.emplace_back(name, description);
+  for (const auto& [name, description] : config::builtin_profile_summaries())
+    profiles.items.emplace_back(name, description);
   all.push_back(profiles);
   return all;
 }
@@ -36,7 +37,8 @@ int run_components(const ComponentsOptions& o) {
   if (o.json) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& c : all) {
-      for (const auto& [name, summary] : c.items) j[c.key].push_back({{"name", name}, {"summary", summary}});
+      for (const auto& [name, summary] : c.items)
+        j[c.key].push_back({{"name", name}, {"summary", summary}});
     }
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -47,7 +49,8 @@ int run_components(const ComponentsOptions& o) {
   }
   for (const auto& c : all) {
     std::printf("%s (%s):\n", c.title.c_str(), c.key.c_str());
-    for (const auto& [name, summary] : c.items) std::printf("  %-16s %s\n", name.c_str(), summary.c_str());
+    for (const auto& [name, summary] : c.items)
+      std::printf("  %-16s %s\n", name.c_str(), summary.c_str());
   }
   return 0;
 }

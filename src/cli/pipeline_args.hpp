@@ -11,7 +11,7 @@
 namespace itwin::cli {
 
 struct PipelineArgs {
-  std::string config;               ///< path; empty = the embedded Fashion-MNIST default
+  std::string config;  ///< path; empty = the embedded Fashion-MNIST default
   std::string pipeline;
   std::vector<std::string> steps;
   std::vector<std::string> sets;
@@ -25,7 +25,8 @@ config::Config load_from_args(const PipelineArgs& a);
 
 /// The pipeline a command runs: --pipeline, else `default_pipeline` when the
 /// file has it, else the file's only pipeline; cut to --steps.
-config::Pipeline select_for_command(const config::Config& cfg, const PipelineArgs& a, const std::string& default_pipeline);
+config::Pipeline select_for_command(const config::Config& cfg, const PipelineArgs& a,
+                                    const std::string& default_pipeline);
 
 /// Re-runs the command line `inv` (without --nproc) as `nproc` local ranks:
 /// through mpirun when `backend` resolves to mpi, else with itwin's own

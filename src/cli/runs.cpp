@@ -1,4 +1,6 @@
 // itwin runs: the run directories on disk, as tables or JSON.
+#include "itwin/track/runs.hpp"
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -7,10 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "setups.hpp"
-#include "itwin/track/runs.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
+#include "setups.hpp"
 
 namespace itwin::cli {
 namespace {
@@ -22,9 +23,9 @@ struct RunsOptions {
 };
 
 nlohmann::json to_json(const track::RunRecord& r) {
-  return {{"dir", r.dir}, {"status", r.status}, {"pipeline", r.pipeline}, {"config", r.config},
-          {"started", r.started}, {"wall_seconds", r.wall_seconds}, {"metrics", r.metrics}, {"params", r.params},
-          {"tracked", r.tracked}};
+  return {{"dir", r.dir},         {"status", r.status},   {"pipeline", r.pipeline},
+          {"config", r.config},   {"started", r.started}, {"wall_seconds", r.wall_seconds},
+          {"metrics", r.metrics}, {"params", r.params},   {"tracked", r.tracked}};
 }
 
 // The headline metric of a run: test accuracy, else validation accuracy, else a loss.
@@ -48,10 +49,12 @@ int list(const RunsOptions& o) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-40s %-9s %-10s %-16s %8s  %s\n", "RUN", "STATUS", "PIPELINE", "STARTED", "WALL", "RESULT");
+  std::printf("%-40s %-9s %-10s %-16s %8s  %s\n", "RUN", "STATUS", "PIPELINE", "STARTED", "WALL",
+              "RESULT");
   for (const auto& r : runs) {
-    std::printf("%-40s %-9s %-10s %-16s %7.0fs  %s\n", r.dir.c_str(), r.status.c_str(), r.pipeline.c_str(),
-                format_local_time(r.started).c_str(), r.wall_seconds, headline(r).c_str());
+    std::printf("%-40s %-9s %-10s %-16s %7.0fs  %s\n", r.dir.c_str(), r.status.c_str(),
+                r.pipeline.c_str(), format_local_time(r.started).c_str(), r.wall_seconds,
+                headline(r).c_str());
   }
   return 0;
 }
@@ -62,8 +65,9 @@ int show(const RunsOptions& o) {
     std::cout << to_json(r).dump(2) << "\n";
     return 0;
   }
-  std::printf("run %s: %s, pipeline %s, started %s, %.0f s\n  config: %s\n  metrics:\n", r.dir.c_str(), r.status.c_str(),
-              r.pipeline.c_str(), format_local_time(r.started).c_str(), r.wall_seconds, r.config.c_str());
+  std::printf("run %s: %s, pipeline %s, started %s, %.0f s\n  config: %s\n  metrics:\n",
+              r.dir.c_str(), r.status.c_str(), r.pipeline.c_str(),
+              format_local_time(r.started).c_str(), r.wall_seconds, r.config.c_str());
   for (const auto& [k, v] : r.metrics) std::printf("    %-24s %.6g\n", k.c_str(), v);
   for (const auto& t : r.tracked) std::printf("  tracked: %s\n", t.c_str());
   std::printf("  parameters:\n");
@@ -92,7 +96,8 @@ int compare(const RunsOptions& o) {
     return 0;
   }
   std::printf("%-32s", "");
-  for (const auto& r : runs) std::printf(" %20s", r.dir.substr(r.dir.size() > 20 ? r.dir.size() - 20 : 0).c_str());
+  for (const auto& r : runs)
+    std::printf(" %20s", r.dir.substr(r.dir.size() > 20 ? r.dir.size() - 20 : 0).c_str());
   std::printf("\n");
   for (const auto& k : params) {
     std::printf("%-32s", k.c_str());
@@ -106,8 +111,10 @@ int compare(const RunsOptions& o) {
     std::printf("%-32s", k.c_str());
     for (const auto& r : runs) {
       auto it = r.metrics.find(k);
-      if (it == r.metrics.end()) std::printf(" %20s", "-");
-      else std::printf(" %20.6g", it->second);
+      if (it == r.metrics.end())
+        std::printf(" %20s", "-");
+      else
+        std::printf(" %20.6g", it->second);
     }
     std::printf("\n");
   }
@@ -128,7 +135,9 @@ Runner setup_runs(CLI::App& cmd, const Invocation&) {
   auto* c = runs->add_subcommand("compare", "several runs side by side");
   c->add_option("runs", o->dirs, "run directories")->required()->expected(2, 64);
   c->add_flag("--json", o->json, "print JSON");
-  return dispatch_sub(cmd, {{l, [o] { return list(*o); }}, {s, [o] { return show(*o); }}, {c, [o] { return compare(*o); }}});
+  return dispatch_sub(cmd, {{l, [o] { return list(*o); }},
+                            {s, [o] { return show(*o); }},
+                            {c, [o] { return compare(*o); }}});
 }
 
 }  // namespace itwin::cli

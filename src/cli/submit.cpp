@@ -1,4 +1,6 @@
 // itwin submit: fill a SubmitRequest from the command line (slurm/submit.hpp does the rest).
+#include "itwin/slurm/submit.hpp"
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -9,7 +11,6 @@
 #include "itwin/config/load.hpp"
 #include "itwin/config/slurm_spec.hpp"
 #include "itwin/hpo/check.hpp"
-#include "itwin/slurm/submit.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
@@ -45,7 +46,8 @@ std::string check_study(const config::Config& cfg, const PipelineArgs& a, const 
     throw ConfigError(a.config + ": has no 'hpo:' section to run a study from (see docs/hpo.md)");
   if (!a.pipeline.empty() || !a.steps.empty()) {
     throw UsageError(
-        "--command hpo: a study tunes the file's hpo.pipeline; --pipeline and --steps do not apply");
+        "--command hpo: a study tunes the file's hpo.pipeline; --pipeline and --steps do not "
+        "apply");
   }
   if (!o.scaling.empty())
     throw UsageError("--command hpo: a study is one job; --scaling does not apply");
@@ -81,7 +83,8 @@ int run_submit(const SubmitOptions& o) {
   r.command = o.command;
   r.source = cfg.source;
   r.run_name = cfg.run.name;
-  r.run_root = fs::absolute(o.run_root.empty() ? cfg.run.root : o.run_root).lexically_normal().string();
+  r.run_root =
+      fs::absolute(o.run_root.empty() ? cfg.run.root : o.run_root).lexically_normal().string();
   r.itwin = fs::read_symlink("/proc/self/exe").string();
   r.scaling = o.scaling;
   r.stamp = stamp();
@@ -97,13 +100,16 @@ int run_submit(const SubmitOptions& o) {
   }
   auto scheduler = slurm::slurm_scheduler();
   for (const auto& rec : slurm::submit_jobs(r, *scheduler)) {
-    std::printf("submitted job %s (%s, %lld node%s, profile %s)\n  log:     %s\n  run dir: %s\n  follow:  itwin jobs logs %s -f\n",
-                rec.id.c_str(), rec.name.c_str(), static_cast<long long>(rec.nodes), rec.nodes == 1 ? "" : "s",
-                rec.profile.c_str(), rec.log.c_str(), rec.run_dir.c_str(), rec.id.c_str());
+    std::printf(
+        "submitted job %s (%s, %lld node%s, profile %s)\n  log:     %s\n  run dir: %s\n  follow:  "
+        "itwin jobs logs %s -f\n",
+        rec.id.c_str(), rec.name.c_str(), static_cast<long long>(rec.nodes),
+        rec.nodes == 1 ? "" : "s", rec.profile.c_str(), rec.log.c_str(), rec.run_dir.c_str(),
+        rec.id.c_str());
   }
   if (std::string g = slurm::study_group(r); !g.empty()) {
-    std::printf("scaling study %s: %s/%s/scaling.json (itwin report %s/%s)\n", g.c_str(), r.run_root.c_str(), g.c_str(),
-                r.run_root.c_str(), g.c_str());
+    std::printf("scaling study %s: %s/%s/scaling.json (itwin report %s/%s)\n", g.c_str(),
+                r.run_root.c_str(), g.c_str(), r.run_root.c_str(), g.c_str());
   }
   return 0;
 }
@@ -122,7 +128,8 @@ Runner setup_submit(CLI::App& cmd, const Invocation&) {
       ->check(CLI::IsMember({"train", "run", "infer", "hpo"}));
   auto& f = o->flags;
   cmd.add_option("--nodes", f.nodes, "nodes")->check(CLI::Range(1, 100000));
-  cmd.add_option("--ntasks-per-node", f.ntasks_per_node, "ranks per node (default: GPUs per node, or 1)")
+  cmd.add_option("--ntasks-per-node", f.ntasks_per_node,
+                 "ranks per node (default: GPUs per node, or 1)")
       ->check(CLI::Range(1, 4096));
   cmd.add_option("--gpus-per-node", f.gpus_per_node, "GPUs per node")->check(CLI::Range(0, 64));
   cmd.add_option("--cpus-per-task", f.cpus_per_task, "CPUs per rank")->check(CLI::Range(1, 4096));
@@ -132,8 +139,10 @@ Runner setup_submit(CLI::App& cmd, const Invocation&) {
   cmd.add_option("--qos", f.qos, "quality of service");
   cmd.add_option("--mem", f.mem, "memory per node (e.g. 64G)");
   cmd.add_option("--job-name", f.job_name, "job name (default: run.name)");
-  cmd.add_option("--run-root", o->run_root, "where run directories go (default: run.root, made absolute)");
-  cmd.add_option("--scaling", o->scaling, "a scaling study: one job per node count, e.g. 1,2,4,8 (names get -nN)")
+  cmd.add_option("--run-root", o->run_root,
+                 "where run directories go (default: run.root, made absolute)");
+  cmd.add_option("--scaling", o->scaling,
+                 "a scaling study: one job per node count, e.g. 1,2,4,8 (names get -nN)")
       ->delimiter(',')
       ->check(CLI::Range(1, 100000));
   cmd.add_flag("--dry-run", o->dry_run, "print the script(s); submit nothing");

@@ -14,10 +14,11 @@
 
 namespace itwin::cli {
 
-int torch_run_pipeline(const config::Config& cfg, const config::Pipeline& p, const train::RunOptions& o,
-                       const Invocation& inv);
-int torch_bench_comm(const comm::BenchOptions& bo, const std::string& backend, const std::string& rendezvous,
-                     double timeout, const std::string& json, const Invocation& inv);
+int torch_run_pipeline(const config::Config& cfg, const config::Pipeline& p,
+                       const train::RunOptions& o, const Invocation& inv);
+int torch_bench_comm(const comm::BenchOptions& bo, const std::string& backend,
+                     const std::string& rendezvous, double timeout, const std::string& json,
+                     const Invocation& inv);
 int torch_backends(bool json, const Invocation& inv);
 int torch_version(bool json, const Invocation& inv);
 

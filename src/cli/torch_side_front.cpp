@@ -41,11 +41,12 @@ std::string rank_program() {
   return (self.parent_path() / "itwin-worker").string();
 }
 
-int torch_run_pipeline(const config::Config&, const config::Pipeline&, const train::RunOptions&, const Invocation& inv) {
+int torch_run_pipeline(const config::Config&, const config::Pipeline&, const train::RunOptions&,
+                       const Invocation& inv) {
   exec_worker(inv);
 }
-int torch_bench_comm(const comm::BenchOptions&, const std::string&, const std::string&, double, const std::string&,
-                     const Invocation& inv) {
+int torch_bench_comm(const comm::BenchOptions&, const std::string&, const std::string&, double,
+                     const std::string&, const Invocation& inv) {
   exec_worker(inv);
 }
 int torch_backends(bool, const Invocation& inv) { exec_worker(inv); }

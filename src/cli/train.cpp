@@ -24,17 +24,21 @@ int run_command(const RunCommandOptions& o, const Invocation& inv) {
   if (o.nproc > 1) {
     // --nproc N: re-run this same command line as N ranks.
     if (launch::detect_world().world > 1) {
-      throw UsageError("--nproc starts ranks itself; this process is already rank of a launched job (drop --nproc)");
+      throw UsageError(
+          "--nproc starts ranks itself; this process is already rank of a launched job (drop "
+          "--nproc)");
     }
     if (cfg.distributed.backend == config::BackendKind::Local) {
-      throw UsageError("--nproc " + std::to_string(o.nproc) + " needs a communication backend, not 'local'");
+      throw UsageError("--nproc " + std::to_string(o.nproc) +
+                       " needs a communication backend, not 'local'");
     }
     return spawn_ranks(o.nproc, cfg.distributed.backend, inv);
   }
   return torch_run_pipeline(cfg, p, o.run, inv);
 }
 
-Runner add_run_command(CLI::App& cmd, const Invocation& inv, const std::string& default_pipeline, bool config_required) {
+Runner add_run_command(CLI::App& cmd, const Invocation& inv, const std::string& default_pipeline,
+                       bool config_required) {
   auto o = std::make_shared<RunCommandOptions>();
   o->default_pipeline = default_pipeline;
   add_pipeline_args(&cmd, o->args, config_required);
@@ -43,15 +47,19 @@ Runner add_run_command(CLI::App& cmd, const Invocation& inv, const std::string& 
   cmd.add_flag("--resume", o->run.resume,
                "continue from the latest checkpoint in the run directory (same final weights as an "
                "uninterrupted run); a run without a checkpoint starts from the beginning");
-  cmd.add_option("--threads", o->run.threads, "intra-op threads (default: run.threads, else the cores available)")
+  cmd.add_option("--threads", o->run.threads,
+                 "intra-op threads (default: run.threads, else the cores available)")
       ->check(CLI::Range(1, 4096));
-  cmd.add_option("--nproc", o->nproc,
-                 "start N local ranks for data-parallel training (through mpirun for the mpi backend, else "
-                 "itwin's own launcher); under mpirun or srun, leave it out: itwin joins the existing world")
+  cmd.add_option(
+         "--nproc", o->nproc,
+         "start N local ranks for data-parallel training (through mpirun for the mpi backend, else "
+         "itwin's own launcher); under mpirun or srun, leave it out: itwin joins the existing "
+         "world")
       ->check(CLI::Range(1, 1024));
-  cmd.add_option("--until-epoch", o->run.until_epoch,
-                 "train only up to this epoch of the configured ones, checkpoint and stop (status PAUSED); "
-                 "--resume continues exactly (used by itwin hpo for ASHA rungs)")
+  cmd.add_option(
+         "--until-epoch", o->run.until_epoch,
+         "train only up to this epoch of the configured ones, checkpoint and stop (status PAUSED); "
+         "--resume continues exactly (used by itwin hpo for ASHA rungs)")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   cmd.add_option("--parent-run", o->run.parent_run,
                  "nest the run of every mlflow logger under this MLflow run id (a study's run)");
@@ -60,8 +68,14 @@ Runner add_run_command(CLI::App& cmd, const Invocation& inv, const std::string& 
 
 }  // namespace
 
-Runner setup_train(CLI::App& cmd, const Invocation& inv) { return add_run_command(cmd, inv, "training", false); }
-Runner setup_run(CLI::App& cmd, const Invocation& inv) { return add_run_command(cmd, inv, "", true); }
-Runner setup_infer(CLI::App& cmd, const Invocation& inv) { return add_run_command(cmd, inv, "inference", true); }
+Runner setup_train(CLI::App& cmd, const Invocation& inv) {
+  return add_run_command(cmd, inv, "training", false);
+}
+Runner setup_run(CLI::App& cmd, const Invocation& inv) {
+  return add_run_command(cmd, inv, "", true);
+}
+Runner setup_infer(CLI::App& cmd, const Invocation& inv) {
+  return add_run_command(cmd, inv, "inference", true);
+}
 
 }  // namespace itwin::cli

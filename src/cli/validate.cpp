@@ -43,7 +43,8 @@ int run_validate(const ValidateOptions& o) {
   }
   std::cout << cfg.source << ": ok\n";
   for (const auto& p : cfg.pipelines) {
-    std::cout << "  pipeline " << p.name << (p.description.empty() ? "" : " (" + p.description + ")") << ":";
+    std::cout << "  pipeline " << p.name
+              << (p.description.empty() ? "" : " (" + p.description + ")") << ":";
     for (const auto& s : p.steps) std::cout << " " << s.name << "[" << s.type() << "]";
     std::cout << "\n";
   }

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "factories.hpp"
@@ -20,28 +20,41 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-
 }  // namespace
 
 size_t dtype_bytes(DType t) {
   switch (t) {
-    case DType::F64: case DType::I64: return 8;
-    case DType::F32: case DType::I32: return 4;
-    case DType::F16: case DType::BF16: return 2;
-    case DType::U8: return 1;
+    case DType::F64:
+    case DType::I64:
+      return 8;
+    case DType::F32:
+    case DType::I32:
+      return 4;
+    case DType::F16:
+    case DType::BF16:
+      return 2;
+    case DType::U8:
+      return 1;
   }
   return 1;
 }
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "float";
-    case DType::F64: return "double";
-    case DType::F16: return "half";
-    case DType::BF16: return "bfloat16";
-    case DType::I32: return "int32";
-    case DType::I64: return "int64";
-    case DType::U8: return "uint8";
+    case DType::F32:
+      return "float";
+    case DType::F64:
+      return "double";
+    case DType::F16:
+      return "half";
+    case DType::BF16:
+      return "bfloat16";
+    case DType::I32:
+      return "int32";
+    case DType::I64:
+      return "int64";
+    case DType::U8:
+      return "uint8";
   }
   return "?";
 }
@@ -50,9 +63,12 @@ const char* dtype_name(DType t) {
 float half_to_float(uint16_t h) {
   uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
   float v;
-  if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
-  else if (exp == 31) v = mant ? NAN : INFINITY;
-  else v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+  if (exp == 0)
+    v = std::ldexp(static_cast<float>(mant), -24);
+  else if (exp == 31)
+    v = mant ? NAN : INFINITY;
+  else
+    v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
   return sign ? -v : v;
 }
 
@@ -64,7 +80,7 @@ uint16_t float_to_half(float f) {
   uint32_t mant = u & 0x7fffff;
   if (((u >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00 | (mant ? 0x200 : 0));
   if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00);  // overflow -> inf
-  if (exp <= 0) {                                               // subnormal or zero
+  if (exp <= 0) {                                              // subnormal or zero
     if (exp < -10) return static_cast<uint16_t>(sign);
     mant |= 0x800000;
     uint32_t shift = static_cast<uint32_t>(14 - exp);
@@ -77,11 +93,12 @@ uint16_t float_to_half(float f) {
   return static_cast<uint16_t>(h);
 }
 
-Backend::Backend(std::string name, int rank, int world) : name_(std::move(name)), rank_(rank), world_(world) {}
+Backend::Backend(std::string name, int rank, int world)
+    : name_(std::move(name)), rank_(rank), world_(world) {}
 
 void Backend::fail(const std::string& op, const std::string& why) const {
-  throw RuntimeError(name_ + " " + op + " failed on rank " + std::to_string(rank_) + "/" + std::to_string(world_) +
-                     " (host " + host_name() + "): " + why);
+  throw RuntimeError(name_ + " " + op + " failed on rank " + std::to_string(rank_) + "/" +
+                     std::to_string(world_) + " (host " + host_name() + "): " + why);
 }
 
 namespace {
@@ -112,16 +129,17 @@ std::unique_ptr<Work> Backend::do_allreduce_async(void* data, size_t count, DTyp
   return std::make_unique<DoneWork>();
 }
 
-#define ITWIN_TIMED(expr)                                                                \
-  do {                                                                                   \
-    auto t0_ = Clock::now();                                                             \
-    expr;                                                                                \
-    comm_seconds_ += std::chrono::duration<double>(Clock::now() - t0_).count();          \
+#define ITWIN_TIMED(expr)                                                       \
+  do {                                                                          \
+    auto t0_ = Clock::now();                                                    \
+    expr;                                                                       \
+    comm_seconds_ += std::chrono::duration<double>(Clock::now() - t0_).count(); \
   } while (0)
 
 void Backend::allreduce(void* data, size_t count, DType t, ReduceOp op) {
   if (count == 0) return;
-  if ((t == DType::F16 || t == DType::BF16) && op != ReduceOp::Sum) fail("allreduce", "16-bit floats support only sum");
+  if ((t == DType::F16 || t == DType::BF16) && op != ReduceOp::Sum)
+    fail("allreduce", "16-bit floats support only sum");
   ITWIN_TIMED(do_allreduce(data, count, t, op));
 }
 
@@ -133,7 +151,8 @@ std::unique_ptr<Work> Backend::allreduce_async(void* data, size_t count, DType t
 }
 
 void Backend::broadcast(void* data, size_t count, DType t, int root) {
-  if (root < 0 || root >= world_) fail("broadcast", "root " + std::to_string(root) + " is not a rank of this world");
+  if (root < 0 || root >= world_)
+    fail("broadcast", "root " + std::to_string(root) + " is not a rank of this world");
   if (count == 0) return;
   ITWIN_TIMED(do_broadcast(data, count, t, root));
 }
@@ -145,7 +164,8 @@ void Backend::allgather(const void* in, void* out, size_t count, DType t) {
 
 void Backend::reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) {
   if (count == 0) return;
-  if ((t == DType::F16 || t == DType::BF16) && op != ReduceOp::Sum) fail("reduce_scatter", "16-bit floats support only sum");
+  if ((t == DType::F16 || t == DType::BF16) && op != ReduceOp::Sum)
+    fail("reduce_scatter", "16-bit floats support only sum");
   ITWIN_TIMED(do_reduce_scatter(in, out, count, t, op));
 }
 
@@ -173,7 +193,8 @@ bool backend_built(config::BackendKind b) {
   return false;
 }
 
-config::BackendKind resolve_backend(config::BackendKind requested, int world, const std::string& launcher) {
+config::BackendKind resolve_backend(config::BackendKind requested, int world,
+                                    const std::string& launcher) {
   using config::BackendKind;
   if (requested != BackendKind::Auto) return requested;
   if (world == 1) return BackendKind::Local;

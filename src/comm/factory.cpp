@@ -11,7 +11,8 @@ namespace itwin::comm {
 std::unique_ptr<Backend> make_backend(config::BackendKind b, const BackendOptions& opts) {
   const char* name = config::backend_catalog().name(b);
   if (!backend_built(b)) {
-    throw ConfigError(std::string("backend '") + name + "' is not built into this itwin (rebuild with -D" + name +
+    throw ConfigError(std::string("backend '") + name +
+                      "' is not built into this itwin (rebuild with -D" + name +
                       "=enabled; see itwin backends)");
   }
   switch (b) {
@@ -32,7 +33,9 @@ std::unique_ptr<Backend> make_backend(config::BackendKind b, const BackendOption
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& opts) {
   const auto& cat = config::backend_catalog();
   auto b = cat.find(name);
-  if (!b) throw ConfigError("unknown backend '" + name + "'" + did_you_mean(name, cat.names()) + "; known: " + join(cat.names(), ", "));
+  if (!b)
+    throw ConfigError("unknown backend '" + name + "'" + did_you_mean(name, cat.names()) +
+                      "; known: " + join(cat.names(), ", "));
   return make_backend(*b, opts);
 }
 

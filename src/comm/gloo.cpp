@@ -6,33 +6,42 @@
 #include "itwin_build.h"
 
 #if ITWIN_HAVE_GLOO
-#include <torch/csrc/distributed/c10d/FileStore.hpp>
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 namespace itwin::comm {
 namespace {
 
 torch::Dtype torch_type(DType t) {
   switch (t) {
-    case DType::F32: return torch::kFloat32;
-    case DType::F64: return torch::kFloat64;
-    case DType::F16: return torch::kHalf;
-    case DType::BF16: return torch::kBFloat16;
-    case DType::I32: return torch::kInt32;
-    case DType::I64: return torch::kInt64;
-    case DType::U8: return torch::kUInt8;
+    case DType::F32:
+      return torch::kFloat32;
+    case DType::F64:
+      return torch::kFloat64;
+    case DType::F16:
+      return torch::kHalf;
+    case DType::BF16:
+      return torch::kBFloat16;
+    case DType::I32:
+      return torch::kInt32;
+    case DType::I64:
+      return torch::kInt64;
+    case DType::U8:
+      return torch::kUInt8;
   }
   return torch::kFloat32;
 }
 
 c10d::ReduceOp reduce_op(ReduceOp op) {
-  return op == ReduceOp::Sum ? c10d::ReduceOp::SUM : op == ReduceOp::Max ? c10d::ReduceOp::MAX : c10d::ReduceOp::MIN;
+  return op == ReduceOp::Sum   ? c10d::ReduceOp::SUM
+         : op == ReduceOp::Max ? c10d::ReduceOp::MAX
+                               : c10d::ReduceOp::MIN;
 }
 
 std::string first_line(const std::exception& e) {
@@ -48,7 +57,8 @@ class GlooBackend : public Backend {
 
  private:
   torch::Tensor wrap(const void* p, size_t count, DType t) const {
-    return torch::from_blob(const_cast<void*>(p), {static_cast<int64_t>(count)}, torch::TensorOptions().dtype(torch_type(t)));
+    return torch::from_blob(const_cast<void*>(p), {static_cast<int64_t>(count)},
+                            torch::TensorOptions().dtype(torch_type(t)));
   }
   template <class F>
   void run(const char* op, F&& f) const {
@@ -106,19 +116,23 @@ class GlooBackend : public Backend {
       std::vector<torch::Tensor> input{wrap(in, count, t)};
       auto flat = wrap(out, count * static_cast<size_t>(world()), t);
       std::vector<std::vector<torch::Tensor>> outputs(1);
-      for (int r = 0; r < world(); ++r) outputs[0].push_back(flat.narrow(0, static_cast<int64_t>(count) * r, static_cast<int64_t>(count)));
+      for (int r = 0; r < world(); ++r)
+        outputs[0].push_back(
+            flat.narrow(0, static_cast<int64_t>(count) * r, static_cast<int64_t>(count)));
       pg_->allgather(outputs, input)->wait();
     });
   }
   // Gloo in LibTorch 1.13 has no reduce_scatter: allreduce a copy, keep our slice.
   void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) override {
     run("reduce_scatter", [&] {
-      auto full = wrap(in, count * static_cast<size_t>(world()), t).to(t == DType::BF16 ? torch::kFloat32 : torch_type(t), false, true);
+      auto full = wrap(in, count * static_cast<size_t>(world()), t)
+                      .to(t == DType::BF16 ? torch::kFloat32 : torch_type(t), false, true);
       std::vector<torch::Tensor> v{full};
       c10d::AllreduceOptions o;
       o.reduceOp = reduce_op(op);
       pg_->allreduce(v, o)->wait();
-      wrap(out, count, t).copy_(full.narrow(0, static_cast<int64_t>(count) * rank(), static_cast<int64_t>(count)));
+      wrap(out, count, t)
+          .copy_(full.narrow(0, static_cast<int64_t>(count) * rank(), static_cast<int64_t>(count)));
     });
   }
   void do_barrier() override {
@@ -140,7 +154,8 @@ std::unique_ptr<Backend> make_gloo(const BackendOptions& o) {
     } else if (rv.rfind("tcp:", 0) == 0) {
       auto rest = rv.substr(4);
       auto colon = rest.rfind(':');
-      if (colon == std::string::npos) throw ConfigError("gloo rendezvous '" + rv + "': expected tcp:HOST:PORT");
+      if (colon == std::string::npos)
+        throw ConfigError("gloo rendezvous '" + rv + "': expected tcp:HOST:PORT");
       c10d::TCPStoreOptions so;
       so.port = static_cast<uint16_t>(std::atoi(rest.substr(colon + 1).c_str()));
       so.isServer = o.rank == 0;
@@ -148,8 +163,9 @@ std::unique_ptr<Backend> make_gloo(const BackendOptions& o) {
       so.timeout = timeout;
       store = c10::make_intrusive<c10d::TCPStore>(rest.substr(0, colon), so);
     } else {
-      throw ConfigError("gloo needs a rendezvous: 'file:PATH' on a shared file system or 'tcp:HOST:PORT' "
-                        "(set distributed.rendezvous, or MASTER_ADDR/MASTER_PORT; itwin --nproc sets one)");
+      throw ConfigError(
+          "gloo needs a rendezvous: 'file:PATH' on a shared file system or 'tcp:HOST:PORT' "
+          "(set distributed.rendezvous, or MASTER_ADDR/MASTER_PORT; itwin --nproc sets one)");
     }
     store->setTimeout(timeout);
     auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
@@ -160,14 +176,14 @@ std::unique_ptr<Backend> make_gloo(const BackendOptions& o) {
     } else {
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }
-    auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("itwin", store),
-                                                          o.rank, o.world, opts);
+    auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(
+        c10::make_intrusive<c10d::PrefixStore>("itwin", store), o.rank, o.world, opts);
     return std::make_unique<GlooBackend>(pg, o.rank, o.world);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw RuntimeError("gloo: cannot join the world as rank " + std::to_string(o.rank) + "/" + std::to_string(o.world) +
-                       " via " + rv + ": " + first_line(e));
+    throw RuntimeError("gloo: cannot join the world as rank " + std::to_string(o.rank) + "/" +
+                       std::to_string(o.world) + " via " + rv + ": " + first_line(e));
   }
 }
 
@@ -176,7 +192,9 @@ std::unique_ptr<Backend> make_gloo(const BackendOptions& o) {
 #else
 
 namespace itwin::comm {
-std::unique_ptr<Backend> make_gloo(const BackendOptions&) { throw ConfigError("backend 'gloo' is not built into this itwin"); }
+std::unique_ptr<Backend> make_gloo(const BackendOptions&) {
+  throw ConfigError("backend 'gloo' is not built into this itwin");
+}
 }  // namespace itwin::comm
 
 #endif

@@ -27,8 +27,8 @@ class LocalBackend : public Backend {
 
 std::unique_ptr<Backend> make_local(const BackendOptions& o) {
   if (o.world != 1) {
-    throw ConfigError("backend 'local' runs one process, but this world has " + std::to_string(o.world) +
-                      " ranks; choose mpi or gloo");
+    throw ConfigError("backend 'local' runs one process, but this world has " +
+                      std::to_string(o.world) + " ranks; choose mpi or gloo");
   }
   return std::make_unique<LocalBackend>();
 }

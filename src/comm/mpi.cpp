@@ -6,7 +6,6 @@
 
 #if ITWIN_HAVE_MPI
 #include <mpi.h>
-
 #include <sched.h>
 #include <time.h>
 
@@ -55,7 +54,8 @@ class MpiBackend : public Backend {
   // Waits for `req`, polling (which also drives MPI's progress); past the
   // deadline, finds the ranks that do not answer and ends the job.
   void wait(MPI_Request& req, const char* op) const {
-    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_));
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(timeout_));
     int flag = 0;
     for (long spins = 0;; ++spins) {
       check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), op);
@@ -65,7 +65,9 @@ class MpiBackend : public Backend {
         continue;
       }
       if (Clock::now() > deadline) unresponsive(op);
-      timespec ts{0, spins < 20000 ? 20000 : 200000};  // 20 us, later 0.2 ms: a waiting rank leaves the core
+      timespec ts{0, spins < 20000
+                         ? 20000
+                         : 200000};  // 20 us, later 0.2 ms: a waiting rank leaves the core
       nanosleep(&ts, nullptr);
     }
   }
@@ -82,9 +84,11 @@ class MpiBackend : public Backend {
       if (r == rank()) continue;
       sends.emplace_back();
       MPI_Isend(&token, 1, MPI_CHAR, r, tag, probe_, &sends.back());
-      MPI_Irecv(&got[static_cast<size_t>(r)], 1, MPI_CHAR, r, tag, probe_, &recvs[static_cast<size_t>(r)]);
+      MPI_Irecv(&got[static_cast<size_t>(r)], 1, MPI_CHAR, r, tag, probe_,
+                &recvs[static_cast<size_t>(r)]);
     }
-    const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(grace));
+    const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(grace));
     std::string silent;
     while (Clock::now() < end) {
       silent.clear();
@@ -100,7 +104,9 @@ class MpiBackend : public Backend {
     }
     std::string why = silent.empty() ? "every rank answers, but the collective did not complete"
                                      : "rank(s) " + silent + " stopped answering";
-    std::fprintf(stderr, "itwin: error: mpi %s timed out on rank %d/%d after %.0f s (distributed.timeout): %s; ending the job\n",
+    std::fprintf(stderr,
+                 "itwin: error: mpi %s timed out on rank %d/%d after %.0f s (distributed.timeout): "
+                 "%s; ending the job\n",
                  op, rank(), world(), timeout_, why.c_str());
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
@@ -116,12 +122,19 @@ class MpiBackend : public Backend {
   }
   static MPI_Datatype type(DType t) {
     switch (t) {
-      case DType::F32: return MPI_FLOAT;
-      case DType::F64: return MPI_DOUBLE;
-      case DType::F16: case DType::BF16: return MPI_UINT16_T;
-      case DType::I32: return MPI_INT32_T;
-      case DType::I64: return MPI_INT64_T;
-      case DType::U8: return MPI_UINT8_T;
+      case DType::F32:
+        return MPI_FLOAT;
+      case DType::F64:
+        return MPI_DOUBLE;
+      case DType::F16:
+      case DType::BF16:
+        return MPI_UINT16_T;
+      case DType::I32:
+        return MPI_INT32_T;
+      case DType::I64:
+        return MPI_INT64_T;
+      case DType::U8:
+        return MPI_UINT8_T;
     }
     return MPI_BYTE;
   }
@@ -131,13 +144,15 @@ class MpiBackend : public Backend {
     return op == ReduceOp::Sum ? MPI_SUM : op == ReduceOp::Max ? MPI_MAX : MPI_MIN;
   }
   int n(size_t count) const {
-    if (count > static_cast<size_t>(INT32_MAX)) fail("collective", "more than 2^31 elements in one call");
+    if (count > static_cast<size_t>(INT32_MAX))
+      fail("collective", "more than 2^31 elements in one call");
     return static_cast<int>(count);
   }
 
   void do_allreduce(void* data, size_t count, DType t, ReduceOp op) override {
     MPI_Request req;
-    check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, op), comm_, &req), "allreduce");
+    check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, op), comm_, &req),
+          "allreduce");
     wait(req, "allreduce");
   }
   std::unique_ptr<Work> do_allreduce_async(void* data, size_t count, DType t) override {
@@ -159,7 +174,9 @@ class MpiBackend : public Backend {
     };
     auto w = std::make_unique<MpiWork>();
     w->b = this;
-    check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, ReduceOp::Sum), comm_, &w->req), "allreduce (async)");
+    check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, ReduceOp::Sum), comm_,
+                         &w->req),
+          "allreduce (async)");
     return w;
   }
   void do_broadcast(void* data, size_t count, DType t, int root) override {
@@ -174,7 +191,8 @@ class MpiBackend : public Backend {
   }
   void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) override {
     MPI_Request req;
-    check(MPI_Ireduce_scatter_block(in, out, n(count), type(t), op_for(t, op), comm_, &req), "reduce_scatter");
+    check(MPI_Ireduce_scatter_block(in, out, n(count), type(t), op_for(t, op), comm_, &req),
+          "reduce_scatter");
     wait(req, "reduce_scatter");
   }
   void do_barrier() override {
@@ -204,7 +222,8 @@ std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
   if (!inited) {
     int provided = 0;
     if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-      throw RuntimeError("mpi: MPI_Init failed (is this process started by mpirun or srun --mpi=pmix?)");
+      throw RuntimeError(
+          "mpi: MPI_Init failed (is this process started by mpirun or srun --mpi=pmix?)");
     }
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -215,8 +234,9 @@ std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &world);
   if (world != o.world || rank != o.rank) {
-    throw RuntimeError("mpi: MPI says rank " + std::to_string(rank) + " of " + std::to_string(world) +
-                       ", the launcher's environment said " + std::to_string(o.rank) + " of " + std::to_string(o.world));
+    throw RuntimeError("mpi: MPI says rank " + std::to_string(rank) + " of " +
+                       std::to_string(world) + ", the launcher's environment said " +
+                       std::to_string(o.rank) + " of " + std::to_string(o.world));
   }
   return std::make_unique<MpiBackend>(comm, rank, world, o.timeout_s);
 }
@@ -227,7 +247,9 @@ std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
 
 namespace itwin::comm {
 std::string mpi_library_version() { return ""; }
-std::unique_ptr<Backend> make_mpi(const BackendOptions&) { throw ConfigError("backend 'mpi' is not built into this itwin"); }
+std::unique_ptr<Backend> make_mpi(const BackendOptions&) {
+  throw ConfigError("backend 'mpi' is not built into this itwin");
+}
 }  // namespace itwin::comm
 
 #endif

@@ -54,7 +54,8 @@ class NcclBackend : public Backend {
   }
   // The stream's work done, or the communicator aborted after the timeout.
   void finish(const char* op) const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_);
     for (;;) {
       cudaError_t q = cudaStreamQuery(stream_);
       if (q == cudaSuccess) return;
@@ -100,18 +101,29 @@ class NcclBackend : public Backend {
   }
   static ncclDataType_t type(DType t) {
     switch (t) {
-      case DType::F32: return ncclFloat32;
-      case DType::F64: return ncclFloat64;
-      case DType::F16: return ncclFloat16;
-      case DType::BF16: return ncclBfloat16;
-      case DType::I32: return ncclInt32;
-      case DType::I64: return ncclInt64;
-      case DType::U8: return ncclUint8;
+      case DType::F32:
+        return ncclFloat32;
+      case DType::F64:
+        return ncclFloat64;
+      case DType::F16:
+        return ncclFloat16;
+      case DType::BF16:
+        return ncclBfloat16;
+      case DType::I32:
+        return ncclInt32;
+      case DType::I64:
+        return ncclInt64;
+      case DType::U8:
+        return ncclUint8;
     }
     return ncclFloat32;
   }
-  static ncclRedOp_t red(ReduceOp op) { return op == ReduceOp::Sum ? ncclSum : op == ReduceOp::Max ? ncclMax : ncclMin; }
-  void to_dev(void* d, const void* h, size_t bytes) { cuda(cudaMemcpyAsync(d, h, bytes, cudaMemcpyHostToDevice, stream_), "copy to GPU"); }
+  static ncclRedOp_t red(ReduceOp op) {
+    return op == ReduceOp::Sum ? ncclSum : op == ReduceOp::Max ? ncclMax : ncclMin;
+  }
+  void to_dev(void* d, const void* h, size_t bytes) {
+    cuda(cudaMemcpyAsync(d, h, bytes, cudaMemcpyHostToDevice, stream_), "copy to GPU");
+  }
   void to_host(void* h, const void* d, size_t bytes) {
     cuda(cudaMemcpyAsync(h, d, bytes, cudaMemcpyDeviceToHost, stream_), "copy from GPU");
     finish("copy from GPU");
@@ -177,7 +189,8 @@ class NcclBackend : public Backend {
     size_t bytes = count * dtype_bytes(t);
     auto* d = static_cast<char*>(device(bytes * static_cast<size_t>(world())));
     to_dev(d + bytes * static_cast<size_t>(rank()), in, bytes);
-    nccl(ncclAllGather(d + bytes * static_cast<size_t>(rank()), d, count, type(t), comm_, stream_), "allgather");
+    nccl(ncclAllGather(d + bytes * static_cast<size_t>(rank()), d, count, type(t), comm_, stream_),
+         "allgather");
     to_host(out, d, bytes * static_cast<size_t>(world()));
   }
   void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) override {
@@ -212,17 +225,21 @@ class NcclBackend : public Backend {
 std::string nccl_library_version() {
   int v = 0;
   ncclGetVersion(&v);
-  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." +
+         std::to_string(v % 100);
 }
 
 std::unique_ptr<Backend> make_nccl(const BackendOptions& o) {
   int devices = 0;
   cudaError_t e = cudaGetDeviceCount(&devices);
   if (e != cudaSuccess || devices == 0) {
-    throw RuntimeError(std::string("nccl: no usable GPU on this host (") + (e != cudaSuccess ? cudaGetErrorString(e) : "0 devices") + ")");
+    throw RuntimeError(std::string("nccl: no usable GPU on this host (") +
+                       (e != cudaSuccess ? cudaGetErrorString(e) : "0 devices") + ")");
   }
   if (o.rendezvous.rfind("file:", 0) != 0) {
-    throw ConfigError("nccl needs a rendezvous file ('file:PATH' on a shared file system) to share its unique id");
+    throw ConfigError(
+        "nccl needs a rendezvous file ('file:PATH' on a shared file system) to share its unique "
+        "id");
   }
   std::string id_path = o.rendezvous.substr(5) + ".nccl-id";
   ncclUniqueId id;
@@ -232,18 +249,21 @@ std::unique_ptr<Backend> make_nccl(const BackendOptions& o) {
   } else {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout_s);
     while (!std::filesystem::exists(id_path)) {
-      if (std::chrono::steady_clock::now() > deadline) throw RuntimeError("nccl: rank 0 did not publish its id in " + id_path);
+      if (std::chrono::steady_clock::now() > deadline)
+        throw RuntimeError("nccl: rank 0 did not publish its id in " + id_path);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the rendezvous file
     }
     std::string s = read_file(id_path);
     std::copy(s.begin(), s.begin() + static_cast<long>(sizeof id.internal), id.internal);
   }
-  if (cudaSetDevice(o.local_rank % devices) != cudaSuccess) throw RuntimeError("nccl: cudaSetDevice failed");
+  if (cudaSetDevice(o.local_rank % devices) != cudaSuccess)
+    throw RuntimeError("nccl: cudaSetDevice failed");
   cudaStream_t stream;
   cudaStreamCreate(&stream);
   ncclComm_t comm;
   ncclResult_t r = ncclCommInitRank(&comm, o.world, id, o.rank);
-  if (r != ncclSuccess) throw RuntimeError(std::string("nccl: ncclCommInitRank failed: ") + ncclGetErrorString(r));
+  if (r != ncclSuccess)
+    throw RuntimeError(std::string("nccl: ncclCommInitRank failed: ") + ncclGetErrorString(r));
   return std::make_unique<NcclBackend>(comm, stream, o.rank, o.world, o.timeout_s);
 }
 
@@ -253,7 +273,9 @@ std::unique_ptr<Backend> make_nccl(const BackendOptions& o) {
 
 namespace itwin::comm {
 std::string nccl_library_version() { return ""; }
-std::unique_ptr<Backend> make_nccl(const BackendOptions&) { throw ConfigError("backend 'nccl' is not built into this itwin"); }
+std::unique_ptr<Backend> make_nccl(const BackendOptions&) {
+  throw ConfigError("backend 'nccl' is not built into this itwin");
+}
 }  // namespace itwin::comm
 
 #endif

@@ -8,14 +8,19 @@ namespace itwin::config {
 
 const Catalog<StepKind>& step_catalog() {
   static const Catalog<StepKind> c(
-      "type", {{StepKind::Dataset, "dataset", "load a data set and split it into train, validation and test"},
-               {StepKind::Model, "model", "build a built-in model or load a TorchScript one"},
-               {StepKind::Trainer, "trainer", "train the model on the data set; checkpoints, metrics, export"},
-               {StepKind::GanTrainer, "gan_trainer", "train a generator and a discriminator adversarially (GAN)"},
-               {StepKind::Predictor, "predictor", "run the model over a split and keep the predictions"},
-               {StepKind::Generate, "generate", "generate samples with a generator for given conditions, to HDF5"},
-               {StepKind::Saver, "saver", "write the predictions to a file"},
-               {StepKind::Command, "command", "run an external command (argv or a shell line) on rank 0"}});
+      "type",
+      {{StepKind::Dataset, "dataset",
+        "load a data set and split it into train, validation and test"},
+       {StepKind::Model, "model", "build a built-in model or load a TorchScript one"},
+       {StepKind::Trainer, "trainer",
+        "train the model on the data set; checkpoints, metrics, export"},
+       {StepKind::GanTrainer, "gan_trainer",
+        "train a generator and a discriminator adversarially (GAN)"},
+       {StepKind::Predictor, "predictor", "run the model over a split and keep the predictions"},
+       {StepKind::Generate, "generate",
+        "generate samples with a generator for given conditions, to HDF5"},
+       {StepKind::Saver, "saver", "write the predictions to a file"},
+       {StepKind::Command, "command", "run an external command (argv or a shell line) on rank 0"}});
   return c;
 }
 
@@ -29,7 +34,8 @@ const Catalog<DataFormat>& data_format_catalog() {
        {DataFormat::Synthetic, "synthetic", "generated blobs, a linear regression or sequences"},
        {DataFormat::Netcdf, "netcdf",
         "a NetCDF datacube (time x catchment) cut into sequence windows"},
-       {DataFormat::Hdf5, "hdf5", "HDF5 datasets: samples x and per-sample labels or conditions y"}});
+       {DataFormat::Hdf5, "hdf5",
+        "HDF5 datasets: samples x and per-sample labels or conditions y"}});
   return c;
 }
 
@@ -38,7 +44,8 @@ const Catalog<SyntheticTask>& synthetic_task_catalog() {
       "synthetic.task",
       {{SyntheticTask::Classification, "classification", "Gaussian blobs, one per class"},
        {SyntheticTask::Regression, "regression", "a noisy linear map from features to targets"},
-       {SyntheticTask::Sequence, "sequence", "noisy sines; the targets are the means of the last steps"}});
+       {SyntheticTask::Sequence, "sequence",
+        "noisy sines; the targets are the means of the last steps"}});
   return c;
 }
 
@@ -52,9 +59,12 @@ const Catalog<TaskKind>& task_catalog() {
 
 const Catalog<NormalizeKind>& normalize_catalog() {
   static const Catalog<NormalizeKind> c(
-      "normalize", {{NormalizeKind::None, "none", "the values as read"},
-                    {NormalizeKind::Standard, "standard", "per channel/feature mean and std of the training split"},
-                    {NormalizeKind::Fixed, "fixed", "given per-channel mean and std, written as a map {mean: [...], std: [...]}"}});
+      "normalize",
+      {{NormalizeKind::None, "none", "the values as read"},
+       {NormalizeKind::Standard, "standard",
+        "per channel/feature mean and std of the training split"},
+       {NormalizeKind::Fixed, "fixed",
+        "given per-channel mean and std, written as a map {mean: [...], std: [...]}"}});
   return c;
 }
 
@@ -69,64 +79,76 @@ const Catalog<SplitBy>& split_by_catalog() {
 
 const Catalog<Arch>& arch_catalog() {
   static const Catalog<Arch> c(
-      "arch", {{Arch::Cnn, "cnn", "the itwinai tutorial CNN (two conv layers), images [C, H, W]"},
-               {Arch::Mlp, "mlp", "fully connected layers on the flattened input"},
-               {Arch::Lstm, "lstm", "LSTM over sequences [T, F], linear head on the last step"},
-               {Arch::Resnet, "resnet", "a small ResNet of basic blocks, images [C, H, W]"},
-               {Arch::Torchscript, "torchscript", "a model scripted or traced in Python (path: model.pt)"},
-               {Arch::Gan3dGenerator, "gan3d_generator", "3DGAN generator: noise + conditions to a 3-D grid (3-D transposed convs)"},
-               {Arch::Gan3dDiscriminator, "gan3d_discriminator", "3DGAN discriminator: 3-D grid to a score + condition regression"}});
+      "arch",
+      {{Arch::Cnn, "cnn", "the itwinai tutorial CNN (two conv layers), images [C, H, W]"},
+       {Arch::Mlp, "mlp", "fully connected layers on the flattened input"},
+       {Arch::Lstm, "lstm", "LSTM over sequences [T, F], linear head on the last step"},
+       {Arch::Resnet, "resnet", "a small ResNet of basic blocks, images [C, H, W]"},
+       {Arch::Torchscript, "torchscript", "a model scripted or traced in Python (path: model.pt)"},
+       {Arch::Gan3dGenerator, "gan3d_generator",
+        "3DGAN generator: noise + conditions to a 3-D grid (3-D transposed convs)"},
+       {Arch::Gan3dDiscriminator, "gan3d_discriminator",
+        "3DGAN discriminator: 3-D grid to a score + condition regression"}});
   return c;
 }
 
 const Catalog<OptimizerKind>& optimizer_catalog() {
   static const Catalog<OptimizerKind> c(
-      "optimizer", {{OptimizerKind::Sgd, "sgd", "stochastic gradient descent, momentum and Nesterov"},
-                    {OptimizerKind::Adam, "adam", "Adam (betas, eps, L2 weight decay)"},
-                    {OptimizerKind::AdamW, "adamw", "Adam with decoupled weight decay"},
-                    {OptimizerKind::RmsProp, "rmsprop", "RMSprop (alpha, momentum)"},
-                    {OptimizerKind::Adagrad, "adagrad", "Adagrad"}});
+      "optimizer",
+      {{OptimizerKind::Sgd, "sgd", "stochastic gradient descent, momentum and Nesterov"},
+       {OptimizerKind::Adam, "adam", "Adam (betas, eps, L2 weight decay)"},
+       {OptimizerKind::AdamW, "adamw", "Adam with decoupled weight decay"},
+       {OptimizerKind::RmsProp, "rmsprop", "RMSprop (alpha, momentum)"},
+       {OptimizerKind::Adagrad, "adagrad", "Adagrad"}});
   return c;
 }
 
 const Catalog<ScheduleKind>& schedule_catalog() {
   static const Catalog<ScheduleKind> c(
-      "scheduler", {{ScheduleKind::None, "none", "a constant learning rate (after any warmup)"},
-                    {ScheduleKind::Step, "step", "times gamma every step_size epochs"},
-                    {ScheduleKind::MultiStep, "multistep", "times gamma at each milestone epoch"},
-                    {ScheduleKind::Exponential, "exponential", "times gamma every epoch"},
-                    {ScheduleKind::Cosine, "cosine", "cosine annealing to eta_min over t_max epochs"}});
+      "scheduler",
+      {{ScheduleKind::None, "none", "a constant learning rate (after any warmup)"},
+       {ScheduleKind::Step, "step", "times gamma every step_size epochs"},
+       {ScheduleKind::MultiStep, "multistep", "times gamma at each milestone epoch"},
+       {ScheduleKind::Exponential, "exponential", "times gamma every epoch"},
+       {ScheduleKind::Cosine, "cosine", "cosine annealing to eta_min over t_max epochs"}});
   return c;
 }
 
 const Catalog<LossKind>& loss_catalog() {
   static const Catalog<LossKind> c(
-      "loss", {{LossKind::CrossEntropy, "cross_entropy", "softmax cross entropy on class labels"},
-               {LossKind::Nll, "nll", "negative log likelihood of log_softmax outputs, class labels"},
-               {LossKind::Mse, "mse", "mean squared error on real-valued targets"},
-               {LossKind::L1, "l1", "mean absolute error on real-valued targets"},
-               {LossKind::Huber, "huber", "Huber loss (delta) on real-valued targets"},
-               {LossKind::BceWithLogits, "bce_with_logits", "binary cross entropy on logits, targets in [0, 1]"}});
+      "loss",
+      {{LossKind::CrossEntropy, "cross_entropy", "softmax cross entropy on class labels"},
+       {LossKind::Nll, "nll", "negative log likelihood of log_softmax outputs, class labels"},
+       {LossKind::Mse, "mse", "mean squared error on real-valued targets"},
+       {LossKind::L1, "l1", "mean absolute error on real-valued targets"},
+       {LossKind::Huber, "huber", "Huber loss (delta) on real-valued targets"},
+       {LossKind::BceWithLogits, "bce_with_logits",
+        "binary cross entropy on logits, targets in [0, 1]"}});
   return c;
 }
 
 const Catalog<MetricKind>& metric_catalog() {
   static const Catalog<MetricKind> c(
-      "metrics", {{MetricKind::Accuracy, "accuracy", "fraction of samples whose top class is right"},
-                  {MetricKind::TopK, "topK", "fraction whose label is among the K top classes (top2, top5, ...)"},
-                  {MetricKind::Mae, "mae", "mean absolute error over every target value"},
-                  {MetricKind::Rmse, "rmse", "root mean squared error over every target value"},
-                  {MetricKind::R2, "r2", "coefficient of determination over every target value"}});
+      "metrics",
+      {{MetricKind::Accuracy, "accuracy", "fraction of samples whose top class is right"},
+       {MetricKind::TopK, "topK",
+        "fraction whose label is among the K top classes (top2, top5, ...)"},
+       {MetricKind::Mae, "mae", "mean absolute error over every target value"},
+       {MetricKind::Rmse, "rmse", "root mean squared error over every target value"},
+       {MetricKind::R2, "r2", "coefficient of determination over every target value"}});
   return c;
 }
 
 const Catalog<BackendKind>& backend_catalog() {
   static const Catalog<BackendKind> c(
       "distributed.backend",
-      {{BackendKind::Auto, "auto", "local for one rank; mpi under mpirun/PMIx when built; else gloo"},
+      {{BackendKind::Auto, "auto",
+        "local for one rank; mpi under mpirun/PMIx when built; else gloo"},
        {BackendKind::Local, "local", "one process, no communication (world size 1); always built"},
-       {BackendKind::Mpi, "mpi", "MPI collectives (OpenMPI) on host memory; mpirun or srun --mpi=pmix"},
-       {BackendKind::Gloo, "gloo", "LibTorch's c10d ProcessGroupGloo over TCP; file or TCP rendezvous"},
+       {BackendKind::Mpi, "mpi",
+        "MPI collectives (OpenMPI) on host memory; mpirun or srun --mpi=pmix"},
+       {BackendKind::Gloo, "gloo",
+        "LibTorch's c10d ProcessGroupGloo over TCP; file or TCP rendezvous"},
        {BackendKind::Nccl, "nccl", "NCCL on the GPUs"}});
   return c;
 }
@@ -134,8 +156,10 @@ const Catalog<BackendKind>& backend_catalog() {
 const Catalog<StrategyKind>& strategy_catalog() {
   static const Catalog<StrategyKind> c(
       "distributed.strategy",
-      {{StrategyKind::Ddp, "ddp", "replicated model, bucketed gradient allreduce overlapping backward"},
-       {StrategyKind::Zero1, "zero1", "optimizer state sharded over ranks (reduce-scatter + all-gather)"}});
+      {{StrategyKind::Ddp, "ddp",
+        "replicated model, bucketed gradient allreduce overlapping backward"},
+       {StrategyKind::Zero1, "zero1",
+        "optimizer state sharded over ranks (reduce-scatter + all-gather)"}});
   return c;
 }
 
@@ -149,17 +173,19 @@ const Catalog<Compression>& compression_catalog() {
 
 const Catalog<LoggerKind>& logger_catalog() {
   static const Catalog<LoggerKind> c(
-      "loggers.type", {{LoggerKind::Jsonl, "jsonl", "metrics.jsonl: one JSON object per point"},
-                       {LoggerKind::Csv, "csv", "metrics.csv in long format (time,step,epoch,per_step,key,value)"},
-                       {LoggerKind::Mlflow, "mlflow", "an MLflow file store or tracking server (REST)"},
-                       {LoggerKind::Tensorboard, "tensorboard", "TensorBoard event files, hparams included"}});
+      "loggers.type",
+      {{LoggerKind::Jsonl, "jsonl", "metrics.jsonl: one JSON object per point"},
+       {LoggerKind::Csv, "csv", "metrics.csv in long format (time,step,epoch,per_step,key,value)"},
+       {LoggerKind::Mlflow, "mlflow", "an MLflow file store or tracking server (REST)"},
+       {LoggerKind::Tensorboard, "tensorboard", "TensorBoard event files, hparams included"}});
   return c;
 }
 
 const Catalog<SplitKind>& split_catalog() {
-  static const Catalog<SplitKind> c("split", {{SplitKind::Test, "test", "the test split"},
-                                              {SplitKind::Validation, "validation", "the validation split"},
-                                              {SplitKind::Train, "train", "the training split"}});
+  static const Catalog<SplitKind> c("split",
+                                    {{SplitKind::Test, "test", "the test split"},
+                                     {SplitKind::Validation, "validation", "the validation split"},
+                                     {SplitKind::Train, "train", "the training split"}});
   return c;
 }
 
@@ -172,51 +198,61 @@ const Catalog<PredictOutput>& predict_output_catalog() {
 }
 
 const Catalog<SaveFormat>& save_format_catalog() {
-  static const Catalog<SaveFormat> c("saver format", {{SaveFormat::Csv, "csv", "index, predictions, labels"},
-                                                      {SaveFormat::Jsonl, "jsonl", "one JSON object per sample"}});
+  static const Catalog<SaveFormat> c("saver format",
+                                     {{SaveFormat::Csv, "csv", "index, predictions, labels"},
+                                      {SaveFormat::Jsonl, "jsonl", "one JSON object per sample"}});
   return c;
 }
 
 const Catalog<ResumeMode>& resume_catalog() {
   static const Catalog<ResumeMode> c(
-      "run.resume", {{ResumeMode::Never, "never", "a new run directory unless --resume is given"},
-                     {ResumeMode::Auto, "auto", "continue from the latest checkpoint when there is one"}});
+      "run.resume",
+      {{ResumeMode::Never, "never", "a new run directory unless --resume is given"},
+       {ResumeMode::Auto, "auto", "continue from the latest checkpoint when there is one"}});
   return c;
 }
 
 const Catalog<Mode>& mode_catalog() {
-  static const Catalog<Mode> c("mode", {{Mode::Min, "min", "lower is better"}, {Mode::Max, "max", "higher is better"}});
+  static const Catalog<Mode> c(
+      "mode", {{Mode::Min, "min", "lower is better"}, {Mode::Max, "max", "higher is better"}});
   return c;
 }
 
 const Catalog<DeviceKind>& device_catalog() {
   static const Catalog<DeviceKind> c(
-      "run.device", {{DeviceKind::Auto, "auto", "a GPU when LibTorch has CUDA and one is visible, else the CPU"},
-                     {DeviceKind::Cpu, "cpu", "the CPU"},
-                     {DeviceKind::Cuda, "cuda", "the GPU of this rank's local rank among the visible ones"}});
+      "run.device",
+      {{DeviceKind::Auto, "auto", "a GPU when LibTorch has CUDA and one is visible, else the CPU"},
+       {DeviceKind::Cpu, "cpu", "the CPU"},
+       {DeviceKind::Cuda, "cuda", "the GPU of this rank's local rank among the visible ones"}});
   return c;
 }
 
 const Catalog<Precision>& precision_catalog() {
   static const Catalog<Precision> c(
-      "precision", {{Precision::Fp32, "fp32", "float32 everywhere"},
-                    {Precision::Bf16, "bf16", "autocast to bfloat16 (GPU and CPU), float32 master weights"},
-                    {Precision::Fp16, "fp16", "autocast to float16 (GPU), float32 master weights, dynamic loss scaling"}});
+      "precision",
+      {{Precision::Fp32, "fp32", "float32 everywhere"},
+       {Precision::Bf16, "bf16", "autocast to bfloat16 (GPU and CPU), float32 master weights"},
+       {Precision::Fp16, "fp16",
+        "autocast to float16 (GPU), float32 master weights, dynamic loss scaling"}});
   return c;
 }
 
 const Catalog<GanRole>& gan_role_catalog() {
   static const Catalog<GanRole> c(
       "role", {{GanRole::None, "none", "an ordinary model"},
-               {GanRole::Generator, "generator", "a GAN generator: [latent noise, conditions] in, one sample out"},
-               {GanRole::Discriminator, "discriminator", "a GAN discriminator: a sample in, [score, conditions] out"}});
+               {GanRole::Generator, "generator",
+                "a GAN generator: [latent noise, conditions] in, one sample out"},
+               {GanRole::Discriminator, "discriminator",
+                "a GAN discriminator: a sample in, [score, conditions] out"}});
   return c;
 }
 
 const Catalog<GanLoss>& gan_loss_catalog() {
-  static const Catalog<GanLoss> c(
-      "gan_trainer loss", {{GanLoss::NonSaturating, "nonsaturating", "the non-saturating GAN loss (binary cross entropy on logits)"},
-                           {GanLoss::Wasserstein, "wasserstein", "Wasserstein critic loss, with a gradient penalty (WGAN-GP)"}});
+  static const Catalog<GanLoss> c("gan_trainer loss",
+                                  {{GanLoss::NonSaturating, "nonsaturating",
+                                    "the non-saturating GAN loss (binary cross entropy on logits)"},
+                                   {GanLoss::Wasserstein, "wasserstein",
+                                    "Wasserstein critic loss, with a gradient penalty (WGAN-GP)"}});
   return c;
 }
 
@@ -248,7 +284,8 @@ std::vector<CatalogView> all_catalogs() {
 }
 
 std::string catalog_markdown(const CatalogView& c) {
-  std::string s = "<!-- catalog " + c.key + " -->\n**" + c.title + "** (`" + c.key + "`):\n\n| name | what it is |\n|---|---|\n";
+  std::string s = "<!-- catalog " + c.key + " -->\n**" + c.title + "** (`" + c.key +
+                  "`):\n\n| name | what it is |\n|---|---|\n";
   for (const auto& [name, summary] : c.items) s += "| `" + name + "` | " + summary + " |\n";
   return s + "<!-- /catalog -->\n";
 }

@@ -1,4 +1,6 @@
 // YAML text -> located config tree, with includes.
+#include "itwin/config/load.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <sstream>
 
 #include "itwin/config/checks.hpp"
-#include "itwin/config/load.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
 #include "yaml_events.hpp"
@@ -27,7 +28,8 @@ std::string flow_hint(const std::string& text, int line0) {
   for (int i = 0; i <= line0 && std::getline(in, line); ++i) {
   }
   if (line.find("${") != std::string::npos && line.find_first_of("{[") < line.find("${")) {
-    return " (hint: inside {...} or [...] write references quoted, e.g. \"${lr}\", or use block style)";
+    return " (hint: inside {...} or [...] write references quoted, e.g. \"${lr}\", or use block "
+           "style)";
   }
   return "";
 }
@@ -73,7 +75,8 @@ struct Loader {
       throw ConfigError(from.str() + ": include cycle: " + join(chain, " -> "));
     }
     std::ifstream in(p, std::ios::binary);
-    if (!in) throw ConfigError(from.str() + ": cannot read '" + p.string() + "': " + std::strerror(errno));
+    if (!in)
+      throw ConfigError(from.str() + ": cannot read '" + p.string() + "': " + std::strerror(errno));
     std::string text(kMaxFileBytes + 1, '\0');  // the file may have grown since file_size()
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<size_t>(in.gcount()));
@@ -107,7 +110,8 @@ struct Loader {
     auto src = std::make_shared<const std::string>(name);
     Node root = build(text, src, base_dir);
     if (root.is_null()) root = Node(Node::Kind::Map, Mark{src, 1, 1});
-    if (!root.is_map()) throw ConfigError(root.mark.str() + ": a pipeline file must be a map of keys");
+    if (!root.is_map())
+      throw ConfigError(root.mark.str() + ": a pipeline file must be a map of keys");
     absolute_plugin_paths(root, base_dir.empty() ? "." : base_dir);
     return expand_includes(std::move(root), base_dir);
   }
@@ -139,11 +143,13 @@ struct Loader {
       files.push_back(inc->value.get());
     } else if (inc->value->is_seq()) {
       for (const auto& f : inc->value->seq) {
-        if (!f.is_scalar()) throw ConfigError(f.mark.str() + ": include: expected a file path, got " + f.describe());
+        if (!f.is_scalar())
+          throw ConfigError(f.mark.str() + ": include: expected a file path, got " + f.describe());
         files.push_back(&f);
       }
     } else {
-      throw ConfigError(inc->value->mark.str() + ": include: expected a file path or a list of paths");
+      throw ConfigError(inc->value->mark.str() +
+                        ": include: expected a file path or a list of paths");
     }
     Node merged(Node::Kind::Map, root.mark);
     for (const Node* f : files) merge_into(merged, load_path(f->scalar, base_dir, f->mark));

@@ -63,7 +63,8 @@ Node& Node::set(const std::string& key, Node value, Mark key_mark) {
       return *e.value;
     }
   }
-  map.push_back({key, key_mark.source ? key_mark : value.mark, std::make_unique<Node>(std::move(value))});
+  map.push_back(
+      {key, key_mark.source ? key_mark : value.mark, std::make_unique<Node>(std::move(value))});
   return *map.back().value;
 }
 
@@ -75,9 +76,12 @@ std::vector<std::string> Node::keys() const {
 
 std::string Node::describe() const {
   switch (kind) {
-    case Kind::Null: return "null";
-    case Kind::Map: return "a map";
-    case Kind::Seq: return "a list";
+    case Kind::Null:
+      return "null";
+    case Kind::Map:
+      return "a map";
+    case Kind::Seq:
+      return "a list";
     case Kind::Scalar:
       return "'" + printable(is_secret() ? secret_text : scalar) + "'";
   }

@@ -35,7 +35,8 @@ Node* child_for(Node& cur, const std::string& seg, const Mark& m, bool create) {
         names.push_back(name->scalar);
       }
     }
-    throw ConfigError(m.str() + ": no item named '" + seg + "' in this list" + did_you_mean(seg, names));
+    throw ConfigError(m.str() + ": no item named '" + seg + "' in this list" +
+                      did_you_mean(seg, names));
   }
   throw ConfigError(m.str() + ": cannot descend into " + cur.describe() + " with '" + seg + "'");
 }
@@ -57,7 +58,8 @@ Node parse_value(const std::string& text, const Mark& m) {
 }  // namespace
 
 void apply_override(Node& root, const std::string& spec, int index) {
-  Mark m{std::make_shared<const std::string>("--set #" + std::to_string(index) + " '" + spec + "'"), 0, 0};
+  Mark m{std::make_shared<const std::string>("--set #" + std::to_string(index) + " '" + spec + "'"),
+         0, 0};
   auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0) {
     throw ConfigError(m.str() + ": expected KEY.PATH=VALUE");
@@ -79,7 +81,8 @@ void apply_override(Node& root, const std::string& spec, int index) {
     *child_for(*cur, last, m, false) = std::move(value);
   } else {
     if (cur->is_null()) *cur = Node(Node::Kind::Map, m);
-    if (!cur->is_map()) throw ConfigError(m.str() + ": cannot set '" + last + "' inside " + cur->describe());
+    if (!cur->is_map())
+      throw ConfigError(m.str() + ": cannot set '" + last + "' inside " + cur->describe());
     cur->set(last, std::move(value), m);
   }
 }

@@ -43,8 +43,10 @@ void parse_gan3d(Reader& r, ModelSpec& m) {
   m.shape = r.get_int_list("shape", m.shape, 1, 4096);
   if (m.shape.size() != 3) r.fail("shape", "must be the grid [X, Y, Z] (three sizes)");
   m.conditions = r.get_int("conditions", m.conditions, 0, 64);
-  m.channels = r.get_int_list("channels", gen ? std::vector<int64_t>{32, 16, 8} : std::vector<int64_t>{8, 16, 32}, 1, 4096);
-  if (m.channels.empty() || m.channels.size() > 6) r.fail("channels", "must list 1 to 6 stage widths");
+  m.channels = r.get_int_list(
+      "channels", gen ? std::vector<int64_t>{32, 16, 8} : std::vector<int64_t>{8, 16, 32}, 1, 4096);
+  if (m.channels.empty() || m.channels.size() > 6)
+    r.fail("channels", "must list 1 to 6 stage widths");
 }
 
 }  // namespace
@@ -81,7 +83,8 @@ DatasetSpec parse_dataset(Reader& r) {
       d.x_key = r.require_string("x");
       d.y_keys = r.get_string_list("y", {});
       for (const auto& y : d.y_keys) {
-        if (y == d.x_key) r.fail("y", "names the samples' dataset '" + y + "' (x) as a label or condition too");
+        if (y == d.x_key)
+          r.fail("y", "names the samples' dataset '" + y + "' (x) as a label or condition too");
       }
       break;
     case DataFormat::Netcdf:  // its own split, normalisation and windows
@@ -100,7 +103,8 @@ DatasetSpec parse_dataset(Reader& r) {
     sp.fail("test", "cannot be set for idx data: the t10k files are the test set");
   }
   if (d.split.validation < 1 && d.split.test < 1 && d.split.validation + d.split.test >= 1) {
-    throw ConfigError(sp.mark().str() + ": " + sp.what() + ": validation + test fractions must leave training data");
+    throw ConfigError(sp.mark().str() + ": " + sp.what() +
+                      ": validation + test fractions must leave training data");
   }
   sp.finish();
   d.shuffle = r.get_bool("shuffle", d.shuffle);
@@ -111,7 +115,8 @@ DatasetSpec parse_dataset(Reader& r) {
     d.mean = n.get_double_list("mean", {});
     d.std = n.get_double_list("std", {});
     if (d.mean.empty() || d.mean.size() != d.std.size()) {
-      throw ConfigError(n.mark().str() + ": " + n.what() + ": 'mean' and 'std' must be non-empty lists of equal length");
+      throw ConfigError(n.mark().str() + ": " + n.what() +
+                        ": 'mean' and 'std' must be non-empty lists of equal length");
     }
     for (double s : d.std) {
       if (s <= 0) n.fail("std", "values must be > 0");
@@ -119,7 +124,8 @@ DatasetSpec parse_dataset(Reader& r) {
     n.finish();
   } else {
     d.normalize = r.get_enum("normalize", normalize_catalog(), NormalizeKind::None);
-    if (d.normalize == NormalizeKind::Fixed) r.fail("normalize", "fixed needs the values: write normalize: {mean: [...], std: [...]}");
+    if (d.normalize == NormalizeKind::Fixed)
+      r.fail("normalize", "fixed needs the values: write normalize: {mean: [...], std: [...]}");
   }
   return d;
 }

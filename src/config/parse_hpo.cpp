@@ -297,7 +297,8 @@ HpoSpec parse_hpo(Reader& top, const Config& cfg) {
                            did_you_mean(h.pipeline, names) + "; it has: " + join(names, ", "));
   const Step* t = trainer_step(*p);
   if (!t)
-    r.fail("pipeline", "names pipeline '" + h.pipeline + "', which has no trainer or gan_trainer step to tune");
+    r.fail("pipeline",
+           "names pipeline '" + h.pipeline + "', which has no trainer or gan_trainer step to tune");
   const int64_t epochs = trainer_epochs(*t);
 
   h.metric = r.get_string("metric", h.metric);

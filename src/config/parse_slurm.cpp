@@ -116,7 +116,8 @@ slurm::Profile load_profile(const std::string& name_or_path) {
   } else {
     std::vector<std::string> dirs;
     if (const char* p = std::getenv("ITWIN_PROFILE_PATH")) dirs = split(p, ':');
-    if (const char* h = std::getenv("HOME")) dirs.push_back(std::string(h) + "/.config/itwin/profiles");
+    if (const char* h = std::getenv("HOME"))
+      dirs.push_back(std::string(h) + "/.config/itwin/profiles");
     for (const auto& d : dirs) {
       fs::path f = fs::path(d) / (name_or_path + ".yaml");
       if (!d.empty() && fs::exists(f)) {
@@ -135,8 +136,8 @@ slurm::Profile load_profile(const std::string& name_or_path) {
     }
     if (source.empty()) {
       auto names = builtin_profiles();
-      throw ConfigError("no cluster profile '" + name_or_path + "'" + did_you_mean(name_or_path, names) +
-                        "; built in: " + join(names, ", ") +
+      throw ConfigError("no cluster profile '" + name_or_path + "'" +
+                        did_you_mean(name_or_path, names) + "; built in: " + join(names, ", ") +
                         "; add your own as ~/.config/itwin/profiles/NAME.yaml (docs/slurm.md)");
     }
   }

@@ -18,7 +18,8 @@ void check_monitored(Reader& r, const std::string& key, const std::string& name,
     for (const auto& m : metrics) allowed.push_back(split + m.name());
   }
   if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-    r.fail(key, "must be one of " + join(allowed, ", ") + "; got '" + name + "'" + did_you_mean(name, allowed));
+    r.fail(key, "must be one of " + join(allowed, ", ") + "; got '" + name + "'" +
+                    did_you_mean(name, allowed));
   }
 }
 
@@ -29,7 +30,8 @@ void parse_optimizer(Reader& r, OptimizerSpec& op) {
   op.name = o.get_enum("name", optimizer_catalog(), op.name);
   op.lr = o.get_double("lr", op.name == OptimizerKind::Sgd ? 0.01 : op.lr, 0.0, 1e6);
   if (op.lr <= 0) o.fail("lr", "must be > 0");
-  op.weight_decay = o.get_double("weight_decay", op.name == OptimizerKind::AdamW ? 0.01 : 0.0, 0.0, 1e6);
+  op.weight_decay =
+      o.get_double("weight_decay", op.name == OptimizerKind::AdamW ? 0.01 : 0.0, 0.0, 1e6);
   switch (op.name) {
     case OptimizerKind::Sgd:
       op.momentum = o.get_double("momentum", 0.0, 0.0, 1.0);
@@ -39,7 +41,8 @@ void parse_optimizer(Reader& r, OptimizerSpec& op) {
     case OptimizerKind::Adam:
     case OptimizerKind::AdamW:
       op.betas = o.get_double_list("betas", op.betas);
-      if (op.betas.size() != 2 || op.betas[0] < 0 || op.betas[0] >= 1 || op.betas[1] < 0 || op.betas[1] >= 1) {
+      if (op.betas.size() != 2 || op.betas[0] < 0 || op.betas[0] >= 1 || op.betas[1] < 0 ||
+          op.betas[1] >= 1) {
         o.fail("betas", "must be two numbers in [0, 1)");
       }
       op.eps = o.get_double("eps", 1e-8, 0.0, 1.0);
@@ -82,7 +85,8 @@ void parse_schedule(Reader& r, SchedulerSpec& sc) {
       break;
   }
   sc.warmup_epochs = s.get_int("warmup_epochs", sc.warmup_epochs, 0);
-  if (sc.warmup_epochs > 0) sc.warmup_start = s.get_double("warmup_start", sc.warmup_start, 0.0, 1.0);
+  if (sc.warmup_epochs > 0)
+    sc.warmup_start = s.get_double("warmup_start", sc.warmup_start, 0.0, 1.0);
   s.finish();
 }
 
@@ -95,13 +99,15 @@ std::vector<MetricSpec> parse_metrics(Reader& r, LossKind loss) {
   for (const auto& m : r.get_string_list("metrics", def)) {
     MetricSpec spec;
     if (!parse_metric(m, &spec)) {
-      r.fail("metrics", "has unknown metric '" + m + "'; known: " + join(known, ", ") + " (e.g. top5)" +
+      r.fail("metrics", "has unknown metric '" + m + "'; known: " + join(known, ", ") +
+                            " (e.g. top5)" +
                             did_you_mean(m, {"accuracy", "top5", "mae", "rmse", "r2"}));
     }
     bool class_metric = spec.kind == MetricKind::Accuracy || spec.kind == MetricKind::TopK;
     if (class_metric && loss_is_regression(loss)) {
       r.fail("metrics", "has '" + m + "', a metric of class labels, but loss '" +
-                            std::string(loss_catalog().name(loss)) + "' trains on real-valued targets (use mae, rmse or r2)");
+                            std::string(loss_catalog().name(loss)) +
+                            "' trains on real-valued targets (use mae, rmse or r2)");
     }
     out.push_back(spec);
   }
@@ -143,7 +149,8 @@ TrainerSpec parse_trainer(Reader& r) {
   t.checkpoint.best_metric = c.get_string("best_metric", t.checkpoint.best_metric);
   check_monitored(c, "best_metric", t.checkpoint.best_metric, t.metrics);
   bool best_loss = t.checkpoint.best_metric.find("loss") != std::string::npos;
-  t.checkpoint.best_mode = c.get_enum("best_mode", mode_catalog(), best_loss ? Mode::Min : Mode::Max);
+  t.checkpoint.best_mode =
+      c.get_enum("best_mode", mode_catalog(), best_loss ? Mode::Min : Mode::Max);
   c.finish();
 
   t.test = r.get_bool("test", t.test);
@@ -179,7 +186,9 @@ CommandSpec parse_command(Reader& r) {
            !(n->is_seq() && n->seq.empty());
   };
   if (given("argv") == given("shell")) {
-    throw ConfigError(r.mark().str() + ": " + r.what() + ": give exactly one of 'argv' (a list, run without a shell) or 'shell' (one line for bash -c)");
+    throw ConfigError(r.mark().str() + ": " + r.what() +
+                      ": give exactly one of 'argv' (a list, run without a shell) or 'shell' (one "
+                      "line for bash -c)");
   }
   c.argv = r.get_string_list("argv", {});
   c.shell = r.get_string("shell", "");

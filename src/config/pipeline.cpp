@@ -40,7 +40,8 @@ DistributedSpec parse_distributed(Reader& r) {
   d.bucket_mb = r.get_double("bucket_mb", d.bucket_mb, 0.001, 65536);
   d.compression = r.get_enum("compression", compression_catalog(), d.compression);
   d.rendezvous = r.get_string("rendezvous", "");
-  if (!d.rendezvous.empty() && d.rendezvous.rfind("file:", 0) != 0 && d.rendezvous.rfind("tcp:", 0) != 0) {
+  if (!d.rendezvous.empty() && d.rendezvous.rfind("file:", 0) != 0 &&
+      d.rendezvous.rfind("tcp:", 0) != 0) {
     r.fail("rendezvous", "must be file:PATH or tcp:HOST:PORT, got '" + d.rendezvous + "'");
   }
   d.timeout = r.get_double("timeout", d.timeout, 1.0, 86400.0);
@@ -53,7 +54,10 @@ std::vector<LoggerSpec> parse_loggers(const Node* n) {
   if (!n) {
     return {LoggerSpec{}};  // one jsonl logger
   }
-  if (!n->is_seq()) throw ConfigError(n->mark.str() + ": 'loggers' must be a list of loggers, e.g. [{type: jsonl}, {type: mlflow}]");
+  if (!n->is_seq())
+    throw ConfigError(
+        n->mark.str() +
+        ": 'loggers' must be a list of loggers, e.g. [{type: jsonl}, {type: mlflow}]");
   for (size_t i = 0; i < n->seq.size(); ++i) {
     const Node& item = n->seq[i];
     Node as_map = item.is_scalar() ? Node(Node::Kind::Map, item.mark) : item;
@@ -91,9 +95,11 @@ std::vector<LoggerSpec> parse_loggers(const Node* n) {
   return out;
 }
 
-void flatten_node(const Node& n, const std::string& prefix, std::map<std::string, std::string>& out) {
+void flatten_node(const Node& n, const std::string& prefix,
+                  std::map<std::string, std::string>& out) {
   if (n.is_map()) {
-    for (const auto& e : n.map) flatten_node(*e.value, prefix.empty() ? e.key : prefix + "." + e.key, out);
+    for (const auto& e : n.map)
+      flatten_node(*e.value, prefix.empty() ? e.key : prefix + "." + e.key, out);
   } else if (n.is_seq()) {
     std::string joined;
     bool scalars = true;
@@ -103,7 +109,8 @@ void flatten_node(const Node& n, const std::string& prefix, std::map<std::string
         joined += (joined.empty() ? "" : ",") + (c.is_secret() ? "***" : c.scalar);
       out[prefix] = joined;
     } else {
-      for (size_t i = 0; i < n.seq.size(); ++i) flatten_node(n.seq[i], prefix + "." + std::to_string(i), out);
+      for (size_t i = 0; i < n.seq.size(); ++i)
+        flatten_node(n.seq[i], prefix + "." + std::to_string(i), out);
     }
   } else {
     out[prefix] = n.is_secret() ? "***" : n.scalar;  // a secret is never a parameter
@@ -112,7 +119,9 @@ void flatten_node(const Node& n, const std::string& prefix, std::map<std::string
 
 Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* out) {
   std::string where = "pipeline '" + pipeline + "' step " + std::to_string(index + 1);
-  if (!n.is_map()) throw ConfigError(n.mark.str() + ": " + where + ": expected a map with 'name' and 'type', got " + n.describe());
+  if (!n.is_map())
+    throw ConfigError(n.mark.str() + ": " + where +
+                      ": expected a map with 'name' and 'type', got " + n.describe());
   Reader r(n, where, out);
   Step s;
   s.mark = n.mark;
@@ -122,7 +131,8 @@ Step parse_step(const Node& n, const std::string& pipeline, size_t index, Node* 
   const auto& types = step_catalog();
   std::string type = r.get_string("type", "");
   if (type.empty()) {
-    throw ConfigError(n.mark.str() + ": " + where + ": missing required key 'type' (one of " + join(types.names(), ", ") + ")");
+    throw ConfigError(n.mark.str() + ": " + where + ": missing required key 'type' (one of " +
+                      join(types.names(), ", ") + ")");
   }
   auto kind = types.find(type);
   if (!kind) {
@@ -165,8 +175,8 @@ Pipeline parse_pipeline(const std::string& name, const Node& n, Node* out) {
     Step s = parse_step(steps->seq[i], name, i, step_out);
     for (const auto& prev : p.steps) {
       if (prev.name == s.name) {
-        throw ConfigError(s.mark.str() + ": pipeline '" + name + "': duplicate step name '" + s.name +
-                          "' (first used at " + prev.mark.str() + ")");
+        throw ConfigError(s.mark.str() + ": pipeline '" + name + "': duplicate step name '" +
+                          s.name + "' (first used at " + prev.mark.str() + ")");
       }
     }
     p.steps.push_back(std::move(s));
@@ -177,7 +187,8 @@ Pipeline parse_pipeline(const std::string& name, const Node& n, Node* out) {
 }
 
 Config parse_root(Node root, const std::string& source, const LoadOptions& opts) {
-  for (size_t i = 0; i < opts.overrides.size(); ++i) apply_override(root, opts.overrides[i], static_cast<int>(i + 1));
+  for (size_t i = 0; i < opts.overrides.size(); ++i)
+    apply_override(root, opts.overrides[i], static_cast<int>(i + 1));
   interpolate(root);
 
   Config cfg;
@@ -186,11 +197,13 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   Reader top(root, "the pipeline file", &cfg.resolved);
   top.get_int("version", 1, 1, 1);
   if (const Node* vars = top.raw("vars")) {
-    if (!vars->is_map()) throw ConfigError(vars->mark.str() + ": 'vars' must be a map of names to values");
+    if (!vars->is_map())
+      throw ConfigError(vars->mark.str() + ": 'vars' must be a map of names to values");
   }
   cfg.plugins = parse_plugins(top);  // before the pipelines: their steps may name what plugins add
   std::string stem = std::filesystem::path(source).stem().string();
-  if (stem.empty() || stem == "pipeline") stem = std::filesystem::path(source).parent_path().filename().string();
+  if (stem.empty() || stem == "pipeline")
+    stem = std::filesystem::path(source).parent_path().filename().string();
   if (stem.empty()) stem = "run";
   Reader run = top.sub("run");
   cfg.run = parse_run(run, stem);
@@ -211,8 +224,9 @@ Config parse_root(Node root, const std::string& source, const LoadOptions& opts)
   cfg.loggers = parse_loggers(top.raw("loggers"));
   const Node* pipes = top.raw("pipelines");
   if (!pipes || !pipes->is_map() || pipes->map.empty()) {
-    throw ConfigError((pipes ? pipes->mark : root.mark).str() +
-                      ": 'pipelines' must be a map of named pipelines (e.g. training:, inference:)");
+    throw ConfigError(
+        (pipes ? pipes->mark : root.mark).str() +
+        ": 'pipelines' must be a map of named pipelines (e.g. training:, inference:)");
   }
   Node* pipes_out = cfg.resolved.find("pipelines");
   *pipes_out = Node(Node::Kind::Map, pipes->mark);
@@ -273,19 +287,21 @@ Config load_config_text(const std::string& text, const std::string& name, const 
   return parse_root(load_string(text, name, base_dir), name, opts);
 }
 
-Pipeline select_pipeline(const Config& cfg, const std::string& name, const std::vector<std::string>& steps) {
+Pipeline select_pipeline(const Config& cfg, const std::string& name,
+                         const std::vector<std::string>& steps) {
   const Pipeline* p = nullptr;
   auto names = cfg.pipeline_names();
   if (name.empty()) {
     if (cfg.pipelines.size() != 1) {
-      throw UsageError(cfg.source + ": has several pipelines (" + join(names, ", ") + "); choose one with --pipeline");
+      throw UsageError(cfg.source + ": has several pipelines (" + join(names, ", ") +
+                       "); choose one with --pipeline");
     }
     p = &cfg.pipelines.front();
   } else {
     p = cfg.find(name);
     if (!p) {
-      throw UsageError(cfg.source + ": no pipeline named '" + name + "'" + did_you_mean(name, names) +
-                       "; it has: " + join(names, ", "));
+      throw UsageError(cfg.source + ": no pipeline named '" + name + "'" +
+                       did_you_mean(name, names) + "; it has: " + join(names, ", "));
     }
   }
   if (steps.empty()) return *p;

@@ -77,7 +77,8 @@ Reader::Reader(const Node& node, std::string what, Node* resolved)
     node_ = owned_.get();
   }
   if (!node_->is_map()) {
-    throw ConfigError(node.mark.str() + ": " + what_ + ": expected a map of keys, got " + quote(node));
+    throw ConfigError(node.mark.str() + ": " + what_ + ": expected a map of keys, got " +
+                      quote(node));
   }
   if (resolved_ && !resolved_->is_map()) *resolved_ = Node(Node::Kind::Map, node.mark);
 }
@@ -149,7 +150,8 @@ int64_t Reader::get_int(const std::string& key, int64_t def, int64_t lo, int64_t
   const Node* n = take(key);
   int64_t v = def;
   if (n) {
-    if (!n->is_scalar() || !parse_int(n->scalar, &v)) fail(key, "must be an integer, got " + quote(*n));
+    if (!n->is_scalar() || !parse_int(n->scalar, &v))
+      fail(key, "must be an integer, got " + quote(*n));
     if (v < lo || v > hi) {
       std::string range = hi == std::numeric_limits<int64_t>::max()
                               ? ">= " + std::to_string(lo)
@@ -165,7 +167,8 @@ double Reader::get_double(const std::string& key, double def, double lo, double 
   const Node* n = take(key);
   double v = def;
   if (n) {
-    if (!n->is_scalar() || !parse_double(n->scalar, &v)) fail(key, "must be a number, got " + quote(*n));
+    if (!n->is_scalar() || !parse_double(n->scalar, &v))
+      fail(key, "must be a number, got " + quote(*n));
     if (v < lo || v > hi) {
       std::string range = hi == std::numeric_limits<double>::max()
                               ? ">= " + format_double(lo)
@@ -211,7 +214,8 @@ std::vector<int64_t> Reader::get_int_list(const std::string& key, const std::vec
     for (const Node* c : from) {
       int64_t v;
       if (!c->is_scalar() || !parse_int(c->scalar, &v)) {
-        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' must be a list of integers, got " + quote(*c));
+        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key +
+                          "' must be a list of integers, got " + quote(*c));
       }
       if (v < lo || v > hi) {
         throw ConfigError(
@@ -229,7 +233,8 @@ std::vector<int64_t> Reader::get_int_list(const std::string& key, const std::vec
   return out;
 }
 
-std::vector<double> Reader::get_double_list(const std::string& key, const std::vector<double>& def) {
+std::vector<double> Reader::get_double_list(const std::string& key,
+                                            const std::vector<double>& def) {
   const Node* n = take(key);
   std::vector<double> out = def;
   std::vector<const Node*> from(def.size(), nullptr);
@@ -239,7 +244,8 @@ std::vector<double> Reader::get_double_list(const std::string& key, const std::v
     for (const Node* c : from) {
       double v;
       if (!c->is_scalar() || !parse_double(c->scalar, &v)) {
-        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' must be a list of numbers, got " + quote(*c));
+        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key +
+                          "' must be a list of numbers, got " + quote(*c));
       }
       out.push_back(v);
     }
@@ -250,7 +256,8 @@ std::vector<double> Reader::get_double_list(const std::string& key, const std::v
   return out;
 }
 
-std::vector<std::string> Reader::get_string_list(const std::string& key, const std::vector<std::string>& def) {
+std::vector<std::string> Reader::get_string_list(const std::string& key,
+                                                 const std::vector<std::string>& def) {
   const Node* n = take(key);
   std::vector<std::string> out = def;
   std::vector<const Node*> from(def.size(), nullptr);
@@ -259,7 +266,8 @@ std::vector<std::string> Reader::get_string_list(const std::string& key, const s
     from = items_of(n);
     for (const Node* c : from) {
       if (!c->is_scalar()) {
-        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key + "' must be a list of strings, got " + quote(*c));
+        throw ConfigError(c->mark.str() + ": " + what_ + ": '" + key +
+                          "' must be a list of strings, got " + quote(*c));
       }
       out.push_back(c->scalar);
     }
@@ -278,7 +286,8 @@ std::map<std::string, std::string> Reader::get_string_map(const std::string& key
     if (!n->is_map()) fail(key, "must be a map of names to strings, got " + quote(*n));
     for (const auto& e : n->map) {
       if (!e.value->is_scalar()) {
-        throw ConfigError(e.value->mark.str() + ": " + what_ + ": '" + key + "." + e.key + "' must be a string");
+        throw ConfigError(e.value->mark.str() + ": " + what_ + ": '" + key + "." + e.key +
+                          "' must be a string");
       }
       out[e.key] = e.value->scalar;
       r.set(e.key, *e.value);

@@ -1,9 +1,10 @@
+#include "itwin/data/array.hpp"
+
 #include <zlib.h>
 
 #include <cstring>
 #include <sstream>
 
-#include "itwin/data/array.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
@@ -13,24 +14,40 @@ namespace itwin::data {
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::U8: return "uint8";
-    case DType::I8: return "int8";
-    case DType::I16: return "int16";
-    case DType::I32: return "int32";
-    case DType::I64: return "int64";
-    case DType::F32: return "float32";
-    case DType::F64: return "float64";
-    case DType::Bool: return "bool";
+    case DType::U8:
+      return "uint8";
+    case DType::I8:
+      return "int8";
+    case DType::I16:
+      return "int16";
+    case DType::I32:
+      return "int32";
+    case DType::I64:
+      return "int64";
+    case DType::F32:
+      return "float32";
+    case DType::F64:
+      return "float64";
+    case DType::Bool:
+      return "bool";
   }
   return "?";
 }
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::U8: case DType::I8: case DType::Bool: return 1;
-    case DType::I16: return 2;
-    case DType::I32: case DType::F32: return 4;
-    case DType::I64: case DType::F64: return 8;
+    case DType::U8:
+    case DType::I8:
+    case DType::Bool:
+      return 1;
+    case DType::I16:
+      return 2;
+    case DType::I32:
+    case DType::F32:
+      return 4;
+    case DType::I64:
+    case DType::F64:
+      return 8;
   }
   return 1;
 }
@@ -46,14 +63,37 @@ int64_t Array::numel() const {
 double Array::at(int64_t i) const {
   const unsigned char* p = bytes.data() + static_cast<size_t>(i) * dtype_size(dtype);
   switch (dtype) {
-    case DType::U8: return *p;
-    case DType::Bool: return *p ? 1 : 0;
-    case DType::I8: return static_cast<int8_t>(*p);
-    case DType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
-    case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-    case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
-    case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
-    case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
+    case DType::U8:
+      return *p;
+    case DType::Bool:
+      return *p ? 1 : 0;
+    case DType::I8:
+      return static_cast<int8_t>(*p);
+    case DType::I16: {
+      int16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case DType::I32: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case DType::I64: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      return static_cast<double>(v);
+    }
+    case DType::F32: {
+      float v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case DType::F64: {
+      double v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
   }
   return 0;
 }
@@ -75,8 +115,9 @@ size_t checked_bytes(const std::vector<int64_t>& shape, DType t, const std::stri
     if (n > budget) {
       std::string dims;
       for (int64_t x : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(x);
-      throw RuntimeError(what + ": shape [" + dims + "] of " + dtype_name(t) + " needs more than the " +
-                         format_bytes(static_cast<double>(budget)) + " of memory available");
+      throw RuntimeError(what + ": shape [" + dims + "] of " + dtype_name(t) +
+                         " needs more than the " + format_bytes(static_cast<double>(budget)) +
+                         " of memory available");
     }
   }
   return static_cast<size_t>(n);
@@ -89,7 +130,8 @@ size_t memory_budget() {
 
 std::string read_maybe_gzip(const std::string& path) {
   std::string raw = read_file(path);
-  if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f || static_cast<unsigned char>(raw[1]) != 0x8b) {
+  if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f ||
+      static_cast<unsigned char>(raw[1]) != 0x8b) {
     return raw;
   }
   z_stream zs{};
@@ -105,12 +147,14 @@ std::string read_maybe_gzip(const std::string& path) {
     rc = inflate(&zs, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
       inflateEnd(&zs);
-      throw RuntimeError(path + ": corrupt gzip data (" + (zs.msg ? zs.msg : "inflate failed") + ")");
+      throw RuntimeError(path + ": corrupt gzip data (" + (zs.msg ? zs.msg : "inflate failed") +
+                         ")");
     }
     out.append(buf, sizeof buf - zs.avail_out);
     if (out.size() > memory_budget()) {
       inflateEnd(&zs);
-      throw RuntimeError(path + ": inflates to more than the " + format_bytes(static_cast<double>(memory_budget())) +
+      throw RuntimeError(path + ": inflates to more than the " +
+                         format_bytes(static_cast<double>(memory_budget())) +
                          " of memory available");
     }
     if (rc == Z_BUF_ERROR && zs.avail_in == 0) {

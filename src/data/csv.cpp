@@ -11,12 +11,14 @@
 
 namespace itwin::data {
 
-CsvColumns read_csv(const std::string& path, char delimiter, const std::vector<std::string>& columns,
+CsvColumns read_csv(const std::string& path, char delimiter,
+                    const std::vector<std::string>& columns,
                     const std::vector<std::string>& exclude) {
   std::ifstream in(path);
   if (!in) throw RuntimeError("cannot read CSV file '" + path + "': " + std::strerror(errno));
   std::string line;
-  if (!std::getline(in, line)) throw RuntimeError(path + ": empty CSV file (expected a header row)");
+  if (!std::getline(in, line))
+    throw RuntimeError(path + ": empty CSV file (expected a header row)");
   std::vector<std::string> header = split(line, delimiter);
   for (auto& h : header) h = trim(h);
   CsvColumns out;
@@ -32,7 +34,8 @@ CsvColumns read_csv(const std::string& path, char delimiter, const std::vector<s
     for (const auto& c : columns) {
       auto it = std::find(header.begin(), header.end(), c);
       if (it == header.end()) {
-        throw RuntimeError(path + ":1: no column '" + c + "'" + did_you_mean(c, header) + "; columns: " + join(header, ", "));
+        throw RuntimeError(path + ":1: no column '" + c + "'" + did_you_mean(c, header) +
+                           "; columns: " + join(header, ", "));
       }
       idx.push_back(static_cast<size_t>(it - header.begin()));
       out.names.push_back(c);
@@ -45,8 +48,9 @@ CsvColumns read_csv(const std::string& path, char delimiter, const std::vector<s
     if (trim(line).empty()) continue;
     auto cells = split(line, delimiter);
     if (cells.size() != header.size()) {
-      throw RuntimeError(path + ":" + std::to_string(lineno) + ": expected " + std::to_string(header.size()) +
-                         " fields, found " + std::to_string(cells.size()));
+      throw RuntimeError(path + ":" + std::to_string(lineno) + ": expected " +
+                         std::to_string(header.size()) + " fields, found " +
+                         std::to_string(cells.size()));
     }
     for (size_t i : idx) {
       std::string c = trim(cells[i]);
@@ -54,7 +58,8 @@ CsvColumns read_csv(const std::string& path, char delimiter, const std::vector<s
       errno = 0;
       double v = std::strtod(c.c_str(), &end);
       if (c.empty() || *end != '\0') {
-        throw RuntimeError(path + ":" + std::to_string(lineno) + ": column '" + header[i] + "' is not a number: '" + c + "'");
+        throw RuntimeError(path + ":" + std::to_string(lineno) + ": column '" + header[i] +
+                           "' is not a number: '" + c + "'");
       }
       vals.push_back(v);
     }

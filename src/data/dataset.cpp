@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <random>
 
+#include "hdf5_dataset.hpp"
 #include "itwin/data/array.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
-#include "hdf5_dataset.hpp"
 #include "synthetic.hpp"
 #include "windows.hpp"
 
@@ -17,9 +17,11 @@ namespace fs = std::filesystem;
 namespace itwin::data {
 namespace {
 
-constexpr int64_t kMaxClasses = 1000000;  // a classifier head of more classes is a label error, not a task
+constexpr int64_t kMaxClasses =
+    1000000;  // a classifier head of more classes is a label error, not a task
 
-std::string find_file(const std::string& dir, const std::string& base, bool required, const std::string& who) {
+std::string find_file(const std::string& dir, const std::string& base, bool required,
+                      const std::string& who) {
   for (const auto& name : {base + ".gz", base}) {
     if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
   }
@@ -37,9 +39,14 @@ uint64_t mix(uint64_t x) {  // splitmix64: decorrelates (seed, epoch) pairs
   return x ^ (x >> 31);
 }
 
-int64_t count_of(double v, int64_t n) { return v < 1 ? static_cast<int64_t>(std::llround(v * static_cast<double>(n))) : static_cast<int64_t>(v); }
+int64_t count_of(double v, int64_t n) {
+  return v < 1 ? static_cast<int64_t>(std::llround(v * static_cast<double>(n)))
+               : static_cast<int64_t>(v);
+}
 
-TensorData take(const TensorData& d, const std::vector<int64_t>& idx, size_t b, size_t e) { return gather(d, idx, b, e); }
+TensorData take(const TensorData& d, const std::vector<int64_t>& idx, size_t b, size_t e) {
+  return gather(d, idx, b, e);
+}
 
 struct Parts {
   TensorData train, val, test;
@@ -55,8 +62,8 @@ void normalize(Parts& s, const config::DatasetSpec& spec, const std::string& who
   torch::Tensor mean, std;
   if (spec.normalize == config::NormalizeKind::Fixed) {
     if (static_cast<int64_t>(spec.mean.size()) != c && spec.mean.size() != 1) {
-      throw RuntimeError(who + ": normalize lists " + std::to_string(spec.mean.size()) + " means but the data has " +
-                         std::to_string(c) + " channels/features");
+      throw RuntimeError(who + ": normalize lists " + std::to_string(spec.mean.size()) +
+                         " means but the data has " + std::to_string(c) + " channels/features");
     }
     mean = torch::tensor(std::vector<float>(spec.mean.begin(), spec.mean.end()));
     std = torch::tensor(std::vector<float>(spec.std.begin(), spec.std.end()));
@@ -80,12 +87,15 @@ void normalize(Parts& s, const config::DatasetSpec& spec, const std::string& who
 
 torch::Tensor to_tensor(const Array& a) {
   static const std::pair<DType, torch::Dtype> map[] = {
-      {DType::U8, torch::kUInt8}, {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16}, {DType::I32, torch::kInt32},
-      {DType::I64, torch::kInt64}, {DType::F32, torch::kFloat32}, {DType::F64, torch::kFloat64}, {DType::Bool, torch::kBool}};
+      {DType::U8, torch::kUInt8},    {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16},
+      {DType::I32, torch::kInt32},   {DType::I64, torch::kInt64}, {DType::F32, torch::kFloat32},
+      {DType::F64, torch::kFloat64}, {DType::Bool, torch::kBool}};
   torch::Dtype t = torch::kFloat32;
   for (const auto& [d, td] : map)
     if (d == a.dtype) t = td;
-  return torch::from_blob(const_cast<unsigned char*>(a.bytes.data()), a.shape, torch::TensorOptions().dtype(t)).clone();
+  return torch::from_blob(const_cast<unsigned char*>(a.bytes.data()), a.shape,
+                          torch::TensorOptions().dtype(t))
+      .clone();
 }
 
 std::vector<int64_t> permutation(int64_t n, uint64_t seed, uint64_t epoch) {
@@ -99,8 +109,8 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed, uint64_t epoch) {
   return p;
 }
 
-std::vector<int64_t> epoch_indices(int64_t n, bool shuffle, uint64_t seed, uint64_t epoch, int rank, int world,
-                                   bool drop_last) {
+std::vector<int64_t> epoch_indices(int64_t n, bool shuffle, uint64_t seed, uint64_t epoch, int rank,
+                                   int world, bool drop_last) {
   std::vector<int64_t> all;
   if (shuffle) {
     all = permutation(n, seed, epoch);
@@ -110,16 +120,18 @@ std::vector<int64_t> epoch_indices(int64_t n, bool shuffle, uint64_t seed, uint6
   int64_t per_rank = drop_last ? n / world : (n + world - 1) / world;
   int64_t total = per_rank * world;
   if (total > n) {  // pad by wrapping, as DistributedSampler does
-    for (int64_t i = 0; static_cast<int64_t>(all.size()) < total; ++i) all.push_back(all[static_cast<size_t>(i % n)]);
+    for (int64_t i = 0; static_cast<int64_t>(all.size()) < total; ++i)
+      all.push_back(all[static_cast<size_t>(i % n)]);
   }
   std::vector<int64_t> mine;
   for (int64_t i = rank; i < total; i += world) mine.push_back(all[static_cast<size_t>(i)]);
   return mine;
 }
 
-TensorData gather(const TensorData& d, const std::vector<int64_t>& order, size_t begin, size_t end) {
-  auto idx = torch::from_blob(const_cast<int64_t*>(order.data() + begin), {static_cast<int64_t>(end - begin)},
-                              torch::kInt64);
+TensorData gather(const TensorData& d, const std::vector<int64_t>& order, size_t begin,
+                  size_t end) {
+  auto idx = torch::from_blob(const_cast<int64_t*>(order.data() + begin),
+                              {static_cast<int64_t>(end - begin)}, torch::kInt64);
   return {d.x.index_select(0, idx), d.y.index_select(0, idx)};
 }
 
@@ -155,8 +167,8 @@ Loaded read_arrays(const config::DatasetSpec& spec, const std::string& who) {
     for (const auto& kv : arrays) keys.push_back(kv.first);
     for (const auto& k : {spec.x_key, spec.y_key}) {
       if (!arrays.count(k)) {
-        throw RuntimeError(who + ": " + spec.path + " has no array '" + k + "'" + did_you_mean(k, keys) +
-                           "; it has: " + join(keys, ", "));
+        throw RuntimeError(who + ": " + spec.path + " has no array '" + k + "'" +
+                           did_you_mean(k, keys) + "; it has: " + join(keys, ", "));
       }
     }
     x = arrays[spec.x_key];
@@ -204,7 +216,8 @@ Loaded read_format(const config::DatasetSpec& spec, uint64_t seed, const std::st
       auto g = make_synthetic(spec.synthetic, seed);
       l.pool = {g.x, g.y};
       l.integral_labels = spec.synthetic.task == config::SyntheticTask::Classification;
-      l.description = std::string("synthetic ") + config::synthetic_task_catalog().name(spec.synthetic.task);
+      l.description =
+          std::string("synthetic ") + config::synthetic_task_catalog().name(spec.synthetic.task);
       return l;
     }
     case config::DataFormat::Netcdf:  // windows, never read whole: load_windows()
@@ -215,8 +228,10 @@ Loaded read_format(const config::DatasetSpec& spec, uint64_t seed, const std::st
 
 }  // namespace
 
-DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const std::string& step_name) {
-  const std::string who = "step '" + step_name + "' (" + config::data_format_catalog().name(spec.format) +
+DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed,
+                        const std::string& step_name) {
+  const std::string who = "step '" + step_name + "' (" +
+                          config::data_format_catalog().name(spec.format) +
                           (spec.path.empty() ? "" : " " + spec.path) + ")";
   if (spec.format == config::DataFormat::Netcdf) return load_windows(spec, seed, who);
   DataSplits s;
@@ -225,23 +240,32 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const st
   const bool integral_labels = loaded.integral_labels;
   s.description = loaded.description;
   if (pool.x.size(0) != pool.y.size(0)) {
-    throw RuntimeError(who + ": features have " + std::to_string(pool.x.size(0)) + " samples but labels have " +
-                       std::to_string(pool.y.size(0)));
+    throw RuntimeError(who + ": features have " + std::to_string(pool.x.size(0)) +
+                       " samples but labels have " + std::to_string(pool.y.size(0)));
   }
 
   // Classification or regression, and the label layout each needs.
   switch (spec.task) {
-    case config::TaskKind::Classification: s.classification = true; break;
-    case config::TaskKind::Regression: s.classification = false; break;
-    case config::TaskKind::Auto: s.classification = integral_labels; break;
+    case config::TaskKind::Classification:
+      s.classification = true;
+      break;
+    case config::TaskKind::Regression:
+      s.classification = false;
+      break;
+    case config::TaskKind::Auto:
+      s.classification = integral_labels;
+      break;
   }
   auto shape_labels = [&](torch::Tensor y) {
     if (s.classification) {
       if (y.dim() == 2 && y.size(1) == 1) y = y.squeeze(1);
-      if (y.dim() != 1) throw RuntimeError(who + ": classification labels must be one integer per sample");
+      if (y.dim() != 1)
+        throw RuntimeError(who + ": classification labels must be one integer per sample");
       auto yd = y.to(torch::kFloat64);
       if (!torch::equal(yd, yd.round()) || yd.min().item<double>() < 0) {
-        throw RuntimeError(who + ": classification labels must be integers >= 0 (set task: regression for real-valued targets)");
+        throw RuntimeError(who +
+                           ": classification labels must be integers >= 0 (set task: regression "
+                           "for real-valued targets)");
       }
       return y.to(torch::kInt64);
     }
@@ -253,11 +277,13 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const st
 
   // Shuffle once (seeded), cut off the limit, then split.
   int64_t n = pool.size();
-  std::vector<int64_t> order = spec.shuffle ? permutation(n, seed, ~0ull) : epoch_indices(n, false, 0, 0);
-  int64_t n_val = count_of(spec.split.validation, n), n_test = test.size() > 0 ? 0 : count_of(spec.split.test, n);
+  std::vector<int64_t> order =
+      spec.shuffle ? permutation(n, seed, ~0ull) : epoch_indices(n, false, 0, 0);
+  int64_t n_val = count_of(spec.split.validation, n),
+          n_test = test.size() > 0 ? 0 : count_of(spec.split.test, n);
   if (n_val + n_test >= n) {
-    throw RuntimeError(who + ": the split holds out " + std::to_string(n_val + n_test) + " of " + std::to_string(n) +
-                       " samples, leaving none for training");
+    throw RuntimeError(who + ": the split holds out " + std::to_string(n_val + n_test) + " of " +
+                       std::to_string(n) + " samples, leaving none for training");
   }
   size_t v_end = static_cast<size_t>(n_val), t_end = v_end + static_cast<size_t>(n_test);
   Parts parts;
@@ -275,8 +301,9 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const st
       if (t->size() > 0) mx = std::max(mx, t->y.max().item<int64_t>());
     }
     if (mx >= kMaxClasses) {
-      throw RuntimeError(who + ": a class label of " + std::to_string(mx) + " (labels are class numbers 0 to " +
-                         std::to_string(kMaxClasses - 1) + "); for real-valued targets set task: regression");
+      throw RuntimeError(who + ": a class label of " + std::to_string(mx) +
+                         " (labels are class numbers 0 to " + std::to_string(kMaxClasses - 1) +
+                         "); for real-valued targets set task: regression");
     }
     s.num_classes = mx + 1;
   } else {

@@ -19,8 +19,8 @@ class InMemory : public Samples {
 
 }  // namespace
 
-std::vector<int64_t> Samples::epoch_order(bool shuffle, uint64_t seed, uint64_t epoch, int rank, int world,
-                                          bool drop_last) const {
+std::vector<int64_t> Samples::epoch_order(bool shuffle, uint64_t seed, uint64_t epoch, int rank,
+                                          int world, bool drop_last) const {
   return epoch_indices(size(), shuffle, seed, epoch, rank, world, drop_last);
 }
 

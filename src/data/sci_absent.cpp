@@ -13,7 +13,8 @@ namespace {
 
 [[noreturn]] void absent(const std::string& path, const char* format) {
   throw RuntimeError(path + ": this itwin was built without " + format +
-                     " support; rebuild with libnetcdf-dev and libhdf5-dev installed (meson -Dsci_formats=enabled)");
+                     " support; rebuild with libnetcdf-dev and libhdf5-dev installed (meson "
+                     "-Dsci_formats=enabled)");
 }
 
 }  // namespace
@@ -26,13 +27,15 @@ NetcdfFile::~NetcdfFile() = default;
 const NcVariable* NetcdfFile::find(const std::string&) const { return nullptr; }
 const NcVariable& NetcdfFile::variable(const std::string&) const { absent(path_, "NetCDF"); }
 NcRead NetcdfFile::read(const std::string&, size_t) const { absent(path_, "NetCDF"); }
-NcRead NetcdfFile::read(const std::string&, const std::vector<int64_t>&, const std::vector<int64_t>&,
-                        size_t) const {
+NcRead NetcdfFile::read(const std::string&, const std::vector<int64_t>&,
+                        const std::vector<int64_t>&, size_t) const {
   absent(path_, "NetCDF");
 }
-NcRead NetcdfFile::read_rows(const std::string&, int64_t, int64_t, size_t) const { absent(path_, "NetCDF"); }
-NcRead NetcdfFile::read_stacked(const std::vector<std::string>&, const std::vector<std::string>&, int64_t, int64_t,
-                                size_t) const {
+NcRead NetcdfFile::read_rows(const std::string&, int64_t, int64_t, size_t) const {
+  absent(path_, "NetCDF");
+}
+NcRead NetcdfFile::read_stacked(const std::vector<std::string>&, const std::vector<std::string>&,
+                                int64_t, int64_t, size_t) const {
   absent(path_, "NetCDF");
 }
 
@@ -42,12 +45,16 @@ Hdf5File::~Hdf5File() = default;
 const H5Dataset* Hdf5File::find(const std::string&) const { return nullptr; }
 const H5Dataset& Hdf5File::dataset(const std::string&) const { absent(path_, "HDF5"); }
 Array Hdf5File::read(const std::string&, size_t) const { absent(path_, "HDF5"); }
-Array Hdf5File::read(const std::string&, const std::vector<int64_t>&, const std::vector<int64_t>&, size_t) const {
+Array Hdf5File::read(const std::string&, const std::vector<int64_t>&, const std::vector<int64_t>&,
+                     size_t) const {
   absent(path_, "HDF5");
 }
-Array Hdf5File::read_rows(const std::string&, int64_t, int64_t, size_t) const { absent(path_, "HDF5"); }
+Array Hdf5File::read_rows(const std::string&, int64_t, int64_t, size_t) const {
+  absent(path_, "HDF5");
+}
 
-void write_hdf5(const std::string& path, const std::vector<H5Output>&, const std::vector<Attribute>&) {
+void write_hdf5(const std::string& path, const std::vector<H5Output>&,
+                const std::vector<Attribute>&) {
   absent(path, "HDF5");
 }
 

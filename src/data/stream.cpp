@@ -17,7 +17,8 @@ class StreamedRows : public Samples {
  public:
   StreamedRows(std::shared_ptr<const RowReader> r, int64_t first, int64_t last, StreamOptions o)
       : reader_(std::move(r)), first_(first), n_(last - first), o_(o) {
-    if (o_.block_rows < 1 || o_.ahead < 1) throw RuntimeError("streamed rows: block_rows and ahead must be >= 1");
+    if (o_.block_rows < 1 || o_.ahead < 1)
+      throw RuntimeError("streamed rows: block_rows and ahead must be >= 1");
   }
   ~StreamedRows() override { stop(); }
 
@@ -40,10 +41,12 @@ class StreamedRows : public Samples {
       const int64_t b = ids[static_cast<size_t>(k % nb)];
       const int64_t len = block_len(b);
       if (pos + len > from) {
-        std::vector<int64_t> rows = shuffle ? permutation(len, seed ^ (0x9E37u * static_cast<uint64_t>(b + 1)), epoch)
-                                            : identity(len);
+        std::vector<int64_t> rows =
+            shuffle ? permutation(len, seed ^ (0x9E37u * static_cast<uint64_t>(b + 1)), epoch)
+                    : identity(len);
         for (int64_t i = 0; i < len; ++i) {
-          if (pos + i >= from && pos + i < to) mine.push_back(b * o_.block_rows + rows[static_cast<size_t>(i)]);
+          if (pos + i >= from && pos + i < to)
+            mine.push_back(b * o_.block_rows + rows[static_cast<size_t>(i)]);
         }
       }
       pos += len;
@@ -80,7 +83,8 @@ class StreamedRows : public Samples {
     while (i < end) {
       const int64_t b = order[i] / o_.block_rows;
       std::vector<int64_t> rows;
-      for (; i < end && order[i] / o_.block_rows == b; ++i) rows.push_back(order[i] - b * o_.block_rows);
+      for (; i < end && order[i] / o_.block_rows == b; ++i)
+        rows.push_back(order[i] - b * o_.block_rows);
       const TensorData& blk = block(b);
       auto idx = torch::tensor(rows, torch::kInt64);
       xs.push_back(blk.x.index_select(0, idx));
@@ -180,8 +184,8 @@ class StreamedRows : public Samples {
 
 }  // namespace
 
-std::shared_ptr<const Samples> streamed_rows(std::shared_ptr<const RowReader> reader, int64_t first, int64_t last,
-                                             const StreamOptions& o) {
+std::shared_ptr<const Samples> streamed_rows(std::shared_ptr<const RowReader> reader, int64_t first,
+                                             int64_t last, const StreamOptions& o) {
   return std::make_shared<StreamedRows>(std::move(reader), first, last, o);
 }
 

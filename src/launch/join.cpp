@@ -7,7 +7,11 @@ Joined join_world(config::BackendKind requested, const std::string& rendezvous, 
   j.world = detect_world();
   const World& w = j.world;
   j.backend = comm::resolve_backend(requested, w.world, w.launcher);
-  comm::BackendOptions o{w.rank,      w.world, w.local_rank, w.local_world, rendezvous.empty() ? w.rendezvous : rendezvous,
+  comm::BackendOptions o{w.rank,
+                         w.world,
+                         w.local_rank,
+                         w.local_world,
+                         rendezvous.empty() ? w.rendezvous : rendezvous,
                          timeout_s};
   j.comm = comm::make_backend(j.backend, o);
   return j;

@@ -49,12 +49,15 @@ std::string self_exe() {
 }
 
 // Threads per rank when the user did not choose: the cores, shared.
-std::string threads_per_rank(int nproc) { return std::to_string(std::max(1, cores_available() / nproc)); }
+std::string threads_per_rank(int nproc) {
+  return std::to_string(std::max(1, cores_available() / nproc));
+}
 
 // The OpenMP environment a rank needs before its runtime starts; a user's own
 // OMP_* values win. Passive waiting: a spinning thread that waits for a core
 // another process holds costs 3-14x (docs/distributed.md).
-std::vector<std::pair<std::string, std::string>> rank_environment(int nproc, const std::string& job_file) {
+std::vector<std::pair<std::string, std::string>> rank_environment(int nproc,
+                                                                  const std::string& job_file) {
   std::vector<std::pair<std::string, std::string>> env;
   if (!std::getenv("OMP_NUM_THREADS")) env.emplace_back("OMP_NUM_THREADS", threads_per_rank(nproc));
   if (!std::getenv("OMP_WAIT_POLICY")) env.emplace_back("OMP_WAIT_POLICY", "PASSIVE");
@@ -85,7 +88,9 @@ void die_with_parent(pid_t launcher) {
 // more (bad input 2, diverged 3, preempted 75 beat a generic 1 or a signal,
 // e.g. the peer of a diverged rank failing on its closed connection).
 void merge_status(int& result, int code) {
-  auto specific = [](int c) { return c == kExitBadInput || c == kExitDiverged || c == kExitPreempted; };
+  auto specific = [](int c) {
+    return c == kExitBadInput || c == kExitDiverged || c == kExitPreempted;
+  };
   if (code != 0 && (result == 0 || (specific(code) && !specific(result)))) result = code;
 }
 
@@ -101,8 +106,10 @@ void record_lost_job(const std::string& job_file, int status) {
   j["status"] = "FAILED";
   j["error"] = status > 128 ? "a rank was killed by signal " + std::to_string(status - 128) + " (" +
                                   strsignal(status - 128) + ") before the run could end"
-                            : "the job ended with status " + std::to_string(status) + " before rank 0 could end the run";
-  j["finished"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+                            : "the job ended with status " + std::to_string(status) +
+                                  " before rank 0 could end the run";
+  j["finished"] =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   write_file_atomic(summary, j.dump(2) + "\n");
   spdlog::error("{}: {}", run_dir, j["error"].get<std::string>());
 }
@@ -110,9 +117,11 @@ void record_lost_job(const std::string& job_file, int status) {
 }  // namespace
 
 std::vector<std::string> mpirun_command(const SpawnOptions& o, const std::string& self) {
-  std::vector<std::string> cmd = {"mpirun", "-np", std::to_string(o.nproc), "--oversubscribe", "--bind-to", "none"};
+  std::vector<std::string> cmd = {"mpirun",          "-np",       std::to_string(o.nproc),
+                                  "--oversubscribe", "--bind-to", "none"};
   if (geteuid() == 0) cmd.push_back("--allow-run-as-root");
-  for (const auto& [k, v] : rank_environment(o.nproc, o.job_file)) cmd.insert(cmd.end(), {"-x", k + "=" + v});
+  for (const auto& [k, v] : rank_environment(o.nproc, o.job_file))
+    cmd.insert(cmd.end(), {"-x", k + "=" + v});
   cmd.push_back(self);
   cmd.insert(cmd.end(), o.args.begin(), o.args.end());
   return cmd;
@@ -143,7 +152,8 @@ int spawn_local(const SpawnOptions& given) {
       setenv("ITWIN_LOCAL_RANK", std::to_string(r).c_str(), 1);
       setenv("ITWIN_LOCAL_WORLD_SIZE", std::to_string(o.nproc).c_str(), 1);
       setenv("ITWIN_RENDEZVOUS", rdzv.c_str(), 1);
-      for (const auto& [k, v] : rank_environment(o.nproc, o.job_file)) setenv(k.c_str(), v.c_str(), 1);
+      for (const auto& [k, v] : rank_environment(o.nproc, o.job_file))
+        setenv(k.c_str(), v.c_str(), 1);
       std::vector<std::string> args = {self};
       args.insert(args.end(), o.args.begin(), o.args.end());
       exec(args, false);
@@ -175,7 +185,8 @@ int spawn_local(const SpawnOptions& given) {
           stopping = true;
           for (pid_t p : pids)
             if (p > 0) kill(p, SIGTERM);
-          kill_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
+          kill_deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
         }
       }
       continue;
@@ -194,7 +205,8 @@ int spawn_local(const SpawnOptions& given) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the children
   }
   // 4. The job's status.
-  if (interrupted && (result == kExitPreempted || result == kExitInterrupted)) result = kExitInterrupted;
+  if (interrupted && (result == kExitPreempted || result == kExitInterrupted))
+    result = kExitInterrupted;
   if (result != 0) record_lost_job(o.job_file, result);
   std::error_code ec;
   fs::remove_all(tmpl, ec);

@@ -21,16 +21,18 @@ int env_int(const char* name, int def) {
   errno = 0;
   long x = std::strtol(v, &end, 10);
   if (*end != '\0' || errno != 0 || x < 0 || x > 1 << 24) {
-    throw RuntimeError(std::string("environment variable ") + name + "='" + v + "' is not a valid rank or size");
+    throw RuntimeError(std::string("environment variable ") + name + "='" + v +
+                       "' is not a valid rank or size");
   }
   return static_cast<int>(x);
 }
 
 void check(const World& w) {
-  if (w.world < 1 || w.rank >= w.world || w.local_rank >= w.local_world || w.local_world > w.world) {
-    throw RuntimeError("inconsistent launch environment (" + w.launcher + "): rank " + std::to_string(w.rank) + " of " +
-                       std::to_string(w.world) + ", local rank " + std::to_string(w.local_rank) + " of " +
-                       std::to_string(w.local_world));
+  if (w.world < 1 || w.rank >= w.world || w.local_rank >= w.local_world ||
+      w.local_world > w.world) {
+    throw RuntimeError("inconsistent launch environment (" + w.launcher + "): rank " +
+                       std::to_string(w.rank) + " of " + std::to_string(w.world) + ", local rank " +
+                       std::to_string(w.local_rank) + " of " + std::to_string(w.local_world));
   }
 }
 
@@ -56,7 +58,8 @@ std::vector<int> expand_tasks_per_node(const std::string& s) {
 std::string first_host(const std::string& nodelist) {
   auto br = nodelist.find('[');
   auto comma = nodelist.find(',');
-  if (br == std::string::npos || (comma != std::string::npos && comma < br)) return nodelist.substr(0, comma);
+  if (br == std::string::npos || (comma != std::string::npos && comma < br))
+    return nodelist.substr(0, comma);
   std::string prefix = nodelist.substr(0, br);
   std::string range = nodelist.substr(br + 1, nodelist.find_first_of("-,]", br) - br - 1);
   return prefix + range;
@@ -78,7 +81,8 @@ World detect_world() {
     w.local_rank = env_int("OMPI_COMM_WORLD_LOCAL_RANK", 0);
     w.local_world = env_int("OMPI_COMM_WORLD_LOCAL_SIZE", 1);
     w.rendezvous = tcp_from_master();
-  } else if (env("RANK") && env("WORLD_SIZE") && (env("TORCHELASTIC_RUN_ID") || env("MASTER_ADDR"))) {
+  } else if (env("RANK") && env("WORLD_SIZE") &&
+             (env("TORCHELASTIC_RUN_ID") || env("MASTER_ADDR"))) {
     w.launcher = "torchrun";
     w.rank = env_int("RANK", 0);
     w.world = env_int("WORLD_SIZE", 1);
@@ -90,10 +94,13 @@ World detect_world() {
     w.rank = env_int("SLURM_PROCID", 0);
     w.world = env_int("SLURM_STEP_NUM_TASKS", env_int("SLURM_NTASKS", 1));
     w.local_rank = env_int("SLURM_LOCALID", 0);
-    auto per_node = expand_tasks_per_node(env("SLURM_STEP_TASKS_PER_NODE") ? env("SLURM_STEP_TASKS_PER_NODE")
-                                          : env("SLURM_TASKS_PER_NODE") ? env("SLURM_TASKS_PER_NODE") : "1");
+    auto per_node =
+        expand_tasks_per_node(env("SLURM_STEP_TASKS_PER_NODE") ? env("SLURM_STEP_TASKS_PER_NODE")
+                              : env("SLURM_TASKS_PER_NODE")    ? env("SLURM_TASKS_PER_NODE")
+                                                               : "1");
     int node = env_int("SLURM_NODEID", 0);
-    w.local_world = node < static_cast<int>(per_node.size()) ? per_node[static_cast<size_t>(node)] : 1;
+    w.local_world =
+        node < static_cast<int>(per_node.size()) ? per_node[static_cast<size_t>(node)] : 1;
     w.rendezvous = tcp_from_master();
     if (w.rendezvous.empty() && env("SLURM_STEP_NODELIST") && env("SLURM_JOB_ID")) {
       // The step id too: a study's concurrent trials are steps of one job, maybe on one host.

@@ -31,7 +31,8 @@ TORCH_MODULE(Mlp);
 /// [N, T, F], the last step's hidden state through dropout and a Linear head
 /// to the targets. Dropout also acts between stacked layers.
 struct LstmRegressorImpl : torch::nn::Module {
-  LstmRegressorImpl(int64_t features, int64_t hidden, int64_t layers, double dropout, int64_t outputs);
+  LstmRegressorImpl(int64_t features, int64_t hidden, int64_t layers, double dropout,
+                    int64_t outputs);
   torch::Tensor forward(torch::Tensor x);
   torch::nn::LSTM lstm{nullptr};
   torch::nn::Dropout drop{nullptr};  // no parameters: state dicts are unchanged
@@ -42,7 +43,8 @@ TORCH_MODULE(LstmRegressor);
 /// ResNet-style CNN: stem, stages of basic residual blocks (stride 2 between
 /// stages), global average pool, Linear.
 struct ResNetImpl : torch::nn::Module {
-  ResNetImpl(int64_t in_channels, const std::vector<int64_t>& channels, int64_t blocks, int64_t classes);
+  ResNetImpl(int64_t in_channels, const std::vector<int64_t>& channels, int64_t blocks,
+             int64_t classes);
   torch::Tensor forward(torch::Tensor x);
   torch::nn::Sequential stem{nullptr}, stages{nullptr};
   torch::nn::Linear fc{nullptr};

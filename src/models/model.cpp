@@ -3,7 +3,6 @@
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
-
 #include "builtin.hpp"
 #include "gan3d.hpp"
 #include "itwin/util/error.hpp"
@@ -58,7 +57,8 @@ std::string input_problem(const config::ModelSpec& spec, const ModelInput& in) {
   };
   switch (spec.arch) {
     case config::Arch::Cnn:
-      if (d.size() != 3 || d[1] < 16 || d[2] < 16) return need("an image [C, H, W] with H, W >= 16");
+      if (d.size() != 3 || d[1] < 16 || d[2] < 16)
+        return need("an image [C, H, W] with H, W >= 16");
       return "";
     case config::Arch::Lstm:
       if (d.size() != 2) return need("a sequence [T, F]");
@@ -75,10 +75,11 @@ std::string input_problem(const config::ModelSpec& spec, const ModelInput& in) {
       if (std::string why = gan3d_problem(gen, spec.shape, spec.channels); !why.empty()) return why;
       if (d.empty()) return "";  // no data set before it: sized by the config alone
       if (d != spec.shape || in.outputs != spec.conditions) {
-        return "model '" + std::string(config::arch_catalog().name(spec.arch)) + "' is configured for samples " +
-               shape_str(spec.shape) + " with " + std::to_string(spec.conditions) +
-               " condition(s) (keys shape, conditions), but the data gives samples " + shape_str(d) + " with " +
-               std::to_string(in.outputs) + " per-sample value(s) in y";
+        return "model '" + std::string(config::arch_catalog().name(spec.arch)) +
+               "' is configured for samples " + shape_str(spec.shape) + " with " +
+               std::to_string(spec.conditions) +
+               " condition(s) (keys shape, conditions), but the data gives samples " +
+               shape_str(d) + " with " + std::to_string(in.outputs) + " per-sample value(s) in y";
       }
       return "";
     }
@@ -88,39 +89,48 @@ std::string input_problem(const config::ModelSpec& spec, const ModelInput& in) {
 
 namespace {
 
-std::shared_ptr<Model> build(const config::ModelSpec& s, const ModelInput& in, const std::string& step) {
+std::shared_ptr<Model> build(const config::ModelSpec& s, const ModelInput& in,
+                             const std::string& step) {
   if (s.arch != config::Arch::Torchscript) {
-    if (std::string why = input_problem(s, in); !why.empty()) throw RuntimeError("step '" + step + "': " + why);
+    if (std::string why = input_problem(s, in); !why.empty())
+      throw RuntimeError("step '" + step + "': " + why);
   }
   const auto& d = in.sample_shape;
   switch (s.arch) {
     case config::Arch::Cnn:
-      return std::make_shared<NativeModel<Cnn>>(Cnn(d[0], d[1], d[2], in.outputs, s.dropout), "cnn (itwinai tutorial)");
+      return std::make_shared<NativeModel<Cnn>>(Cnn(d[0], d[1], d[2], in.outputs, s.dropout),
+                                                "cnn (itwinai tutorial)");
     case config::Arch::Mlp:
-      switch (s.role) {  // a GAN's part: noise + conditions -> a sample, or a sample -> score + conditions
+      switch (s.role) {  // a GAN's part: noise + conditions -> a sample, or a sample -> score +
+                         // conditions
         case config::GanRole::Generator:
-          return std::make_shared<NativeModel<Mlp>>(Mlp(s.latent + in.outputs, s.hidden, flat(d), s.dropout), "mlp generator");
+          return std::make_shared<NativeModel<Mlp>>(
+              Mlp(s.latent + in.outputs, s.hidden, flat(d), s.dropout), "mlp generator");
         case config::GanRole::Discriminator:
-          return std::make_shared<NativeModel<Mlp>>(Mlp(flat(d), s.hidden, 1 + in.outputs, s.dropout), "mlp discriminator");
+          return std::make_shared<NativeModel<Mlp>>(
+              Mlp(flat(d), s.hidden, 1 + in.outputs, s.dropout), "mlp discriminator");
         case config::GanRole::None:
           break;
       }
-      return std::make_shared<NativeModel<Mlp>>(Mlp(flat(d), s.hidden, in.outputs, s.dropout), "mlp");
+      return std::make_shared<NativeModel<Mlp>>(Mlp(flat(d), s.hidden, in.outputs, s.dropout),
+                                                "mlp");
     case config::Arch::Lstm:
-      return std::make_shared<NativeModel<LstmRegressor>>(LstmRegressor(d[1], s.hidden_size, s.layers, s.dropout, in.outputs),
-                                                          "lstm");
+      return std::make_shared<NativeModel<LstmRegressor>>(
+          LstmRegressor(d[1], s.hidden_size, s.layers, s.dropout, in.outputs), "lstm");
     case config::Arch::Resnet:
-      return std::make_shared<NativeModel<ResNet>>(ResNet(d[0], s.channels, s.blocks, in.outputs), "resnet");
+      return std::make_shared<NativeModel<ResNet>>(ResNet(d[0], s.channels, s.blocks, in.outputs),
+                                                   "resnet");
     case config::Arch::Torchscript:
       return load_torchscript(s.path, step);
     case config::Arch::Gan3dGenerator:
       return std::make_shared<NativeModel<Gan3dGenerator>>(
           Gan3dGenerator(s.latent, s.conditions, s.shape, s.channels),
-          "gan3d_generator (latent " + std::to_string(s.latent) + ", " + std::to_string(s.conditions) + " condition(s), " +
-              shape_str(s.shape) + ")");
+          "gan3d_generator (latent " + std::to_string(s.latent) + ", " +
+              std::to_string(s.conditions) + " condition(s), " + shape_str(s.shape) + ")");
     case config::Arch::Gan3dDiscriminator:
-      return std::make_shared<NativeModel<Gan3dDiscriminator>>(Gan3dDiscriminator(s.conditions, s.shape, s.channels),
-                                                               "gan3d_discriminator (" + shape_str(s.shape) + ")");
+      return std::make_shared<NativeModel<Gan3dDiscriminator>>(
+          Gan3dDiscriminator(s.conditions, s.shape, s.channels),
+          "gan3d_discriminator (" + shape_str(s.shape) + ")");
   }
   throw RuntimeError("step '" + step + "': unhandled model architecture");
 }
@@ -133,7 +143,8 @@ int64_t Model::num_parameters() {
   return n;
 }
 
-std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInput& in, const std::string& step) {
+std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInput& in,
+                                   const std::string& step) {
   auto m = build(spec, in, step);
   if (!spec.weights.empty()) load_state_dict(*m, spec.weights);
   return m;
@@ -141,7 +152,8 @@ std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInp
 
 void save_state_dict(Model& m, const std::string& path) {
   c10::Dict<std::string, torch::Tensor> dict;
-  for (const auto& [name, t] : m.state()) dict.insert(name, t.detach().to(torch::kCPU));  // readable without a GPU
+  for (const auto& [name, t] : m.state())
+    dict.insert(name, t.detach().to(torch::kCPU));  // readable without a GPU
   std::vector<char> bytes = torch::jit::pickle_save(dict);
   write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
@@ -155,15 +167,18 @@ void load_state_dict(Model& m, const std::string& path) {
     std::string msg = e.what_without_backtrace();
     throw RuntimeError("cannot read weights '" + path + "': " + msg.substr(0, msg.find('\n')));
   }
-  if (!v.isGenericDict()) throw RuntimeError("weights '" + path + "' do not hold a state dict (a dict of tensors)");
+  if (!v.isGenericDict())
+    throw RuntimeError("weights '" + path + "' do not hold a state dict (a dict of tensors)");
   auto dict = v.toGenericDict();
   // Every entry checked before any is used: names, types, shapes, dtypes and storage sizes.
   std::map<std::string, torch::Tensor> entries;
   for (const auto& e : dict) {
-    if (!e.key().isString()) throw RuntimeError("weights '" + path + "' hold a key that is not a name");
+    if (!e.key().isString())
+      throw RuntimeError("weights '" + path + "' hold a key that is not a name");
     const std::string name = e.key().toStringRef();
     if (!e.value().isTensor()) {
-      throw RuntimeError("weights '" + path + "': '" + name + "' is a " + e.value().tagKind() + ", not a tensor");
+      throw RuntimeError("weights '" + path + "': '" + name + "' is a " + e.value().tagKind() +
+                         ", not a tensor");
     }
     entries[name] = e.value().toTensor();
   }
@@ -173,23 +188,27 @@ void load_state_dict(Model& m, const std::string& path) {
   auto state = m.state();
   for (auto& [name, t] : state) {
     auto it = entries.find(name);
-    if (it == entries.end()) throw RuntimeError("weights '" + path + "' have no entry '" + name + "' for this model");
+    if (it == entries.end())
+      throw RuntimeError("weights '" + path + "' have no entry '" + name + "' for this model");
     const auto& src = it->second;
     if (std::string why = tensor_problem(src); !why.empty()) {
       throw RuntimeError("weights '" + path + "': '" + name + "': " + why);
     }
     if (src.sizes() != t.sizes()) {
-      throw RuntimeError("weights '" + path + "': '" + name + "' has shape " + shape_str(src.sizes().vec()) +
-                         ", the model expects " + shape_str(t.sizes().vec()));
+      throw RuntimeError("weights '" + path + "': '" + name + "' has shape " +
+                         shape_str(src.sizes().vec()) + ", the model expects " +
+                         shape_str(t.sizes().vec()));
     }
     if (src.is_floating_point() != t.is_floating_point()) {
-      throw RuntimeError("weights '" + path + "': '" + name + "' has dtype " + std::string(c10::toString(src.scalar_type())) +
-                         ", the model expects " + c10::toString(t.scalar_type()));
+      throw RuntimeError("weights '" + path + "': '" + name + "' has dtype " +
+                         std::string(c10::toString(src.scalar_type())) + ", the model expects " +
+                         c10::toString(t.scalar_type()));
     }
   }
   if (state.size() != entries.size()) {
-    throw RuntimeError("weights '" + path + "' hold " + std::to_string(entries.size()) + " entries, the model has " +
-                       std::to_string(state.size()) + " (a different architecture?)");
+    throw RuntimeError("weights '" + path + "' hold " + std::to_string(entries.size()) +
+                       " entries, the model has " + std::to_string(state.size()) +
+                       " (a different architecture?)");
   }
   torch::NoGradGuard ng;
   for (auto& [name, t] : state) t.copy_(entries[name]);

@@ -24,8 +24,8 @@ std::string tensor_problem(const torch::Tensor& t) {
   const uint64_t need = static_cast<uint64_t>(last + 1) * t.element_size();
   const uint64_t have = t.storage().nbytes();
   if (need > have) {
-    return "its data needs " + std::to_string(need) + " bytes but its storage holds " + std::to_string(have) +
-           " (a truncated or damaged file)";
+    return "its data needs " + std::to_string(need) + " bytes but its storage holds " +
+           std::to_string(have) + " (a truncated or damaged file)";
   }
   return "";
 }
@@ -34,13 +34,15 @@ void check_storage_records(const std::string& path, const std::vector<torch::Ten
   std::ifstream in(path, std::ios::binary);
   char magic[2] = {0, 0};
   in.read(magic, 2);
-  if (magic[0] != 'P' || magic[1] != 'K') return;  // the legacy format carries each storage's size with it
+  if (magic[0] != 'P' || magic[1] != 'K')
+    return;  // the legacy format carries each storage's size with it
   in.seekg(0);
   uint64_t records = 0;
   try {
     caffe2::serialize::PyTorchStreamReader reader(&in);
     for (const auto& name : reader.getAllRecords()) {
-      if (name.rfind("data/", 0) == 0 || name.rfind("constants/", 0) == 0) records += std::get<1>(reader.getRecord(name));
+      if (name.rfind("data/", 0) == 0 || name.rfind("constants/", 0) == 0)
+        records += std::get<1>(reader.getRecord(name));
     }
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
@@ -53,8 +55,9 @@ void check_storage_records(const std::string& path, const std::vector<torch::Ten
     if (seen.insert(t.storage().unsafeGetStorageImpl()).second) claimed += t.storage().nbytes();
   }
   if (claimed > records) {
-    throw RuntimeError(path + ": its tensors claim " + std::to_string(claimed) + " bytes of data but the file holds " +
-                       std::to_string(records) + " (a truncated or damaged file)");
+    throw RuntimeError(path + ": its tensors claim " + std::to_string(claimed) +
+                       " bytes of data but the file holds " + std::to_string(records) +
+                       " (a truncated or damaged file)");
   }
 }
 

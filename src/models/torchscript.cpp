@@ -15,7 +15,8 @@ class ScriptModel : public Model {
   ScriptModel(torch::jit::Module m, std::string path) : m_(std::move(m)), path_(std::move(path)) {}
   torch::Tensor forward(const torch::Tensor& x) override {
     auto out = m_.forward({x});
-    if (!out.isTensor()) throw RuntimeError("TorchScript model " + path_ + ": forward must return one tensor");
+    if (!out.isTensor())
+      throw RuntimeError("TorchScript model " + path_ + ": forward must return one tensor");
     return out.toTensor();
   }
   std::vector<torch::Tensor> parameters() override {
@@ -55,7 +56,8 @@ std::shared_ptr<Model> load_torchscript(const std::string& path, const std::stri
     return std::make_shared<ScriptModel>(std::move(m), path);
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
-    throw RuntimeError("step '" + step + "': cannot load TorchScript model '" + path + "': " + msg.substr(0, msg.find('\n')));
+    throw RuntimeError("step '" + step + "': cannot load TorchScript model '" + path +
+                       "': " + msg.substr(0, msg.find('\n')));
   }
 }
 

@@ -15,17 +15,18 @@
 namespace itwin::slurm {
 
 bool JobState::finished() const {
-  static const char* done[] = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
-                               "BOOT_FAIL", "DEADLINE", "PREEMPTED"};
+  static const char* done[] = {"COMPLETED",     "FAILED",    "CANCELLED", "TIMEOUT",  "NODE_FAIL",
+                               "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",  "PREEMPTED"};
   for (const char* d : done)
     if (starts_with(state, d)) return true;
   return false;
 }
 
 void add_record(const JobRecord& r) {
-  nlohmann::json j = {{"id", r.id},         {"name", r.name},       {"config", r.config}, {"pipeline", r.pipeline},
-                      {"script", r.script}, {"log", r.log},         {"run_dir", r.run_dir}, {"profile", r.profile},
-                      {"group", r.group},   {"nodes", r.nodes},     {"submitted", r.submitted}};
+  nlohmann::json j = {
+      {"id", r.id},         {"name", r.name},   {"config", r.config},      {"pipeline", r.pipeline},
+      {"script", r.script}, {"log", r.log},     {"run_dir", r.run_dir},    {"profile", r.profile},
+      {"group", r.group},   {"nodes", r.nodes}, {"submitted", r.submitted}};
   std::filesystem::create_directories(state_dir());
   append_line(state_dir() + "/jobs.jsonl", j.dump());
 }

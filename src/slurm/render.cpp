@@ -28,7 +28,8 @@ void check_word(const std::string& what, const std::string& v) {
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
   return s;
 }
 
@@ -176,7 +177,8 @@ int64_t parse_time_minutes(const std::string& t) {
   std::smatch m;
   auto n = [&](int i) { return m[i].matched && m[i].length() ? std::stoll(m[i]) : 0LL; };
   if (std::regex_match(t, m, std::regex("(\\d+)"))) return n(1);
-  if (std::regex_match(t, m, std::regex("(\\d+):(\\d{1,2})"))) return m[2].length() && std::stoll(m[2]) < 60 ? n(1) + (n(2) > 0) : -1;
+  if (std::regex_match(t, m, std::regex("(\\d+):(\\d{1,2})")))
+    return m[2].length() && std::stoll(m[2]) < 60 ? n(1) + (n(2) > 0) : -1;
   if (std::regex_match(t, m, std::regex("(\\d+):(\\d{1,2}):(\\d{1,2})"))) {
     if (n(2) >= 60 || n(3) >= 60) return -1;
     return n(1) * 60 + n(2) + (n(3) > 0);
@@ -193,18 +195,23 @@ void validate(const Job& job, const Profile& p) {
   const Settings& s = job.s;
   int64_t minutes = parse_time_minutes(s.time);
   if (!p.max_time.empty() && minutes > parse_time_minutes(p.max_time)) {
-    throw ConfigError("slurm: time " + s.time + " is longer than profile '" + p.name + "' allows (" + p.max_time + ")");
+    throw ConfigError("slurm: time " + s.time + " is longer than profile '" + p.name +
+                      "' allows (" + p.max_time + ")");
   }
   if (s.warn_seconds >= minutes * 60) {
-    throw ConfigError("slurm: requeue.warn_seconds (" + std::to_string(s.warn_seconds) + ") must be shorter than the time limit " + s.time);
+    throw ConfigError("slurm: requeue.warn_seconds (" + std::to_string(s.warn_seconds) +
+                      ") must be shorter than the time limit " + s.time);
   }
   if (p.max_gpus_per_node >= 0 && s.gpus_per_node > p.max_gpus_per_node) {
-    throw ConfigError("slurm: " + std::to_string(s.gpus_per_node) + " GPUs per node asked, but profile '" + p.name +
-                      "' nodes have " + std::to_string(p.max_gpus_per_node));
+    throw ConfigError("slurm: " + std::to_string(s.gpus_per_node) +
+                      " GPUs per node asked, but profile '" + p.name + "' nodes have " +
+                      std::to_string(p.max_gpus_per_node));
   }
-  if (p.cpus_per_node > 0 && tasks_per_node(s) * std::max<int64_t>(1, s.cpus_per_task) > p.cpus_per_node) {
-    throw ConfigError("slurm: " + std::to_string(tasks_per_node(s)) + " tasks x " + std::to_string(s.cpus_per_task) +
-                      " CPUs per node asked, but profile '" + p.name + "' nodes have " + std::to_string(p.cpus_per_node) + " CPUs");
+  if (p.cpus_per_node > 0 &&
+      tasks_per_node(s) * std::max<int64_t>(1, s.cpus_per_task) > p.cpus_per_node) {
+    throw ConfigError("slurm: " + std::to_string(tasks_per_node(s)) + " tasks x " +
+                      std::to_string(s.cpus_per_task) + " CPUs per node asked, but profile '" +
+                      p.name + "' nodes have " + std::to_string(p.cpus_per_node) + " CPUs");
   }
   if (job.command == "hpo" && !s.container.image.empty()) {
     throw ConfigError(
@@ -221,17 +228,22 @@ std::string rank_command(const Job& job) {
   const int64_t tpn = tasks_per_node(s);
   std::vector<std::string> launch;
   if (s.launcher == "srun") {
-    launch = {"srun", "--nodes=" + std::to_string(s.nodes), "--ntasks-per-node=" + std::to_string(tpn)};
+    launch = {"srun", "--nodes=" + std::to_string(s.nodes),
+              "--ntasks-per-node=" + std::to_string(tpn)};
     if (s.cpus_per_task > 0) launch.push_back("--cpus-per-task=" + std::to_string(s.cpus_per_task));
     launch.push_back("--mpi=" + s.mpi);
     if (!s.cpu_bind.empty()) launch.push_back("--cpu-bind=" + s.cpu_bind);
     if (!s.gpu_bind.empty() && s.gpus_per_node > 0) launch.push_back("--gpu-bind=" + s.gpu_bind);
     launch.push_back("--kill-on-bad-exit=1");
   } else {
-    launch = {"mpirun", "-np", "${SLURM_NTASKS}", "--map-by", "ppr:" + std::to_string(tpn) + ":node", "--bind-to", "core"};
+    launch = {
+        "mpirun",    "-np", "${SLURM_NTASKS}", "--map-by", "ppr:" + std::to_string(tpn) + ":node",
+        "--bind-to", "core"};
   }
   std::string cmd;
-  for (const auto& w : launch) cmd += (cmd.empty() ? "" : " ") + (w == "${SLURM_NTASKS}" ? "\"${SLURM_NTASKS}\"" : shell_quote(w));
+  for (const auto& w : launch)
+    cmd += (cmd.empty() ? "" : " ") +
+           (w == "${SLURM_NTASKS}" ? "\"${SLURM_NTASKS}\"" : shell_quote(w));
   if (!s.srun_args.empty() && s.launcher == "srun") cmd += " " + join_quoted(s.srun_args);
   if (!s.container.image.empty()) {
     std::vector<std::string> c = {s.container.runtime, "exec"};
@@ -280,9 +292,13 @@ std::string render(const Job& job) {
   if (s.cpus_per_task > 0) sb.push_back("--cpus-per-task=" + std::to_string(s.cpus_per_task));
   if (s.gpus_per_node > 0) sb.push_back("--gpus-per-node=" + std::to_string(s.gpus_per_node));
   sb.push_back("--time=" + s.time);
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"partition", s.partition}, {"account", s.account}, {"qos", s.qos}, {"mem", s.mem},
-           {"constraint", s.constraint}, {"reservation", s.reservation}}) {
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"partition", s.partition},
+                                                        {"account", s.account},
+                                                        {"qos", s.qos},
+                                                        {"mem", s.mem},
+                                                        {"constraint", s.constraint},
+                                                        {"reservation", s.reservation}}) {
     if (!v.empty()) sb.push_back("--" + k + "=" + v);
   }
   sb.push_back("--output=" + s.log_dir + "/%x-%j.out");
@@ -304,14 +320,15 @@ std::string render(const Job& job) {
   for (const auto& [k, v] : exports) env.push_back("export " + k + "=" + v);
   if (env.empty()) env.push_back("# (no extra environment)");
 
-  return fill(kJobTemplate, {{"VERSION", comment_text(version_string())},
-                             {"SOURCE", comment_text(job.source)},
-                             {"PROFILE", comment_text(job.profile)},
-                             {"SBATCH", sbatch},
-                             {"MODULES", join(modules, "\n")},
-                             {"ENV", join(env, "\n")},
-                             {"MAX_REQUEUES", std::to_string(s.max_requeues)},
-                             {"LAUNCH", job.command == "hpo" ? study_command(job) : rank_command(job)}});
+  return fill(kJobTemplate,
+              {{"VERSION", comment_text(version_string())},
+               {"SOURCE", comment_text(job.source)},
+               {"PROFILE", comment_text(job.profile)},
+               {"SBATCH", sbatch},
+               {"MODULES", join(modules, "\n")},
+               {"ENV", join(env, "\n")},
+               {"MAX_REQUEUES", std::to_string(s.max_requeues)},
+               {"LAUNCH", job.command == "hpo" ? study_command(job) : rank_command(job)}});
 }
 
 }  // namespace itwin::slurm

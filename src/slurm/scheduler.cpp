@@ -15,11 +15,13 @@ class SlurmScheduler : public Scheduler {
   std::string submit(const std::string& path) override {
     Captured c = run_capture({"sbatch", "--parsable", path});
     if (c.exit_code != 0) {
-      throw RuntimeError("sbatch failed (exit " + std::to_string(c.exit_code) + "): " + trim(c.err.empty() ? c.out : c.err));
+      throw RuntimeError("sbatch failed (exit " + std::to_string(c.exit_code) +
+                         "): " + trim(c.err.empty() ? c.out : c.err));
     }
     std::string id = trim(c.out);
     id = id.substr(0, id.find(';'));  // "123;cluster"
-    if (!std::regex_match(id, std::regex("[0-9_]+"))) throw RuntimeError("sbatch printed no job id: '" + trim(c.out) + "'");
+    if (!std::regex_match(id, std::regex("[0-9_]+")))
+      throw RuntimeError("sbatch printed no job id: '" + trim(c.out) + "'");
     return id;
   }
 

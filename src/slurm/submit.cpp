@@ -16,12 +16,13 @@ Settings apply_flags(Settings s, const JobFlags& f) {
   if (f.ntasks_per_node >= 0) s.ntasks_per_node = f.ntasks_per_node;
   if (f.gpus_per_node >= 0) s.gpus_per_node = f.gpus_per_node;
   if (f.cpus_per_task >= 0) s.cpus_per_task = f.cpus_per_task;
-  for (auto [field, value] : std::vector<std::pair<std::string*, std::string>>{{&s.time, f.time},
-                                                                               {&s.partition, f.partition},
-                                                                               {&s.account, f.account},
-                                                                               {&s.qos, f.qos},
-                                                                               {&s.mem, f.mem},
-                                                                               {&s.job_name, f.job_name}}) {
+  for (auto [field, value] :
+       std::vector<std::pair<std::string*, std::string>>{{&s.time, f.time},
+                                                         {&s.partition, f.partition},
+                                                         {&s.account, f.account},
+                                                         {&s.qos, f.qos},
+                                                         {&s.mem, f.mem},
+                                                         {&s.job_name, f.job_name}}) {
     if (!value.empty()) *field = value;
   }
   return s;
@@ -52,7 +53,8 @@ std::vector<PlannedJob> plan_jobs(const SubmitRequest& r) {
     Job j = base;
     j.s.nodes = n;
     if (!r.scaling.empty()) j.s.job_name = base.s.job_name + "-n" + std::to_string(n);
-    j.run_dir = r.run_root + "/" + j.s.job_name + "-";  // + $SLURM_JOB_ID: a requeued job finds its checkpoints
+    j.run_dir = r.run_root + "/" + j.s.job_name +
+                "-";  // + $SLURM_JOB_ID: a requeued job finds its checkpoints
     validate(j, r.profile);
     out.push_back({j, render(j)});
   }
@@ -80,14 +82,16 @@ std::vector<JobRecord> submit_jobs(const SubmitRequest& r, Scheduler& scheduler)
     rec.profile = r.profile.name;
     rec.group = group;
     rec.nodes = s.nodes;
-    rec.submitted = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    rec.submitted =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     add_record(rec);
     records.push_back(rec);
   }
   if (!group.empty()) {  // the study, for `itwin report`
     nlohmann::json j = {{"kind", "scaling"}, {"group", group}, {"jobs", nlohmann::json::array()}};
     for (const auto& rec : records) {
-      j["jobs"].push_back({{"nodes", rec.nodes}, {"job_id", rec.id}, {"run_dir", rec.run_dir}, {"log", rec.log}});
+      j["jobs"].push_back(
+          {{"nodes", rec.nodes}, {"job_id", rec.id}, {"run_dir", rec.run_dir}, {"log", rec.log}});
     }
     write_file_atomic(r.run_root + "/" + group + "/scaling.json", j.dump(2) + "\n");
   }

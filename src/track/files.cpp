@@ -14,7 +14,8 @@ namespace {
 
 class JsonlFile : public FilteredSink {
  public:
-  JsonlFile(const config::LoggerSpec& spec, std::string path) : FilteredSink(spec), inner_(std::move(path)) {}
+  JsonlFile(const config::LoggerSpec& spec, std::string path)
+      : FilteredSink(spec), inner_(std::move(path)) {}
   void close(const std::string& status) override { inner_.close(status); }
   void rewind(int64_t step) override { inner_.rewind(step); }
 
@@ -26,9 +27,11 @@ class JsonlFile : public FilteredSink {
 // Long format: one line per value, so points with different keys share a file.
 class CsvFile : public FilteredSink {
  public:
-  CsvFile(const config::LoggerSpec& spec, std::string path) : FilteredSink(spec), path_(std::move(path)) {
+  CsvFile(const config::LoggerSpec& spec, std::string path)
+      : FilteredSink(spec), path_(std::move(path)) {
     std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
-    if (!std::filesystem::exists(path_)) write_file_atomic(path_, kHeader);  // a resumed run keeps its lines
+    if (!std::filesystem::exists(path_))
+      write_file_atomic(path_, kHeader);  // a resumed run keeps its lines
     out_.open(path_, std::ios::app);
     if (!out_) throw RuntimeError("cannot write " + path_);
   }
@@ -70,10 +73,14 @@ class CsvFile : public FilteredSink {
 // The logger factory: a switch over the logger catalog.
 std::unique_ptr<MetricSink> make_sink(const config::LoggerSpec& spec, const RunInfo& run) {
   switch (spec.type) {
-    case config::LoggerKind::Jsonl: return make_jsonl(spec, run);
-    case config::LoggerKind::Csv: return make_csv(spec, run);
-    case config::LoggerKind::Mlflow: return make_mlflow(spec, run);
-    case config::LoggerKind::Tensorboard: return make_tensorboard(spec, run);
+    case config::LoggerKind::Jsonl:
+      return make_jsonl(spec, run);
+    case config::LoggerKind::Csv:
+      return make_csv(spec, run);
+    case config::LoggerKind::Mlflow:
+      return make_mlflow(spec, run);
+    case config::LoggerKind::Tensorboard:
+      return make_tensorboard(spec, run);
   }
   throw RuntimeError("unhandled logger");
 }
@@ -81,14 +88,17 @@ std::unique_ptr<MetricSink> make_sink(const config::LoggerSpec& spec, const RunI
 }  // namespace
 
 std::unique_ptr<MetricSink> make_jsonl(const config::LoggerSpec& spec, const RunInfo& run) {
-  return std::make_unique<JsonlFile>(spec, spec.dir.empty() ? run.run_dir + "/metrics.jsonl" : spec.dir + "/metrics.jsonl");
+  return std::make_unique<JsonlFile>(
+      spec, spec.dir.empty() ? run.run_dir + "/metrics.jsonl" : spec.dir + "/metrics.jsonl");
 }
 
 std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunInfo& run) {
-  return std::make_unique<CsvFile>(spec, spec.dir.empty() ? run.run_dir + "/metrics.csv" : spec.dir + "/metrics.csv");
+  return std::make_unique<CsvFile>(
+      spec, spec.dir.empty() ? run.run_dir + "/metrics.csv" : spec.dir + "/metrics.csv");
 }
 
-std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run) {
+std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs,
+                                      const RunInfo& run) {
   auto sinks = std::make_unique<MultiSink>();
   std::vector<TrackedRun> runs(specs.size());
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -96,8 +106,10 @@ std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& spe
     bool mine = spec.ranks.empty();
     for (int r : spec.ranks) mine = mine || r == run.rank;
     if (!mine) continue;
-    if (i < run.parent_runs.size() && !run.parent_runs[i].empty()) spec.parent_run_id = run.parent_runs[i];
-    if (i < run.continue_runs.size() && run.continue_runs[i].kind == config::logger_catalog().name(spec.type)) {
+    if (i < run.parent_runs.size() && !run.parent_runs[i].empty())
+      spec.parent_run_id = run.parent_runs[i];
+    if (i < run.continue_runs.size() &&
+        run.continue_runs[i].kind == config::logger_catalog().name(spec.type)) {
       spec.continue_run_id = run.continue_runs[i].id;
     }
     auto sink = make_sink(spec, run);
@@ -117,7 +129,8 @@ nlohmann::json tracked_run_json(const TrackedRun& r) {
 }
 
 TrackedRun tracked_run_from_json(const nlohmann::json& j) {
-  return {j.value("kind", ""), j.value("store", ""), j.value("experiment", ""), j.value("run_id", "")};
+  return {j.value("kind", ""), j.value("store", ""), j.value("experiment", ""),
+          j.value("run_id", "")};
 }
 
 void save_tracked_runs(const std::string& dir, const std::vector<TrackedRun>& runs) {
@@ -141,7 +154,8 @@ std::string run_file_bytes(const std::string& run_dir, const std::string& name) 
   return name == "config.yaml" ? redact(bytes) : bytes;
 }
 
-void flatten(const std::string& prefix, const std::map<std::string, std::string>& in, std::map<std::string, std::string>& out) {
+void flatten(const std::string& prefix, const std::map<std::string, std::string>& in,
+             std::map<std::string, std::string>& out) {
   for (const auto& [k, v] : in) out[prefix.empty() ? k : prefix + "." + k] = v;
 }
 

@@ -36,8 +36,9 @@ std::string url_encode(const std::string& s) {
 }
 
 #if ITWIN_HAVE_CURL
-HttpResponse http_request(const std::string& method, const std::string& url, const std::string* body,
-                          const std::vector<std::string>& headers, double timeout_s, const std::string& content_type) {
+HttpResponse http_request(const std::string& method, const std::string& url,
+                          const std::string* body, const std::vector<std::string>& headers,
+                          double timeout_s, const std::string& content_type) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   HttpResponse r;
@@ -55,7 +56,8 @@ HttpResponse http_request(const std::string& method, const std::string& url, con
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-  if (method != "GET" && method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method != "GET" && method != "POST")
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (body) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->c_str());
@@ -74,11 +76,12 @@ HttpResponse http_request(const std::string& method, const std::string& url, con
 #else
 // Built without libcurl (meson -Dcurl=disabled): every request fails, and the
 // MLflow server logger reports it as an unreachable server would be.
-HttpResponse http_request(const std::string&, const std::string&, const std::string*, const std::vector<std::string>&,
-                          double, const std::string&) {
+HttpResponse http_request(const std::string&, const std::string&, const std::string*,
+                          const std::vector<std::string>&, double, const std::string&) {
   HttpResponse r;
-  r.error = "this itwin was built without libcurl, so it reaches no server"
-            " (rebuild with libcurl4-openssl-dev installed, or log to an MLflow file store)";
+  r.error =
+      "this itwin was built without libcurl, so it reaches no server"
+      " (rebuild with libcurl4-openssl-dev installed, or log to an MLflow file store)";
   return r;
 }
 #endif

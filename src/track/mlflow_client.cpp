@@ -40,8 +40,8 @@ MlflowClient::MlflowClient(const std::string& uri)
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
-HttpResponse MlflowClient::send(const std::string& method, const std::string& path, const std::string* body,
-                                const std::string& type) {
+HttpResponse MlflowClient::send(const std::string& method, const std::string& path,
+                                const std::string* body, const std::string& type) {
   HttpResponse r;
   double wait = 0.1;
   // Artifacts (model files up and down) may be large: they get longer.
@@ -61,8 +61,8 @@ HttpResponse MlflowClient::put_bytes(const std::string& path, const std::string&
   return send("PUT", path, &bytes, "application/octet-stream");
 }
 
-HttpResponse MlflowClient::call(const std::string& method, const std::string& path, const nlohmann::json* body,
-                                bool tolerant) {
+HttpResponse MlflowClient::call(const std::string& method, const std::string& path,
+                                const nlohmann::json* body, bool tolerant) {
   std::string text = body ? body->dump() : std::string();
   HttpResponse r = send(method, path, body ? &text : nullptr, "application/json");
   if (r.status != 200 && !tolerant) {
@@ -88,7 +88,9 @@ std::string MlflowClient::describe(const HttpResponse& r) {
                          : r.error);
 }
 
-nlohmann::json MlflowClient::get(const std::string& path) { return parse_answer(path, call("GET", path, nullptr, false)); }
+nlohmann::json MlflowClient::get(const std::string& path) {
+  return parse_answer(path, call("GET", path, nullptr, false));
+}
 nlohmann::json MlflowClient::post(const std::string& path, const nlohmann::json& body) {
   return parse_answer(path, call("POST", path, &body, false));
 }

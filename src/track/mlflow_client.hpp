@@ -27,7 +27,8 @@ class MlflowClient {
   /// One request, retried on connection errors, 429 and 5xx (6 tries, backoff
   /// from 0.1 s doubling). `tolerant`: return the last answer instead of
   /// throwing when it is not 200.
-  HttpResponse call(const std::string& method, const std::string& path, const nlohmann::json* body, bool tolerant);
+  HttpResponse call(const std::string& method, const std::string& path, const nlohmann::json* body,
+                    bool tolerant);
 
   /// PUTs `bytes` to `path` (an artifact upload), with the same retries.
   HttpResponse put_bytes(const std::string& path, const std::string& bytes);
@@ -39,7 +40,8 @@ class MlflowClient {
   nlohmann::json del(const std::string& path, const nlohmann::json& body);
 
  private:
-  HttpResponse send(const std::string& method, const std::string& path, const std::string* body, const std::string& type);
+  HttpResponse send(const std::string& method, const std::string& path, const std::string* body,
+                    const std::string& type);
 
   std::string base_;
   std::vector<std::string> headers_;

@@ -33,13 +33,17 @@ namespace {
 // MLflow's key rule: alphanumerics, underscores, dashes, periods, spaces, slashes.
 std::string safe_key(std::string k) {
   for (char& c : k)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ' ' || c == '/')) c = '_';
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+          c == ' ' || c == '/'))
+      c = '_';
   return k;
 }
 
-std::string experiment_meta(const std::string& root, const std::string& id, const std::string& name, int64_t t) {
-  return "artifact_location: " + yaml_quote("file://" + root + "/" + id) + "\ncreation_time: " + std::to_string(t) +
-         "\nexperiment_id: " + yaml_quote(id) + "\nlast_update_time: " + std::to_string(t) +
+std::string experiment_meta(const std::string& root, const std::string& id, const std::string& name,
+                            int64_t t) {
+  return "artifact_location: " + yaml_quote("file://" + root + "/" + id) +
+         "\ncreation_time: " + std::to_string(t) + "\nexperiment_id: " + yaml_quote(id) +
+         "\nlast_update_time: " + std::to_string(t) +
          "\nlifecycle_stage: active\nname: " + yaml_quote(name) + "\n";
 }
 
@@ -78,9 +82,11 @@ std::string experiment_id(const std::string& root, const std::string& name) {
 
 std::string new_run_id() {
   std::random_device rd;
-  std::mt19937_64 g((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(unix_millis()) ^ static_cast<uint64_t>(::getpid()));
+  std::mt19937_64 g((static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+                    static_cast<uint64_t>(unix_millis()) ^ static_cast<uint64_t>(::getpid()));
   char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(g()), static_cast<unsigned long long>(g()));
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(g()),
+                static_cast<unsigned long long>(g()));
   return buf;
 }
 
@@ -102,7 +108,8 @@ class MlflowFileSink : public FilteredSink {
     dir_ = root_ + "/" + exp_ + "/" + id_;
     name_ = mlflow_run_name(run);
     run_dir_ = run.run_dir;
-    for (const char* sub : {"metrics", "params", "tags", "artifacts"}) fs::create_directories(dir_ + "/" + sub);
+    for (const char* sub : {"metrics", "params", "tags", "artifacts"})
+      fs::create_directories(dir_ + "/" + sub);
     write_meta(1, "null");  // RUNNING
     std::map<std::string, std::string> tags = mlflow_tags(spec, run);
     tags["mlflow.runName"] = name_;  // a server sets it itself
@@ -136,7 +143,8 @@ class MlflowFileSink : public FilteredSink {
     int64_t ts = static_cast<int64_t>(p.time * 1000);
     for (const auto& [k, v] : p.values) {
       auto& out = metrics_[k];
-      if (!out) out = std::make_unique<std::ofstream>(dir_ + "/metrics/" + safe_key(k), std::ios::app);
+      if (!out)
+        out = std::make_unique<std::ofstream>(dir_ + "/metrics/" + safe_key(k), std::ios::app);
       char buf[64];
       std::snprintf(buf, sizeof buf, " %.17g %lld\n", v, static_cast<long long>(p.step));
       *out << ts << buf;
@@ -164,7 +172,8 @@ class MlflowFileSink : public FilteredSink {
 }  // namespace
 
 std::string mlflow_run_name(const RunInfo& run) {
-  return run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank) : run.run_name;
+  return run.world > 1 && run.rank > 0 ? run.run_name + "-rank-" + std::to_string(run.rank)
+                                       : run.run_name;
 }
 
 std::map<std::string, std::string> mlflow_tags(const config::LoggerSpec& spec, const RunInfo& run) {
@@ -186,7 +195,8 @@ std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const Ru
   if (uri.empty() && spec.dir.empty()) {
     if (const char* env = std::getenv("MLFLOW_TRACKING_URI")) uri = env;
   }
-  if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) return make_mlflow_rest(spec, run, uri);
+  if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0)
+    return make_mlflow_rest(spec, run, uri);
   config::LoggerSpec file = spec;
   if (!uri.empty()) file.dir = uri.rfind("file://", 0) == 0 ? uri.substr(7) : uri;
   return std::make_unique<MlflowFileSink>(file, run);

@@ -26,11 +26,14 @@ class MlflowRestSink : public FilteredSink {
       : FilteredSink(spec), client_(std::move(uri)), run_dir_(run.run_dir) {
     std::string name = spec.experiment.empty() ? run.run_name : spec.experiment;
     // 1. The experiment: found by name, else created.
-    auto got = client_.call("GET", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + url_encode(name), nullptr, true);
+    auto got = client_.call(
+        "GET", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + url_encode(name),
+        nullptr, true);
     if (got.status == 200) {
       exp_ = nlohmann::json::parse(got.body)["experiment"]["experiment_id"].get<std::string>();
     } else {
-      exp_ = client_.post("/api/2.0/mlflow/experiments/create", {{"name", name}})["experiment_id"].get<std::string>();
+      exp_ = client_.post("/api/2.0/mlflow/experiments/create", {{"name", name}})["experiment_id"]
+                 .get<std::string>();
     }
     // 2. A resumed run continues its run when the server still has it.
     if (!spec.continue_run_id.empty() && continue_run(spec.continue_run_id)) return;
@@ -47,9 +50,12 @@ class MlflowRestSink : public FilteredSink {
   }
 
   bool continue_run(const std::string& id) {
-    auto got = client_.call("GET", "/api/2.0/mlflow/runs/get?run_id=" + url_encode(id), nullptr, true);
+    auto got =
+        client_.call("GET", "/api/2.0/mlflow/runs/get?run_id=" + url_encode(id), nullptr, true);
     auto j = nlohmann::json::parse(got.body, nullptr, false);
-    if (got.status != 200 || j.is_discarded() || j["run"]["info"].value("experiment_id", "") != exp_) return false;
+    if (got.status != 200 || j.is_discarded() ||
+        j["run"]["info"].value("experiment_id", "") != exp_)
+      return false;
     id_ = id;
     artifact_uri_ = j["run"]["info"].value("artifact_uri", "");
     nlohmann::json body = {{"run_id", id_}, {"status", "RUNNING"}};
@@ -81,7 +87,8 @@ class MlflowRestSink : public FilteredSink {
  private:
   void write(const MetricPoint& p) override {
     int64_t ts = static_cast<int64_t>(p.time * 1000);
-    for (const auto& [k, v] : p.values) pending_.push_back({{"key", k}, {"value", v}, {"timestamp", ts}, {"step", p.step}});
+    for (const auto& [k, v] : p.values)
+      pending_.push_back({{"key", k}, {"value", v}, {"timestamp", ts}, {"step", p.step}});
     if (!p.per_step || pending_.size() >= 1000) flush(false);
   }
 
@@ -100,7 +107,8 @@ class MlflowRestSink : public FilteredSink {
       std::string lines;
       for (const auto& m : pending_) lines += m.dump() + "\n";
       write_file_atomic(path, lines);
-      spdlog::error("mlflow: {} metric values could not be sent to {}; kept in {}", pending_.size(), client_.base(), path);
+      spdlog::error("mlflow: {} metric values could not be sent to {}; kept in {}", pending_.size(),
+                    client_.base(), path);
     }
   }
 
@@ -111,7 +119,9 @@ class MlflowRestSink : public FilteredSink {
   void upload_artifacts() {
     RunArtifacts artifacts(client_, artifact_uri_);
     if (!artifacts.reachable()) {
-      if (!artifact_uri_.empty()) spdlog::info("mlflow: artifacts stay in {} (the server stores them at {})", run_dir_, artifact_uri_);
+      if (!artifact_uri_.empty())
+        spdlog::info("mlflow: artifacts stay in {} (the server stores them at {})", run_dir_,
+                     artifact_uri_);
       return;
     }
     for (const auto& f : run_files()) {
@@ -135,7 +145,8 @@ class MlflowRestSink : public FilteredSink {
 
 }  // namespace
 
-std::unique_ptr<MetricSink> make_mlflow_rest(const config::LoggerSpec& spec, const RunInfo& run, const std::string& uri) {
+std::unique_ptr<MetricSink> make_mlflow_rest(const config::LoggerSpec& spec, const RunInfo& run,
+                                             const std::string& uri) {
   return std::make_unique<MlflowRestSink>(spec, run, uri);
 }
 

@@ -17,7 +17,9 @@ inline void varint(std::string& out, uint64_t v) {
   }
   out += static_cast<char>(v);
 }
-inline void key(std::string& out, int field, int wire) { varint(out, (static_cast<uint64_t>(field) << 3) | static_cast<uint64_t>(wire)); }
+inline void key(std::string& out, int field, int wire) {
+  varint(out, (static_cast<uint64_t>(field) << 3) | static_cast<uint64_t>(wire));
+}
 inline void int_field(std::string& out, int field, int64_t v) {
   key(out, field, 0);
   varint(out, static_cast<uint64_t>(v));

@@ -32,8 +32,17 @@ std::set<std::string> secret_names(const std::string& config_yaml) {
 }
 
 std::map<std::string, std::string> environment_of_interest(const std::set<std::string>& hidden) {
-  static const char* prefixes[] = {"SLURM_", "OMP_", "OMPI_COMM_WORLD_", "NCCL_", "GLOO_", "UCX_", "CUDA_VISIBLE_DEVICES",
-                                   "ITWIN_", "MASTER_ADDR", "MASTER_PORT", "OPENBLAS_"};
+  static const char* prefixes[] = {"SLURM_",
+                                   "OMP_",
+                                   "OMPI_COMM_WORLD_",
+                                   "NCCL_",
+                                   "GLOO_",
+                                   "UCX_",
+                                   "CUDA_VISIBLE_DEVICES",
+                                   "ITWIN_",
+                                   "MASTER_ADDR",
+                                   "MASTER_PORT",
+                                   "OPENBLAS_"};
   std::map<std::string, std::string> out;
   for (char** e = environ; e && *e; ++e) {
     std::string kv = *e;

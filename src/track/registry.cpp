@@ -3,8 +3,6 @@
 // registry_rest.cpp.
 #include "itwin/track/registry.hpp"
 
-#include "itwin/track/loggers.hpp"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,10 +11,11 @@
 #include <random>
 #include <regex>
 
-#include "itwin/util/state.hpp"
+#include "itwin/track/loggers.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/redact.hpp"
+#include "itwin/util/state.hpp"
 #include "itwin/util/strings.hpp"
 #include "registry_stores.hpp"
 #include "sinks.hpp"
@@ -29,7 +28,8 @@ namespace {
 void check_name(const std::string& what, const std::string& n) {
   static const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]*");
   if (!std::regex_match(n, kName)) {
-    throw UsageError(what + " '" + n + "' may only hold letters, digits, '_', '.' and '-' (and not start with them)");
+    throw UsageError(what + " '" + n +
+                     "' may only hold letters, digits, '_', '.' and '-' (and not start with them)");
   }
 }
 
@@ -51,9 +51,13 @@ void check_alias(const std::string& alias) {
 
 namespace {
 
-bool is_http(const std::string& u) { return starts_with(u, "http://") || starts_with(u, "https://"); }
+bool is_http(const std::string& u) {
+  return starts_with(u, "http://") || starts_with(u, "https://");
+}
 
-std::string strip_file_scheme(const std::string& u) { return starts_with(u, "file://") ? u.substr(7) : u; }
+std::string strip_file_scheme(const std::string& u) {
+  return starts_with(u, "file://") ? u.substr(7) : u;
+}
 
 std::string env_or(const char* name) {
   const char* v = std::getenv(name);
@@ -84,20 +88,24 @@ std::unique_ptr<RegistryStore> open_registry(const std::string& uri) {
   return mlflow_env ? make_mlflow_file_registry(u) : make_local_registry(u);
 }
 
-ModelVersion register_model(RegistryStore& store, const std::string& run_dir, const std::string& name) {
+ModelVersion register_model(RegistryStore& store, const std::string& run_dir,
+                            const std::string& name) {
   check_name("model name", name);
   for (const char* f : {"model.pt", "summary.json"}) {
     if (!fs::exists(fs::path(run_dir) / f)) {
-      throw UsageError("'" + run_dir + "' holds no trained model (" + f + " is missing); register a finished training run");
+      throw UsageError("'" + run_dir + "' holds no trained model (" + f +
+                       " is missing); register a finished training run");
     }
   }
   auto summary = nlohmann::json::parse(read_file(run_dir + "/summary.json"));
   VersionSource src;
   src.run_dir = fs::absolute(run_dir).lexically_normal().string();
-  if (summary.contains("metrics")) src.metrics = summary["metrics"].get<std::map<std::string, double>>();
+  if (summary.contains("metrics"))
+    src.metrics = summary["metrics"].get<std::map<std::string, double>>();
   for (const auto& j : summary.value("tracked_runs", nlohmann::json::array())) {
     TrackedRun r = tracked_run_from_json(j);
-    if (r.kind == "mlflow" && src.mlflow.kind.empty()) src.mlflow = r;  // the first MLflow logger's run
+    if (r.kind == "mlflow" && src.mlflow.kind.empty())
+      src.mlflow = r;  // the first MLflow logger's run
   }
   return store.add(name, src);
 }
@@ -124,14 +132,16 @@ ModelVersion resolve_model(const RegistryStore& store, const std::string& ref) {
   auto versions = store.versions(name);
   if (versions.empty()) {
     auto names = store.names();
-    throw UsageError("no registered model '" + name + "' in the " + store.describe() + did_you_mean(name, names) +
+    throw UsageError("no registered model '" + name + "' in the " + store.describe() +
+                     did_you_mean(name, names) +
                      (names.empty() ? " (it is empty)" : "; registered: " + join(names, ", ")));
   }
   if (which == "latest") return store.get(name, versions.back());
   if (std::regex_match(which, std::regex("\\d+"))) {
     int v = std::stoi(which);
     if (std::find(versions.begin(), versions.end(), v) == versions.end()) {
-      throw UsageError("model '" + name + "' has no version " + which + " (versions 1 to " + std::to_string(versions.back()) + ")");
+      throw UsageError("model '" + name + "' has no version " + which + " (versions 1 to " +
+                       std::to_string(versions.back()) + ")");
     }
     return store.get(name, v);
   }
@@ -140,7 +150,8 @@ ModelVersion resolve_model(const RegistryStore& store, const std::string& ref) {
   if (it == aliases.end()) {
     std::vector<std::string> known;
     for (const auto& [a, v] : aliases) known.push_back(a);
-    throw UsageError("model '" + name + "' has no alias '" + which + "'" + did_you_mean(which, known) +
+    throw UsageError("model '" + name + "' has no alias '" + which + "'" +
+                     did_you_mean(which, known) +
                      (known.empty() ? "" : "; aliases: " + join(known, ", ")));
   }
   return store.get(name, it->second);
@@ -151,14 +162,16 @@ ModelVersion resolve_model(const std::string& ref) {
   return store->with_local_files(resolve_model(*store, ref));
 }
 
-void set_alias(RegistryStore& store, const std::string& name, int version, const std::string& alias) {
+void set_alias(RegistryStore& store, const std::string& name, int version,
+               const std::string& alias) {
   check_alias(alias);
   resolve_model(store, name + "@" + std::to_string(version));  // exists?
   store.set_alias(name, alias, version);
 }
 
 void remove_alias(RegistryStore& store, const std::string& name, const std::string& alias) {
-  if (!store.aliases(name).count(alias)) throw UsageError("model '" + name + "' has no alias '" + alias + "'");
+  if (!store.aliases(name).count(alias))
+    throw UsageError("model '" + name + "' has no alias '" + alias + "'");
   store.remove_alias(name, alias);
 }
 
@@ -173,7 +186,8 @@ void copy_model_files(const std::string& run_dir, const std::string& dir) {
       fs::copy_file(from, to);
       commit_file_atomic(to.string(), to.string());  // fsync'ed before the version becomes visible
     }
-    fs::permissions(to, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
+    fs::permissions(to, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                    fs::perm_options::remove);
   }
 }
 

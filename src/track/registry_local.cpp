@@ -30,8 +30,10 @@ class LocalRegistry : public RegistryStore {
     // 1. Assemble the version in a private temp directory.
     std::string tmp = base + "/" + private_name("");
     copy_model_files(src.run_dir, tmp);
-    double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    nlohmann::json meta = {{"name", name}, {"source_run", src.run_dir}, {"created", now}, {"metrics", src.metrics}};
+    double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    nlohmann::json meta = {
+        {"name", name}, {"source_run", src.run_dir}, {"created", now}, {"metrics", src.metrics}};
     if (!src.mlflow.kind.empty()) meta["mlflow_run"] = tracked_run_json(src.mlflow);
     write_file_atomic(tmp + "/meta.json", meta.dump(2) + "\n");
     // 2. Take the next free number: the rename fails if another registration took it.
@@ -46,7 +48,8 @@ class LocalRegistry : public RegistryStore {
       }
     }
     fs::remove_all(tmp);
-    throw RuntimeError("could not register " + name + ": no free version number after 100 attempts");
+    throw RuntimeError("could not register " + name +
+                       ": no free version number after 100 attempts");
   }
 
   std::vector<std::string> names() const override {
@@ -66,7 +69,8 @@ class LocalRegistry : public RegistryStore {
     if (!fs::is_directory(dir)) return v;
     for (const auto& e : fs::directory_iterator(dir)) {
       std::string n = e.path().filename().string();
-      if (std::regex_match(n, std::regex("\\d+")) && fs::exists(e.path() / "meta.json")) v.push_back(std::stoi(n));
+      if (std::regex_match(n, std::regex("\\d+")) && fs::exists(e.path() / "meta.json"))
+        v.push_back(std::stoi(n));
     }
     std::sort(v.begin(), v.end());
     return v;
@@ -118,6 +122,8 @@ class LocalRegistry : public RegistryStore {
 
 }  // namespace
 
-std::unique_ptr<RegistryStore> make_local_registry(const std::string& root) { return std::make_unique<LocalRegistry>(root); }
+std::unique_ptr<RegistryStore> make_local_registry(const std::string& root) {
+  return std::make_unique<LocalRegistry>(root);
+}
 
 }  // namespace itwin::track

@@ -28,13 +28,15 @@ namespace itwin::track {
 namespace {
 
 std::string registered_model_meta(const std::string& name, int64_t t) {
-  return "aliases: {}\ncreation_timestamp: " + std::to_string(t) + "\ndescription: null\nlast_updated_timestamp: " +
-         std::to_string(t) + "\nname: " + yaml_quote(name) + "\n";
+  return "aliases: {}\ncreation_timestamp: " + std::to_string(t) +
+         "\ndescription: null\nlast_updated_timestamp: " + std::to_string(t) +
+         "\nname: " + yaml_quote(name) + "\n";
 }
 
 class MlflowFileRegistry : public RegistryStore {
  public:
-  explicit MlflowFileRegistry(const std::string& root) : root_(fs::absolute(root).lexically_normal().string()) {}
+  explicit MlflowFileRegistry(const std::string& root)
+      : root_(fs::absolute(root).lexically_normal().string()) {}
 
   std::string describe() const override { return "MLflow file store " + root_; }
 
@@ -45,7 +47,8 @@ class MlflowFileRegistry : public RegistryStore {
     // The source MLflow shows: the run's artifacts when the run was tracked in this store.
     std::string run_id, source = "file://" + src.run_dir;
     std::error_code same_ec;
-    if (!src.mlflow.kind.empty() && fs::equivalent(fs::path(src.mlflow.store), fs::path(root_), same_ec)) {
+    if (!src.mlflow.kind.empty() &&
+        fs::equivalent(fs::path(src.mlflow.store), fs::path(root_), same_ec)) {
       run_id = src.mlflow.id;
       source = "file://" + root_ + "/" + src.mlflow.experiment + "/" + run_id + "/artifacts";
     }
@@ -54,14 +57,16 @@ class MlflowFileRegistry : public RegistryStore {
     copy_model_files(src.run_dir, tmp + "/files");
     fs::create_directories(tmp + "/tags");
     write_file_atomic(tmp + "/tags/itwin.source_run", src.run_dir);
-    for (const auto& [k, v] : src.metrics) write_file_atomic(tmp + "/tags/itwin.metric." + k, metric_text(v));
+    for (const auto& [k, v] : src.metrics)
+      write_file_atomic(tmp + "/tags/itwin.metric." + k, metric_text(v));
     // 2. The next number: meta.yaml names it, and the rename fails if another
     //    registration took it first.
     for (int attempt = 0; attempt < 100; ++attempt) {
       int v = highest_number(name) + 1;  // deleted versions' numbers included, as MLflow counts
       std::string dst = model + "/version-" + std::to_string(v);
       if (fs::exists(dst)) continue;
-      write_file_atomic(tmp + "/meta.yaml", version_meta(name, v, t, source, run_id, "file://" + dst + "/files"));
+      write_file_atomic(tmp + "/meta.yaml",
+                        version_meta(name, v, t, source, run_id, "file://" + dst + "/files"));
       std::error_code ec;
       fs::rename(tmp, dst, ec);
       if (ec) continue;
@@ -69,7 +74,8 @@ class MlflowFileRegistry : public RegistryStore {
       return get(name, v);
     }
     fs::remove_all(tmp);
-    throw RuntimeError("could not register " + name + " in " + describe() + ": no free version number after 100 attempts");
+    throw RuntimeError("could not register " + name + " in " + describe() +
+                       ": no free version number after 100 attempts");
   }
 
   std::vector<std::string> names() const override {
@@ -77,7 +83,8 @@ class MlflowFileRegistry : public RegistryStore {
     if (!fs::is_directory(models())) return out;
     for (const auto& e : fs::directory_iterator(models())) {
       std::string n = e.path().filename().string();
-      if (n[0] != '.' && fs::exists(e.path() / "meta.yaml") && !versions(n).empty()) out.push_back(n);
+      if (n[0] != '.' && fs::exists(e.path() / "meta.yaml") && !versions(n).empty())
+        out.push_back(n);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -107,7 +114,8 @@ class MlflowFileRegistry : public RegistryStore {
       for (const auto& e : fs::directory_iterator(dir / "tags")) {
         std::string k = e.path().filename().string();
         if (k == "itwin.source_run") m.source_run = read_file(e.path().string());
-        if (starts_with(k, "itwin.metric.")) m.metrics[k.substr(13)] = std::atof(read_file(e.path().string()).c_str());
+        if (starts_with(k, "itwin.metric."))
+          m.metrics[k.substr(13)] = std::atof(read_file(e.path().string()).c_str());
       }
     }
     for (const auto& [alias, version] : aliases(name))
@@ -156,7 +164,9 @@ class MlflowFileRegistry : public RegistryStore {
     std::smatch m;
     for (const auto& e : fs::directory_iterator(dir)) {
       std::string n = e.path().filename().string();
-      if (std::regex_match(n, m, std::regex("version-(\\d+)")) && fs::exists(e.path() / "meta.yaml")) out.push_back(std::stoi(m[1]));
+      if (std::regex_match(n, m, std::regex("version-(\\d+)")) &&
+          fs::exists(e.path() / "meta.yaml"))
+        out.push_back(std::stoi(m[1]));
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -190,8 +200,10 @@ class MlflowFileRegistry : public RegistryStore {
     std::error_code ec;
     fs::rename(tmp, dst, ec);  // fails when another registration created it first: fine
     if (ec) fs::remove_all(tmp);
-    fs::remove(root_ + "/.itwin-tmp", ec);  // when empty: MLflow takes directories here for experiments
-    if (!fs::exists(dst + "/meta.yaml")) throw RuntimeError("cannot create " + dst + "/meta.yaml: " + ec.message());
+    fs::remove(root_ + "/.itwin-tmp",
+               ec);  // when empty: MLflow takes directories here for experiments
+    if (!fs::exists(dst + "/meta.yaml"))
+      throw RuntimeError("cannot create " + dst + "/meta.yaml: " + ec.message());
   }
 
   // MLflow updates the registered model's last_updated_timestamp on each

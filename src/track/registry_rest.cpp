@@ -92,8 +92,10 @@ class MlflowRestRegistry : public RegistryStore {
             "mlflow: POST " + client_.base() +
             "/api/2.0/mlflow/registered-models/create failed: " + MlflowClient::describe(r));
       }
-      nlohmann::json tags = nlohmann::json::array({{{"key", "itwin.source_run"}, {"value", src.run_dir}}});
-      for (const auto& [k, v] : src.metrics) tags.push_back({{"key", "itwin.metric." + k}, {"value", metric_text(v)}});
+      nlohmann::json tags =
+          nlohmann::json::array({{{"key", "itwin.source_run"}, {"value", src.run_dir}}});
+      for (const auto& [k, v] : src.metrics)
+        tags.push_back({{"key", "itwin.metric." + k}, {"value", metric_text(v)}});
       nlohmann::json body = {{"name", name},
                              {"source", "runs:/" + run_id + "/" + path},
                              {"run_id", run_id},
@@ -108,14 +110,16 @@ class MlflowRestRegistry : public RegistryStore {
 
   std::vector<std::string> names() const override {
     std::vector<std::string> out;
-    for (const auto& m : paged("/api/2.0/mlflow/registered-models/search", {}, "registered_models")) out.push_back(m["name"]);
+    for (const auto& m : paged("/api/2.0/mlflow/registered-models/search", {}, "registered_models"))
+      out.push_back(m["name"]);
     std::sort(out.begin(), out.end());
     return out;
   }
 
   std::vector<int> versions(const std::string& name) const override {
     std::vector<int> out;
-    for (const auto& v : paged("/api/2.0/mlflow/model-versions/search", {{"filter", "name='" + name + "'"}}, "model_versions")) {
+    for (const auto& v : paged("/api/2.0/mlflow/model-versions/search",
+                               {{"filter", "name='" + name + "'"}}, "model_versions")) {
       if (v.value("name", "") == name) out.push_back(std::stoi(v["version"].get<std::string>()));
     }
     std::sort(out.begin(), out.end());
@@ -123,12 +127,15 @@ class MlflowRestRegistry : public RegistryStore {
   }
 
   ModelVersion get(const std::string& name, int v) const override {
-    return from_json(client_.get("/api/2.0/mlflow/model-versions/get" + query({{"name", name}, {"version", std::to_string(v)}}))["model_version"]);
+    return from_json(
+        client_.get("/api/2.0/mlflow/model-versions/get" +
+                    query({{"name", name}, {"version", std::to_string(v)}}))["model_version"]);
   }
 
   std::map<std::string, int> aliases(const std::string& name) const override {
     std::map<std::string, int> out;
-    auto r = client_.call("GET", "/api/2.0/mlflow/registered-models/get" + query({{"name", name}}), nullptr, true);
+    auto r = client_.call("GET", "/api/2.0/mlflow/registered-models/get" + query({{"name", name}}),
+                          nullptr, true);
     if (r.status != 200) return out;
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (j.is_discarded()) return out;
@@ -139,11 +146,14 @@ class MlflowRestRegistry : public RegistryStore {
   }
 
   void set_alias(const std::string& name, const std::string& alias, int version) override {
-    client_.post("/api/2.0/mlflow/registered-models/alias", {{"name", name}, {"alias", alias}, {"version", std::to_string(version)}});
+    client_.post("/api/2.0/mlflow/registered-models/alias",
+                 {{"name", name}, {"alias", alias}, {"version", std::to_string(version)}});
   }
 
   void remove_alias(const std::string& name, const std::string& alias) override {
-    client_.del("/api/2.0/mlflow/registered-models/alias" + query({{"name", name}, {"alias", alias}}), {{"name", name}, {"alias", alias}});
+    client_.del(
+        "/api/2.0/mlflow/registered-models/alias" + query({{"name", name}, {"alias", alias}}),
+        {{"name", name}, {"alias", alias}});
   }
 
   ModelVersion with_local_files(const ModelVersion& v) const override {
@@ -300,7 +310,8 @@ class MlflowRestRegistry : public RegistryStore {
   }
 
   // Every item of a paged search (page_token / next_page_token).
-  std::vector<nlohmann::json> paged(const std::string& path, std::map<std::string, std::string> q, const std::string& key) const {
+  std::vector<nlohmann::json> paged(const std::string& path, std::map<std::string, std::string> q,
+                                    const std::string& key) const {
     std::vector<nlohmann::json> out;
     q["max_results"] = "1000";
     for (int page = 0; page < 1000; ++page) {

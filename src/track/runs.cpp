@@ -44,7 +44,8 @@ RunRecord load_run(const std::string& dir) {
   if (fs::exists(cfg)) {
     try {
       auto c = config::load_config(cfg);
-      if (const auto* p = c.find(r.pipeline.empty() ? "training" : r.pipeline)) r.params = config::flat_params(c, *p);
+      if (const auto* p = c.find(r.pipeline.empty() ? "training" : r.pipeline))
+        r.params = config::flat_params(c, *p);
       for (auto& [k, v] : r.params) v = redact(v);  // shown by `runs show` and `runs compare`
     } catch (const Error&) {
       // a config from another itwin version: list the run without parameters
@@ -56,7 +57,8 @@ RunRecord load_run(const std::string& dir) {
 std::vector<RunRecord> find_runs(const std::string& root) {
   std::vector<RunRecord> out;
   if (!fs::is_directory(root)) throw UsageError("no run directory tree at '" + root + "'");
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
     if (it.depth() > 3) {
       it.disable_recursion_pending();
       continue;
@@ -66,7 +68,8 @@ std::vector<RunRecord> find_runs(const std::string& root) {
       it.disable_recursion_pending();  // checkpoints/ and ranks/ are not runs
     }
   }
-  std::sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) { return a.started > b.started; });
+  std::sort(out.begin(), out.end(),
+            [](const RunRecord& a, const RunRecord& b) { return a.started > b.started; });
   return out;
 }
 

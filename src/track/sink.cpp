@@ -1,8 +1,9 @@
+#include "itwin/track/sink.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "itwin/track/sink.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 
@@ -79,10 +80,14 @@ std::vector<MetricPoint> read_jsonl(const std::string& path) {
     }
     MetricPoint p;
     for (auto& [k, v] : j.items()) {
-      if (k == "step") p.step = v.get<int64_t>();
-      else if (k == "epoch") p.epoch = v.get<int64_t>();
-      else if (k == "time") p.time = v.get<double>();
-      else if (v.is_number()) p.values[k] = v.get<double>();
+      if (k == "step")
+        p.step = v.get<int64_t>();
+      else if (k == "epoch")
+        p.epoch = v.get<int64_t>();
+      else if (k == "time")
+        p.time = v.get<double>();
+      else if (v.is_number())
+        p.values[k] = v.get<double>();
     }
     out.push_back(std::move(p));
   }

@@ -26,7 +26,8 @@ class FilteredSink : public MetricSink {
 /// The files of a run directory that trackers keep with the run (MLflow
 /// artifacts) and the registry copies into a version, those that exist.
 inline const std::vector<std::string>& run_files() {
-  static const std::vector<std::string> files = {"config.yaml", "model.pt", "model.ts.pt", "summary.json", "provenance.json"};
+  static const std::vector<std::string> files = {"config.yaml", "model.pt", "model.ts.pt",
+                                                 "summary.json", "provenance.json"};
   return files;
 }
 
@@ -43,7 +44,8 @@ std::map<std::string, std::string> mlflow_tags(const config::LoggerSpec& spec, c
 std::unique_ptr<MetricSink> make_jsonl(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_csv(const config::LoggerSpec& spec, const RunInfo& run);
 std::unique_ptr<MetricSink> make_mlflow(const config::LoggerSpec& spec, const RunInfo& run);
-std::unique_ptr<MetricSink> make_mlflow_rest(const config::LoggerSpec& spec, const RunInfo& run, const std::string& uri);
+std::unique_ptr<MetricSink> make_mlflow_rest(const config::LoggerSpec& spec, const RunInfo& run,
+                                             const std::string& uri);
 std::unique_ptr<MetricSink> make_tensorboard(const config::LoggerSpec& spec, const RunInfo& run);
 
 }  // namespace itwin::track

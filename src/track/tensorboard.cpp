@@ -42,14 +42,16 @@ uint32_t masked_crc32c(const std::string& data) {
 
 namespace {
 
-double now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::string le32(uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
 std::string le64(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
 
 // Summary.Value with SummaryMetadata.plugin_data {plugin_name, content} and a tensor.
-std::string plugin_value(const std::string& tag, const std::string& plugin, const std::string& content,
-                         const std::string& tensor) {
+std::string plugin_value(const std::string& tag, const std::string& plugin,
+                         const std::string& content, const std::string& tensor) {
   std::string plugin_data, metadata, value;
   pb::bytes_field(plugin_data, 1, plugin);
   if (!content.empty()) pb::bytes_field(plugin_data, 2, content);
@@ -62,15 +64,15 @@ std::string plugin_value(const std::string& tag, const std::string& plugin, cons
 
 std::string string_tensor(const std::string& s) {
   std::string t;
-  pb::int_field(t, 1, 7);       // dtype DT_STRING
-  pb::bytes_field(t, 2, "");    // tensor_shape: scalar
-  pb::bytes_field(t, 8, s);     // string_val
+  pb::int_field(t, 1, 7);     // dtype DT_STRING
+  pb::bytes_field(t, 2, "");  // tensor_shape: scalar
+  pb::bytes_field(t, 8, s);   // string_val
   return t;
 }
 
-std::string null_tensor() {     // what TensorBoard's hparams summaries carry
+std::string null_tensor() {  // what TensorBoard's hparams summaries carry
   std::string t;
-  pb::int_field(t, 1, 1);       // DT_FLOAT
+  pb::int_field(t, 1, 1);  // DT_FLOAT
   pb::bytes_field(t, 2, "");
   pb::float_field(t, 5, 0.0f);
   return t;
@@ -154,13 +156,14 @@ bool continue_session(const std::string& dir) {
 
 class TensorBoardSink : public FilteredSink {
  public:
-  TensorBoardSink(const config::LoggerSpec& spec, const RunInfo& run) : FilteredSink(spec), run_(run) {
+  TensorBoardSink(const config::LoggerSpec& spec, const RunInfo& run)
+      : FilteredSink(spec), run_(run) {
     std::string dir = spec.dir.empty() ? run.run_dir + "/tensorboard" : spec.dir;
     std::filesystem::create_directories(dir);
     continued_ = run.resumed && continue_session(dir);
     char name[256];
-    std::snprintf(name, sizeof name, "events.out.tfevents.%lld.%s.%d.0", static_cast<long long>(now()),
-                  host_name().c_str(), static_cast<int>(::getpid()));
+    std::snprintf(name, sizeof name, "events.out.tfevents.%lld.%s.%d.0",
+                  static_cast<long long>(now()), host_name().c_str(), static_cast<int>(::getpid()));
     path_ = dir + "/" + name;
     out_.open(path_, std::ios::binary);
     if (!out_) throw_errno("cannot write " + path_);
@@ -191,9 +194,12 @@ class TensorBoardSink : public FilteredSink {
       std::string value, entry;
       char* end = nullptr;
       double d = std::strtod(v.c_str(), &end);
-      if (!v.empty() && *end == '\0') pb::double_field(value, 2, d);  // number_value
-      else if (v == "true" || v == "false") pb::int_field(value, 4, v == "true");  // bool_value
-      else pb::bytes_field(value, 3, v);                                          // string_value
+      if (!v.empty() && *end == '\0')
+        pb::double_field(value, 2, d);  // number_value
+      else if (v == "true" || v == "false")
+        pb::int_field(value, 4, v == "true");  // bool_value
+      else
+        pb::bytes_field(value, 3, v);  // string_value
       pb::bytes_field(entry, 1, k);
       pb::bytes_field(entry, 2, value);
       pb::bytes_field(start, 1, entry);
@@ -205,7 +211,8 @@ class TensorBoardSink : public FilteredSink {
     std::string plugin;
     pb::int_field(plugin, 1, 0);
     pb::bytes_field(plugin, 3, start);
-    summary_event(0, plugin_value("_hparams_/session_start_info", "hparams", plugin, null_tensor()));
+    summary_event(0,
+                  plugin_value("_hparams_/session_start_info", "hparams", plugin, null_tensor()));
     out_.flush();
   }
 

@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "../models/tensor_check.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
-#include "../models/tensor_check.hpp"
 
 namespace fs = std::filesystem;
 
@@ -20,7 +20,8 @@ namespace itwin::train {
 namespace {
 
 void sync_tree(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator(dir)) commit_file_atomic(e.path().string(), e.path().string());
+  for (const auto& e : fs::directory_iterator(dir))
+    commit_file_atomic(e.path().string(), e.path().string());
 }
 
 std::string first_line(const c10::Error& e) {
@@ -45,7 +46,8 @@ class StateReader {
  public:
   explicit StateReader(const std::string& dir) : path_(dir + "/state.json") {
     j_ = nlohmann::json::parse(read_file(path_), nullptr, false);
-    if (j_.is_discarded() || !j_.is_object()) throw RuntimeError(path_ + ": not a JSON object (damaged checkpoint state)");
+    if (j_.is_discarded() || !j_.is_object())
+      throw RuntimeError(path_ + ": not a JSON object (damaged checkpoint state)");
   }
   template <class T>
   T get(const char* field, std::optional<T> def = std::nullopt) const {
@@ -57,7 +59,8 @@ class StateReader {
       return j_.at(field).get<T>();
     } catch (const nlohmann::json::exception& e) {
       std::string got = j_.at(field).type_name();
-      throw RuntimeError(path_ + ": field '" + field + "' has the wrong type (" + got + ") (damaged checkpoint state)");
+      throw RuntimeError(path_ + ": field '" + field + "' has the wrong type (" + got +
+                         ") (damaged checkpoint state)");
     }
   }
 
@@ -85,8 +88,10 @@ TrainState read_state(const std::string& dir) {
   st.loss_scale = r.get<double>("loss_scale", 0.0);
   st.scale_growth = r.get<int64_t>("scale_growth", int64_t{0});
   st.counters = r.get<std::map<std::string, int64_t>>("counters", std::map<std::string, int64_t>{});
-  if (st.epochs_done < 0 || st.epoch_step < 0 || st.step < 0 || st.history.size() != static_cast<size_t>(st.epochs_done)) {
-    throw RuntimeError(dir + "/state.json: epochs_done, step and history disagree (damaged checkpoint state)");
+  if (st.epochs_done < 0 || st.epoch_step < 0 || st.step < 0 ||
+      st.history.size() != static_cast<size_t>(st.epochs_done)) {
+    throw RuntimeError(
+        dir + "/state.json: epochs_done, step and history disagree (damaged checkpoint state)");
   }
   return st;
 }
@@ -101,19 +106,23 @@ int64_t optimizer_shards(const std::string& dir) {
   return StateReader(dir).get<int64_t>("optimizer_shards", int64_t{0});
 }
 
-void save_optimizer_shard(const std::string& root, const std::string& name, torch::optim::Optimizer& opt, int rank) {
+void save_optimizer_shard(const std::string& root, const std::string& name,
+                          torch::optim::Optimizer& opt, int rank) {
   std::string path = shard_file(root, name, rank);
   fs::create_directories(fs::path(path).parent_path());
   torch::save(opt, path + ".tmp");
   commit_file_atomic(path + ".tmp", path);
 }
 
-void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, int rank, int world) {
+void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, int rank,
+                          int world) {
   int64_t n = optimizer_shards(dir);
   std::string mine = dir + "/optimizer-rank-" + std::to_string(rank) + ".pt";
   if (n != world || !fs::exists(mine)) {
     spdlog::warn("checkpoint {} holds {}; this run's optimizer shards ({} ranks) start afresh", dir,
-                 n ? "the optimizer shards of " + std::to_string(n) + " ranks" : std::string("one full optimizer state"), world);
+                 n ? "the optimizer shards of " + std::to_string(n) + " ranks"
+                   : std::string("one full optimizer state"),
+                 world);
     return;
   }
   try {
@@ -125,8 +134,9 @@ void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, 
 }
 
 void save_checkpoint(const std::string& root, const std::string& name, models::Model& model,
-                     torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml,
-                     const std::vector<std::string>& shards, const CheckpointFiles& extra) {
+                     torch::optim::Optimizer& opt, const TrainState& st,
+                     const std::string& config_yaml, const std::vector<std::string>& shards,
+                     const CheckpointFiles& extra) {
   fs::create_directories(root);
   fs::path final_dir = fs::path(root) / name;
   fs::path tmp = fs::path(root) / (".tmp-" + name + "-" + std::to_string(::getpid()));
@@ -143,19 +153,29 @@ void save_checkpoint(const std::string& root, const std::string& name, models::M
       std::lock_guard<std::mutex> lock(gen.mutex());
       torch::save(gen.get_state(), (tmp / "rng.pt").string());
     }
-    for (int64_t d = 0; d < static_cast<int64_t>(torch::cuda::device_count()); ++d) {  // dropout on a GPU draws from its generator
-      auto gen = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
+    for (int64_t d = 0; d < static_cast<int64_t>(torch::cuda::device_count());
+         ++d) {  // dropout on a GPU draws from its generator
+      auto gen = at::globalContext().defaultGenerator(
+          at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
       std::lock_guard<std::mutex> lock(gen.mutex());
       torch::save(gen.get_state(), (tmp / ("rng-cuda-" + std::to_string(d) + ".pt")).string());
     }
-    nlohmann::json j = {{"epochs_done", st.epochs_done},     {"epoch_step", st.epoch_step},
-                        {"epoch_sums", st.epoch_sums},       {"epoch_samples", st.epoch_samples},
-                        {"epoch_seconds", st.epoch_seconds}, {"step", st.step},
-                        {"best", st.best},                   {"has_best", st.has_best},
-                        {"bad_epochs", st.bad_epochs},       {"es_best", st.es_best},
-                        {"es_has_best", st.es_has_best},     {"train_seconds", st.train_seconds},
-                        {"history", st.history},             {"optimizer_shards", shards.size()},
-                        {"loss_scale", st.loss_scale},       {"scale_growth", st.scale_growth},
+    nlohmann::json j = {{"epochs_done", st.epochs_done},
+                        {"epoch_step", st.epoch_step},
+                        {"epoch_sums", st.epoch_sums},
+                        {"epoch_samples", st.epoch_samples},
+                        {"epoch_seconds", st.epoch_seconds},
+                        {"step", st.step},
+                        {"best", st.best},
+                        {"has_best", st.has_best},
+                        {"bad_epochs", st.bad_epochs},
+                        {"es_best", st.es_best},
+                        {"es_has_best", st.es_has_best},
+                        {"train_seconds", st.train_seconds},
+                        {"history", st.history},
+                        {"optimizer_shards", shards.size()},
+                        {"loss_scale", st.loss_scale},
+                        {"scale_growth", st.scale_growth},
                         {"counters", st.counters}};
     write_file_atomic((tmp / "state.json").string(), j.dump(2));
     write_file_atomic((tmp / "config.yaml").string(), config_yaml);
@@ -190,7 +210,8 @@ void recover_checkpoints(const std::string& root) {
       std::string name = n.substr(5, n.rfind('-') - 5);
       fs::path target = fs::path(root) / name;
       if (!fs::exists(target) && fs::exists(e.path() / "state.json")) {
-        spdlog::warn("checkpoint {} was hidden by a crash during its replacement; restoring it", target.string());
+        spdlog::warn("checkpoint {} was hidden by a crash during its replacement; restoring it",
+                     target.string());
         fs::rename(e.path(), target);
       } else {
         fs::remove_all(e.path(), ec);
@@ -208,7 +229,8 @@ CheckpointScan scan_checkpoints(const std::string& root) {
   int64_t best = -1;
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(root, ec)) {
-    if (e.path().filename().string().rfind(".", 0) != 0 && e.is_directory()) dirs.push_back(e.path());
+    if (e.path().filename().string().rfind(".", 0) != 0 && e.is_directory())
+      dirs.push_back(e.path());
   }
   std::sort(dirs.begin(), dirs.end());
   for (const auto& d : dirs) {
@@ -233,9 +255,12 @@ CheckpointScan scan_checkpoints(const std::string& root) {
   return scan;
 }
 
-std::optional<std::string> latest_checkpoint(const std::string& root) { return scan_checkpoints(root).latest; }
+std::optional<std::string> latest_checkpoint(const std::string& root) {
+  return scan_checkpoints(root).latest;
+}
 
-TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::optim::Optimizer* opt) {
+TrainState load_checkpoint(const std::string& dir, models::Model* model,
+                           torch::optim::Optimizer* opt) {
   TrainState st = read_state(dir);
   if (model) models::load_state_dict(*model, dir + "/model.pt");
   std::string file = dir + "/optimizer.pt";
@@ -244,8 +269,10 @@ TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::
       models::check_archive(file);
       torch::load(*opt, file);
     } else if (opt) {
-      spdlog::warn("checkpoint {} holds the optimizer state in {} shards (zero1); the optimizer starts afresh", dir,
-                   optimizer_shards(dir));
+      spdlog::warn(
+          "checkpoint {} holds the optimizer state in {} shards (zero1); the optimizer starts "
+          "afresh",
+          dir, optimizer_shards(dir));
     }
     file = dir + "/rng.pt";
     models::check_archive(file);
@@ -262,7 +289,8 @@ TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::
       if (!fs::exists(file)) continue;
       torch::Tensor state;
       torch::load(state, file);
-      auto g = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
+      auto g = at::globalContext().defaultGenerator(
+          at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
       std::lock_guard<std::mutex> glock(g.mutex());
       g.set_state(state);
     }
@@ -278,7 +306,8 @@ void prune_checkpoints(const std::string& root, int64_t keep) {
     if (e.path().filename().string().rfind("epoch-", 0) == 0) periodic.push_back(e.path());
   }
   std::sort(periodic.begin(), periodic.end());
-  for (size_t i = 0; i + static_cast<size_t>(keep) < periodic.size(); ++i) fs::remove_all(periodic[i]);
+  for (size_t i = 0; i + static_cast<size_t>(keep) < periodic.size(); ++i)
+    fs::remove_all(periodic[i]);
 }
 
 }  // namespace itwin::train

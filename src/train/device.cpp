@@ -25,18 +25,21 @@ DeviceChoice choose_device(config::DeviceKind kind, int local_rank) {
     case config::DeviceKind::Cuda:
       if (!have) {
         const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-        throw ConfigError(std::string("run.device: cuda, but ") +
-                          (ITWIN_TORCH_CUDA ? std::string("no GPU is visible to this process") +
-                                                  (visible ? " (CUDA_VISIBLE_DEVICES=" + std::string(visible) + ")" : "")
-                                            : std::string("this itwin's LibTorch has no CUDA (Debian's is CPU-only); build "
-                                                          "against a CUDA LibTorch (docs/gpu.md)")) +
-                          "; use run.device: cpu or auto");
+        throw ConfigError(
+            std::string("run.device: cuda, but ") +
+            (ITWIN_TORCH_CUDA
+                 ? std::string("no GPU is visible to this process") +
+                       (visible ? " (CUDA_VISIBLE_DEVICES=" + std::string(visible) + ")" : "")
+                 : std::string("this itwin's LibTorch has no CUDA (Debian's is CPU-only); build "
+                               "against a CUDA LibTorch (docs/gpu.md)")) +
+            "; use run.device: cpu or auto");
       }
       break;
   }
   const int count = static_cast<int>(torch::cuda::device_count());
   const int index = local_rank % count;
-  DeviceChoice c{torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index)), "cuda:" + std::to_string(index)};
+  DeviceChoice c{torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index)),
+                 "cuda:" + std::to_string(index)};
 #if ITWIN_TORCH_CUDA
   c.name += std::string(" (") + at::cuda::getDeviceProperties(index)->name + ")";
 #endif
@@ -45,7 +48,9 @@ DeviceChoice choose_device(config::DeviceKind kind, int local_rank) {
 
 void check_precision(config::Precision p, const torch::Device& d) {
   if (p == config::Precision::Fp16 && d.is_cpu()) {
-    throw ConfigError("precision: fp16 needs a GPU (LibTorch 1.13 autocasts to bfloat16 only on the CPU); use bf16");
+    throw ConfigError(
+        "precision: fp16 needs a GPU (LibTorch 1.13 autocasts to bfloat16 only on the CPU); use "
+        "bf16");
   }
 }
 
@@ -56,7 +61,9 @@ namespace {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 bool autocast_enabled(at::DeviceType t) { return at::autocast::is_autocast_enabled(t); }
 void set_autocast(at::DeviceType t, bool on) { at::autocast::set_autocast_enabled(t, on); }
-void set_autocast_dtype(at::DeviceType t, at::ScalarType dtype) { at::autocast::set_autocast_dtype(t, dtype); }
+void set_autocast_dtype(at::DeviceType t, at::ScalarType dtype) {
+  at::autocast::set_autocast_dtype(t, dtype);
+}
 #else
 bool autocast_enabled(at::DeviceType t) {
   return t == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();

@@ -6,7 +6,8 @@ namespace F = torch::nn::functional;
 
 namespace itwin::train {
 
-torch::Tensor compute_loss(const config::TrainerSpec& spec, const torch::Tensor& out, const torch::Tensor& target) {
+torch::Tensor compute_loss(const config::TrainerSpec& spec, const torch::Tensor& out,
+                           const torch::Tensor& target) {
   switch (spec.loss) {
     case config::LossKind::CrossEntropy:
       return F::cross_entropy(out, target);
@@ -19,7 +20,8 @@ torch::Tensor compute_loss(const config::TrainerSpec& spec, const torch::Tensor&
     case config::LossKind::L1:
       return F::l1_loss(out, target.view_as(out));
     case config::LossKind::Huber:
-      return F::huber_loss(out, target.view_as(out), F::HuberLossFuncOptions().delta(spec.huber_delta));
+      return F::huber_loss(out, target.view_as(out),
+                           F::HuberLossFuncOptions().delta(spec.huber_delta));
   }
   throw std::logic_error("unhandled loss");
 }

@@ -9,7 +9,8 @@
 
 namespace itwin::train {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const config::OptimizerSpec& s, std::vector<torch::Tensor> params);
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const config::OptimizerSpec& s,
+                                                        std::vector<torch::Tensor> params);
 void set_lr(torch::optim::Optimizer& opt, double lr);
 
 }  // namespace itwin::train

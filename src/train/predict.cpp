@@ -8,17 +8,25 @@
 
 namespace itwin::train {
 
-Predictions predict(const config::PredictorSpec& spec, models::Model& model, const data::DataSplits& data,
-                    const std::string& step, const torch::Device& device) {
+Predictions predict(const config::PredictorSpec& spec, models::Model& model,
+                    const data::DataSplits& data, const std::string& step,
+                    const torch::Device& device) {
   const data::Split* split = nullptr;
   switch (spec.split) {
-    case config::SplitKind::Test: split = &data.test; break;
-    case config::SplitKind::Validation: split = &data.val; break;
-    case config::SplitKind::Train: split = &data.train; break;
+    case config::SplitKind::Test:
+      split = &data.test;
+      break;
+    case config::SplitKind::Validation:
+      split = &data.val;
+      break;
+    case config::SplitKind::Train:
+      split = &data.train;
+      break;
   }
   const data::Split& d = *split;
   const char* split_name = config::split_catalog().name(spec.split);
-  if (d.size() == 0) throw RuntimeError("step '" + step + "': the " + std::string(split_name) + " split is empty");
+  if (d.size() == 0)
+    throw RuntimeError("step '" + step + "': the " + std::string(split_name) + " split is empty");
   torch::NoGradGuard ng;
   model.set_training(false);
   std::vector<torch::Tensor> outs, labels;
@@ -35,11 +43,13 @@ Predictions predict(const config::PredictorSpec& spec, models::Model& model, con
   Predictions p;
   p.output = spec.output;
   p.labels = torch::cat(labels);
-  if (data.classification) p.accuracy = out.argmax(1).eq(p.labels).to(torch::kFloat64).mean().item<double>();
+  if (data.classification)
+    p.accuracy = out.argmax(1).eq(p.labels).to(torch::kFloat64).mean().item<double>();
   switch (spec.output) {
     case config::PredictOutput::Class:
       if (!data.classification) {
-        throw RuntimeError("step '" + step + "': output 'class' needs a classification data set; use output: raw");
+        throw RuntimeError("step '" + step +
+                           "': output 'class' needs a classification data set; use output: raw");
       }
       p.values = out.argmax(1);
       break;
@@ -66,14 +76,17 @@ void save_predictions(const Predictions& p, const config::SaverSpec& spec) {
   auto ya = y.accessor<double, 2>();
   if (spec.format == config::SaveFormat::Csv) {
     s << "index";
-    for (int64_t j = 0; j < k; ++j) s << (k == 1 ? ",prediction" : ",prediction_" + std::to_string(j));
+    for (int64_t j = 0; j < k; ++j)
+      s << (k == 1 ? ",prediction" : ",prediction_" + std::to_string(j));
     for (int64_t j = 0; j < t; ++j) s << (t == 1 ? ",label" : ",label_" + std::to_string(j));
     s << "\n";
     for (int64_t i = 0; i < n; ++i) {
       s << i;
       for (int64_t j = 0; j < k; ++j) {
-        if (ints) s << "," << static_cast<int64_t>(va[i][j]);
-        else s << "," << va[i][j];
+        if (ints)
+          s << "," << static_cast<int64_t>(va[i][j]);
+        else
+          s << "," << va[i][j];
       }
       for (int64_t j = 0; j < t; ++j) s << "," << ya[i][j];
       s << "\n";
@@ -84,8 +97,14 @@ void save_predictions(const Predictions& p, const config::SaverSpec& spec) {
       std::vector<double> pr(k), lb(t);
       for (int64_t a = 0; a < k; ++a) pr[static_cast<size_t>(a)] = va[i][a];
       for (int64_t a = 0; a < t; ++a) lb[static_cast<size_t>(a)] = ya[i][a];
-      if (k == 1) j["prediction"] = pr[0]; else j["prediction"] = pr;
-      if (t == 1) j["label"] = lb[0]; else j["label"] = lb;
+      if (k == 1)
+        j["prediction"] = pr[0];
+      else
+        j["prediction"] = pr;
+      if (t == 1)
+        j["label"] = lb[0];
+      else
+        j["label"] = lb;
       s << j.dump() << "\n";
     }
   }

@@ -4,15 +4,24 @@ namespace itwin::train {
 
 const char* phase_name(Phase p) {
   switch (p) {
-    case Phase::Data: return "data";
-    case Phase::Forward: return "forward";
-    case Phase::Backward: return "backward";
-    case Phase::CommExposed: return "comm_exposed";
-    case Phase::Optimizer: return "optimizer";
-    case Phase::Comm: return "comm";
-    case Phase::Checkpoint: return "checkpoint";
-    case Phase::Logging: return "logging";
-    case Phase::kCount: break;
+    case Phase::Data:
+      return "data";
+    case Phase::Forward:
+      return "forward";
+    case Phase::Backward:
+      return "backward";
+    case Phase::CommExposed:
+      return "comm_exposed";
+    case Phase::Optimizer:
+      return "optimizer";
+    case Phase::Comm:
+      return "comm";
+    case Phase::Checkpoint:
+      return "checkpoint";
+    case Phase::Logging:
+      return "logging";
+    case Phase::kCount:
+      break;
   }
   return "?";
 }

@@ -34,21 +34,24 @@ void Progress::step(int64_t done, int64_t samples, double loss) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - start_).count();
-  double eta = done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(steps_ - done) : 0;
+  double eta =
+      done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(steps_ - done) : 0;
   if (tty_) {
     if (done < steps_ && std::chrono::duration<double>(now - last_draw_).count() < 0.1) return;
     last_draw_ = now;
     int width = 24, fill = steps_ > 0 ? static_cast<int>(width * done / steps_) : width;
     std::string bar(static_cast<size_t>(fill), '=');
     bar.resize(static_cast<size_t>(width), ' ');
-    std::printf("\r\033[Kepoch %lld/%lld [%s] %lld/%lld loss %.4f %.0f samples/s ETA %s", static_cast<long long>(epoch_),
-                static_cast<long long>(epochs_), bar.c_str(), static_cast<long long>(done),
-                static_cast<long long>(steps_), loss, samples_per_s(), format_duration(eta).c_str());
+    std::printf("\r\033[Kepoch %lld/%lld [%s] %lld/%lld loss %.4f %.0f samples/s ETA %s",
+                static_cast<long long>(epoch_), static_cast<long long>(epochs_), bar.c_str(),
+                static_cast<long long>(done), static_cast<long long>(steps_), loss, samples_per_s(),
+                format_duration(eta).c_str());
     std::fflush(stdout);
   } else if (done % log_every_ == 0 && done < steps_) {
-    std::printf("epoch %lld/%lld step %lld/%lld loss %.4f %.0f samples/s ETA %s\n", static_cast<long long>(epoch_),
-                static_cast<long long>(epochs_), static_cast<long long>(done), static_cast<long long>(steps_), loss,
-                samples_per_s(), format_duration(eta).c_str());
+    std::printf("epoch %lld/%lld step %lld/%lld loss %.4f %.0f samples/s ETA %s\n",
+                static_cast<long long>(epoch_), static_cast<long long>(epochs_),
+                static_cast<long long>(done), static_cast<long long>(steps_), loss, samples_per_s(),
+                format_duration(eta).c_str());
     std::fflush(stdout);
   }
 }

@@ -59,10 +59,12 @@ void all_or_none(comm::Backend& comm, const std::function<void()>& work) {
   comm.broadcast(what.data(), what.size(), comm::DType::U8, first);
   auto sep = what.find('\x01');
   std::string msg = what.substr(sep + 1);
-  throw CollectiveError(first == 0 ? msg : "rank " + std::to_string(first) + ": " + msg, std::atoi(what.c_str()));
+  throw CollectiveError(first == 0 ? msg : "rank " + std::to_string(first) + ": " + msg,
+                        std::atoi(what.c_str()));
 }
 
-std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::vector<config::LoggerSpec>& specs,
+std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm,
+                                               const std::vector<config::LoggerSpec>& specs,
                                                track::RunInfo info) {
   std::unique_ptr<track::MultiSink> sinks;
   // 1. Rank 0 opens its loggers; the ids of the runs they created go to all.
@@ -83,7 +85,8 @@ std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::v
     }
     try {
       sinks = track::make_sinks(specs, info);
-    } catch (const std::exception& e) {  // itwin's errors and, e.g., a filesystem_error: either way all must learn it
+    } catch (const std::exception&
+                 e) {  // itwin's errors and, e.g., a filesystem_error: either way all must learn it
       error = e.what();
     }
   }
@@ -92,16 +95,18 @@ std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::v
   comm.allreduce(&failed, 1, comm::DType::I32, comm::ReduceOp::Max);
   if (failed && sinks) sinks->close("FAILED");
   if (!error.empty()) throw CollectiveError("rank " + std::to_string(comm.rank()) + ": " + error);
-  if (failed) throw CollectiveError("the loggers of another rank could not start (see logs/rank-N.log)");
+  if (failed)
+    throw CollectiveError("the loggers of another rank could not start (see logs/rank-N.log)");
   return sinks;
 }
 
 void end_job_alone(comm::Backend& comm, const Error& e, int console_fd) {
   spdlog::error("{}", e.what());
   if (console_fd >= 0) {
-    std::string line = "itwin: error: [rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.world()) + "] " +
-                       e.what() + "\n";
-    if (::write(console_fd, line.data(), line.size()) < 0) {}  // best effort: the job is ending
+    std::string line = "itwin: error: [rank " + std::to_string(comm.rank()) + "/" +
+                       std::to_string(comm.world()) + "] " + e.what() + "\n";
+    if (::write(console_fd, line.data(), line.size()) < 0) {
+    }  // best effort: the job is ending
   }
   std::fflush(nullptr);
   comm.abort_job(e.exit_code());

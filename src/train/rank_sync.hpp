@@ -27,7 +27,8 @@ void all_or_none(comm::Backend& comm, const std::function<void()>& work);
 /// Opens the loggers of every rank: rank 0 first, so that the runs of the
 /// other ranks nest under rank 0's (and find the experiments it created),
 /// then the others. Every rank throws if any rank's loggers failed to open.
-std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm, const std::vector<config::LoggerSpec>& specs,
+std::unique_ptr<track::MultiSink> open_loggers(comm::Backend& comm,
+                                               const std::vector<config::LoggerSpec>& specs,
                                                track::RunInfo info);
 
 /// An error on this rank alone (`e` is not a CollectiveError): says it where

@@ -48,7 +48,8 @@ RunOptions with_parents(const config::Config& cfg, RunOptions o) {
   if (o.parent_run.empty()) return o;
   o.parent_runs.resize(std::max(o.parent_runs.size(), cfg.loggers.size()));
   for (size_t i = 0; i < cfg.loggers.size(); ++i) {
-    if (cfg.loggers[i].type == config::LoggerKind::Mlflow && o.parent_runs[i].empty()) o.parent_runs[i] = o.parent_run;
+    if (cfg.loggers[i].type == config::LoggerKind::Mlflow && o.parent_runs[i].empty())
+      o.parent_runs[i] = o.parent_run;
   }
   return o;
 }
@@ -58,8 +59,8 @@ void check_stop(comm::Backend& comm, const std::string& before) {
   int64_t sig = stop_requested();
   if (comm.world() > 1) comm.allreduce(&sig, 1, comm::DType::I64, comm::ReduceOp::Max);
   if (!sig) return;
-  throw CollectiveError("stopped by signal " + std::to_string(sig) + " (" + strsignal(static_cast<int>(sig)) +
-                            ") before step '" + before + "'",
+  throw CollectiveError("stopped by signal " + std::to_string(sig) + " (" +
+                            strsignal(static_cast<int>(sig)) + ") before step '" + before + "'",
                         sig == SIGINT ? kExitInterrupted : kExitPreempted);
 }
 
@@ -92,17 +93,20 @@ void run_steps(RunSession& session, StepRunner& steps, const config::Pipeline& p
 
 }  // namespace
 
-void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts) {
+void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline,
+                  const RunOptions& opts) {
   install_stop_handlers();
   const CpuSnapshot start = cpu_snapshot();  // who else is busy, measured while the data loads
-  launch::Joined j = launch::join_world(cfg.distributed.backend, cfg.distributed.rendezvous, cfg.distributed.timeout);
+  launch::Joined j = launch::join_world(cfg.distributed.backend, cfg.distributed.rendezvous,
+                                        cfg.distributed.timeout);
   comm::Backend& comm = *j.comm;
   init_logging(comm.rank(), comm.world());
   const Threads threads = thread_count(cfg, opts, j.world.local_world);
   // LibTorch parallelizes around BLAS calls; a BLAS with its own threads on
   // top oversubscribes the cores. Respect an explicit OPENBLAS_NUM_THREADS.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) set_blas_threads(1);
-  RunSession session(comm, j.world, j.backend, cfg, pipeline, with_parents(cfg, opts), threads.count);
+  RunSession session(comm, j.world, j.backend, cfg, pipeline, with_parents(cfg, opts),
+                     threads.count);
   try {
     auto steps = make_step_runner(cfg, threads, start);
     run_steps(session, *steps, pipeline);

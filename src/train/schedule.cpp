@@ -6,7 +6,8 @@ namespace itwin::train {
 
 double lr_at(const config::SchedulerSpec& s, double base, int64_t epoch, int64_t epochs) {
   if (epoch < s.warmup_epochs) {
-    double f = s.warmup_start + (1.0 - s.warmup_start) * static_cast<double>(epoch) / static_cast<double>(s.warmup_epochs);
+    double f = s.warmup_start + (1.0 - s.warmup_start) * static_cast<double>(epoch) /
+                                    static_cast<double>(s.warmup_epochs);
     return base * f;
   }
   int64_t e = epoch - s.warmup_epochs;  // epochs since warmup ended

@@ -1,13 +1,13 @@
 // The step executors: what a pipeline's steps do with data, models and predictions.
 #include "steps.hpp"
 
-#include <torch/torch.h>
-
 #include <signal.h>
+#include <torch/torch.h>
 
 #include <chrono>
 #include <optional>
 
+#include "gan_steps.hpp"
 #include "itwin/data/datacube.hpp"
 #include "itwin/data/dataset.hpp"
 #include "itwin/models/model.hpp"
@@ -19,7 +19,6 @@
 #include "itwin/util/redact.hpp"
 #include "itwin/util/signals.hpp"
 #include "itwin/util/strings.hpp"
-#include "gan_steps.hpp"
 #include "predict.hpp"
 
 namespace itwin::train {
@@ -54,7 +53,8 @@ class TorchSteps : public StepRunner {
         }
         break;
       case config::StepKind::Predictor:
-        if (std::get<config::PredictorSpec>(s.spec).output == config::PredictOutput::Class && !data_->classification) {
+        if (std::get<config::PredictorSpec>(s.spec).output == config::PredictOutput::Class &&
+            !data_->classification) {
           config_problem(s, "output 'class' needs a classification data set; use output: raw");
         }
         break;
@@ -76,21 +76,36 @@ class TorchSteps : public StepRunner {
     try {
       return dispatch(s, session);
     } catch (const c10::Error& e) {
-      throw RuntimeError("step '" + s.name + "' (" + s.type() + "): LibTorch: " + first_line(e.what_without_backtrace()));
+      throw RuntimeError("step '" + s.name + "' (" + s.type() +
+                         "): LibTorch: " + first_line(e.what_without_backtrace()));
     }
   }
 
  private:
   StepOutcome dispatch(const config::Step& s, RunSession& session) {
     switch (s.kind) {
-      case config::StepKind::Dataset: run_dataset(s, session); break;
-      case config::StepKind::Model: run_model(s, session); break;
-      case config::StepKind::Trainer: return run_trainer(s, session);
-      case config::StepKind::Predictor: run_predictor(s, session); break;
-      case config::StepKind::Saver: run_saver(s, session); break;
-      case config::StepKind::Command: run_command(s, session); break;
-      case config::StepKind::GanTrainer: return run_gan_trainer(s, models_, *data_, trainer_env(session), session);
-      case config::StepKind::Generate: run_generate(s, cfg_, models_, device(session).device, session); break;
+      case config::StepKind::Dataset:
+        run_dataset(s, session);
+        break;
+      case config::StepKind::Model:
+        run_model(s, session);
+        break;
+      case config::StepKind::Trainer:
+        return run_trainer(s, session);
+      case config::StepKind::Predictor:
+        run_predictor(s, session);
+        break;
+      case config::StepKind::Saver:
+        run_saver(s, session);
+        break;
+      case config::StepKind::Command:
+        run_command(s, session);
+        break;
+      case config::StepKind::GanTrainer:
+        return run_gan_trainer(s, models_, *data_, trainer_env(session), session);
+      case config::StepKind::Generate:
+        run_generate(s, cfg_, models_, device(session).device, session);
+        break;
     }
     return StepOutcome::Done;
   }
@@ -104,9 +119,10 @@ class TorchSteps : public StepRunner {
     const auto& d = *data_;
     std::string shape;
     for (auto v : d.sample_shape) shape += (shape.empty() ? "" : "x") + std::to_string(v);
-    session.say("data: %s: train %lld, validation %lld, test %lld samples of %s; %s\n", d.description.c_str(),
-                static_cast<long long>(d.train.size()), static_cast<long long>(d.val.size()),
-                static_cast<long long>(d.test.size()), shape.c_str(),
+    session.say("data: %s: train %lld, validation %lld, test %lld samples of %s; %s\n",
+                d.description.c_str(), static_cast<long long>(d.train.size()),
+                static_cast<long long>(d.val.size()), static_cast<long long>(d.test.size()),
+                shape.c_str(),
                 d.classification ? (std::to_string(d.num_classes) + " classes").c_str()
                                  : (std::to_string(d.num_targets) + " targets").c_str());
   }
@@ -119,7 +135,8 @@ class TorchSteps : public StepRunner {
       session.say("model: registry %s version %d\n", v.name.c_str(), v.version);
       spec.weights = v.dir + "/model.pt";
     }
-    if (starts_with(spec.path, "models:/")) spec.path = track::resolve_model(spec.path).dir + "/model.ts.pt";
+    if (starts_with(spec.path, "models:/"))
+      spec.path = track::resolve_model(spec.path).dir + "/model.ts.pt";
     models::ModelInput in;
     if (data_) {
       in.sample_shape = data_->sample_shape;
@@ -144,13 +161,18 @@ class TorchSteps : public StepRunner {
     const std::string dir = session.run_dir();
     models::save_state_dict(*model_, dir + "/model.pt");
     bool ts = model_->save_torchscript(dir + "/model.ts.pt");
-    session.say("trained %lld epochs (%lld steps) in %.1fs%s; %.0f samples/s\n", static_cast<long long>(r.epochs_done),
-                static_cast<long long>(r.steps), r.train_seconds,
-                r.early_stopped ? ", stopped early" : r.paused ? ", paused (resume with --resume)" : "", r.samples_per_s);
+    session.say("trained %lld epochs (%lld steps) in %.1fs%s; %.0f samples/s\n",
+                static_cast<long long>(r.epochs_done), static_cast<long long>(r.steps),
+                r.train_seconds,
+                r.early_stopped ? ", stopped early"
+                : r.paused      ? ", paused (resume with --resume)"
+                                : "",
+                r.samples_per_s);
     for (const auto& [k, v] : r.final_metrics) {
       if (k.rfind("test_", 0) == 0) session.say("  %s %.4f\n", k.c_str(), v);
     }
-    session.say("model saved: %s/model.pt%s\n", dir.c_str(), ts ? (" and " + dir + "/model.ts.pt").c_str() : "");
+    session.say("model saved: %s/model.pt%s\n", dir.c_str(),
+                ts ? (" and " + dir + "/model.ts.pt").c_str() : "");
     return r.paused ? StepOutcome::Paused : StepOutcome::Done;
   }
 
@@ -197,24 +219,34 @@ class TorchSteps : public StepRunner {
       p.timeout_s = spec.timeout;
       std::fflush(stdout);
       rc = run_process(p);
-      if (rc != 0 && stop_requested()) rc = -stop_requested();  // it ended because we were asked to stop
+      if (rc != 0 && stop_requested())
+        rc = -stop_requested();  // it ended because we were asked to stop
     }
     session.comm().broadcast(&rc, 1, comm::DType::I64, 0);
     if (rc < 0) {
       const int sig = static_cast<int>(-rc);
-      throw CollectiveError("stopped by signal " + std::to_string(sig) + " during step '" + s.name + "'",
-                            sig == SIGINT ? kExitInterrupted : kExitPreempted);
+      throw CollectiveError(
+          "stopped by signal " + std::to_string(sig) + " during step '" + s.name + "'",
+          sig == SIGINT ? kExitInterrupted : kExitPreempted);
     }
     if (rc != 0 && spec.check) {
-      throw CollectiveError("step '" + s.name + "': command exited with status " + std::to_string(rc) + " (" + s.mark.str() + ")");
+      throw CollectiveError("step '" + s.name + "': command exited with status " +
+                            std::to_string(rc) + " (" + s.mark.str() + ")");
     }
   }
 
   TrainerEnv trainer_env(RunSession& session) {
-    return TrainerEnv{cfg_.run,           session.run_dir(),     redact(session.config_yaml()),
-                      session.resume(),   session.lead(),        session.sink(),
-                      &session.comm(),    cfg_.distributed,      session.options().until_epoch,
-                      threads_.adaptive ? threads_.count : 0,    start_,
+    return TrainerEnv{cfg_.run,
+                      session.run_dir(),
+                      redact(session.config_yaml()),
+                      session.resume(),
+                      session.lead(),
+                      session.sink(),
+                      &session.comm(),
+                      cfg_.distributed,
+                      session.options().until_epoch,
+                      threads_.adaptive ? threads_.count : 0,
+                      start_,
                       device(session).device};
   }
 
@@ -254,9 +286,12 @@ void record_training(RunSession& session, const TrainResult& r) {
   nlohmann::json ranks = nlohmann::json::array();
   for (size_t k = 0; k < r.rank_profiles.size(); ++k) {
     all.merge(r.rank_profiles[k]);
-    ranks.push_back({{"rank", k}, {"steps", r.rank_profiles[k].steps()}, {"ms_per_step", r.rank_profiles[k].ms_per_step()}});
+    ranks.push_back({{"rank", k},
+                     {"steps", r.rank_profiles[k].steps()},
+                     {"ms_per_step", r.rank_profiles[k].ms_per_step()}});
   }
-  j["profile"] = {{"steps", r.profile.steps()}, {"ms_per_step", all.ms_per_step()}, {"ranks", ranks}};
+  j["profile"] = {
+      {"steps", r.profile.steps()}, {"ms_per_step", all.ms_per_step()}, {"ranks", ranks}};
 }
 
 bool step_needs_session(const config::Step& step) {
@@ -275,7 +310,8 @@ bool step_needs_session(const config::Step& step) {
   return true;
 }
 
-std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, Threads threads, const CpuSnapshot& start) {
+std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, Threads threads,
+                                             const CpuSnapshot& start) {
   return std::make_unique<TorchSteps>(cfg, threads, start);
 }
 

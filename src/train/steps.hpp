@@ -34,7 +34,8 @@ struct Threads {
 
 /// The torch side of a run: sets the intra-op threads, seeds, and returns the
 /// executors. `start`: the CPUs' use when the run started.
-std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, Threads threads, const CpuSnapshot& start);
+std::unique_ptr<StepRunner> make_step_runner(const config::Config& cfg, Threads threads,
+                                             const CpuSnapshot& start);
 
 /// True for the steps that write into the run directory (the session opens before them).
 bool step_needs_session(const config::Step& step);

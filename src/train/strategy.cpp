@@ -11,14 +11,24 @@ namespace {
 
 comm::DType dtype_of(const torch::Tensor& t) {
   switch (t.scalar_type()) {
-    case torch::kFloat32: return comm::DType::F32;
-    case torch::kFloat64: return comm::DType::F64;
-    case torch::kInt64: return comm::DType::I64;
-    case torch::kInt32: return comm::DType::I32;
-    case torch::kUInt8: case torch::kBool: return comm::DType::U8;
-    case torch::kHalf: return comm::DType::F16;
-    case torch::kBFloat16: return comm::DType::BF16;
-    default: throw RuntimeError(std::string("cannot communicate tensors of type ") + c10::toString(t.scalar_type()));
+    case torch::kFloat32:
+      return comm::DType::F32;
+    case torch::kFloat64:
+      return comm::DType::F64;
+    case torch::kInt64:
+      return comm::DType::I64;
+    case torch::kInt32:
+      return comm::DType::I32;
+    case torch::kUInt8:
+    case torch::kBool:
+      return comm::DType::U8;
+    case torch::kHalf:
+      return comm::DType::F16;
+    case torch::kBFloat16:
+      return comm::DType::BF16;
+    default:
+      throw RuntimeError(std::string("cannot communicate tensors of type ") +
+                         c10::toString(t.scalar_type()));
   }
 }
 
@@ -26,9 +36,12 @@ using Clock = std::chrono::steady_clock;
 
 torch::Dtype wire_type(config::Compression c) {
   switch (c) {
-    case config::Compression::None: return torch::kFloat32;
-    case config::Compression::Fp16: return torch::kHalf;
-    case config::Compression::Bf16: return torch::kBFloat16;
+    case config::Compression::None:
+      return torch::kFloat32;
+    case config::Compression::Fp16:
+      return torch::kHalf;
+    case config::Compression::Bf16:
+      return torch::kBFloat16;
   }
   return torch::kFloat32;
 }
@@ -40,7 +53,9 @@ void clip(const std::vector<torch::Tensor>& params, double max_norm) {
 class LocalStrategy : public Strategy {
  public:
   void setup(models::Model&) override {}
-  std::vector<torch::Tensor> optimizer_params(models::Model& m) override { return params_ = m.parameters(); }
+  std::vector<torch::Tensor> optimizer_params(models::Model& m) override {
+    return params_ = m.parameters();
+  }
   void reduce_gradients() override {}
   void step(torch::optim::Optimizer& opt, double grad_clip) override {
     clip(params_, grad_clip);
@@ -57,18 +72,21 @@ class LocalStrategy : public Strategy {
 // backward goes on with the earlier layers.
 class DdpStrategy : public Strategy {
  public:
-  DdpStrategy(const config::DistributedSpec& spec, comm::Backend& comm) : spec_(spec), comm_(comm) {}
+  DdpStrategy(const config::DistributedSpec& spec, comm::Backend& comm)
+      : spec_(spec), comm_(comm) {}
 
   void setup(models::Model& model) override {
     params_ = model.parameters();
     std::vector<torch::Tensor> all;
     for (auto& [name, t] : model.state()) all.push_back(t);
     broadcast_tensors(comm_, all);
-    const int64_t cap = std::max<int64_t>(1, static_cast<int64_t>(spec_.bucket_mb * 1024 * 1024 / 4));
+    const int64_t cap =
+        std::max<int64_t>(1, static_cast<int64_t>(spec_.bucket_mb * 1024 * 1024 / 4));
     where_.assign(params_.size(), {0, 0});
     for (size_t k = params_.size(); k-- > 0;) {
       int64_t n = params_[k].numel();
-      if (buckets_.empty() || (buckets_.back().numel > 0 && buckets_.back().numel + n > cap)) buckets_.emplace_back();
+      if (buckets_.empty() || (buckets_.back().numel > 0 && buckets_.back().numel + n > cap))
+        buckets_.emplace_back();
       auto& b = buckets_.back();
       where_[k] = {buckets_.size() - 1, b.numel};
       b.params.push_back(k);
@@ -106,8 +124,10 @@ class DdpStrategy : public Strategy {
       for (size_t k : b.params) {
         if (got_[k]) continue;
         auto slot = b.flat.narrow(0, where_[k].second, params_[k].numel());
-        if (params_[k].grad().defined()) slot.copy_(params_[k].grad().reshape(-1));
-        else slot.zero_();
+        if (params_[k].grad().defined())
+          slot.copy_(params_[k].grad().reshape(-1));
+        else
+          slot.zero_();
       }
       launch(b);
     }
@@ -157,7 +177,8 @@ class DdpStrategy : public Strategy {
     std::vector<size_t> params;
     int64_t numel = 0;
     torch::Tensor flat, wire;
-    torch::Tensor host;  ///< pinned host copy for a GPU bucket when the backend takes host memory only
+    torch::Tensor
+        host;  ///< pinned host copy for a GPU bucket when the backend takes host memory only
     size_t ready = 0;
     std::unique_ptr<comm::Work> work;
     Clock::time_point launched;
@@ -235,8 +256,10 @@ torch::Tensor staging_buffer(const torch::Tensor& like, comm::Backend& comm) {
 std::unique_ptr<Strategy> make_strategy(const config::DistributedSpec& spec, comm::Backend& comm) {
   if (comm.world() == 1) return std::make_unique<LocalStrategy>();
   switch (spec.strategy) {
-    case config::StrategyKind::Zero1: return make_zero1(spec, comm);
-    case config::StrategyKind::Ddp: return std::make_unique<DdpStrategy>(spec, comm);
+    case config::StrategyKind::Zero1:
+      return make_zero1(spec, comm);
+    case config::StrategyKind::Ddp:
+      return std::make_unique<DdpStrategy>(spec, comm);
   }
   throw RuntimeError("unhandled strategy");
 }

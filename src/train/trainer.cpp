@@ -19,7 +19,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 std::string first_line(const c10::Error& e) {
   std::string m = e.what_without_backtrace();
@@ -27,7 +29,8 @@ std::string first_line(const c10::Error& e) {
 }
 
 void reduce_sums(MetricSums& sums, comm::Backend* comm) {
-  if (comm && comm->world() > 1) comm->allreduce(sums.sums().data(), sums.sums().size(), comm::DType::F64);
+  if (comm && comm->world() > 1)
+    comm->allreduce(sums.sums().data(), sums.sums().size(), comm::DType::F64);
 }
 
 }  // namespace
@@ -36,16 +39,19 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
                const torch::Device& device) {
   const char* loss = config::loss_catalog().name(spec.loss);
   if (config::loss_wants_class_labels(spec.loss) && !data.classification) {
-    throw RuntimeError(std::string("loss '") + loss + "' needs integer class labels, but the data set has real-valued targets");
+    throw RuntimeError(std::string("loss '") + loss +
+                       "' needs integer class labels, but the data set has real-valued targets");
   }
   if (config::loss_is_regression(spec.loss) && data.classification) {
-    throw RuntimeError(std::string("loss '") + loss +
-                       "' needs real-valued targets, but the data set has class labels (set the dataset's task: "
-                       "regression, or use cross_entropy)");
+    throw RuntimeError(
+        std::string("loss '") + loss +
+        "' needs real-valued targets, but the data set has class labels (set the dataset's task: "
+        "regression, or use cross_entropy)");
   }
   if (spec.loss == config::LossKind::BceWithLogits && data.classification && data.num_classes > 2) {
-    throw RuntimeError("loss 'bce_with_logits' needs one target in [0, 1] per output, but the data set has " +
-                       std::to_string(data.num_classes) + " classes (use cross_entropy)");
+    throw RuntimeError(
+        "loss 'bce_with_logits' needs one target in [0, 1] per output, but the data set has " +
+        std::to_string(data.num_classes) + " classes (use cross_entropy)");
   }
   for (const auto& m : spec.metrics) {
     if (m.kind == config::MetricKind::TopK && data.classification && m.k > data.num_classes) {
@@ -62,30 +68,37 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
   } catch (const c10::Error& e) {
     std::ostringstream shape;
     shape << x.sizes();
-    throw RuntimeError("the model (" + model.describe() + ") cannot take the data's input " + shape.str() + ": " + first_line(e));
+    throw RuntimeError("the model (" + model.describe() + ") cannot take the data's input " +
+                       shape.str() + ": " + first_line(e));
   }
   int64_t want = data.classification ? data.num_classes : data.num_targets;
   if (spec.loss == config::LossKind::BceWithLogits && data.classification) want = 1;
-  if (out.dim() != 2 || (data.classification && want > 1 ? out.size(1) < want : out.size(1) != want)) {
+  if (out.dim() != 2 ||
+      (data.classification && want > 1 ? out.size(1) < want : out.size(1) != want)) {
     std::ostringstream got;
     got << out.sizes();
-    throw RuntimeError("the model (" + model.describe() + ") outputs " + got.str() + " per batch of 2, but the data needs " +
-                       std::to_string(want) + (data.classification && want > 1 ? " class scores" : " targets") + " per sample");
+    throw RuntimeError("the model (" + model.describe() + ") outputs " + got.str() +
+                       " per batch of 2, but the data needs " + std::to_string(want) +
+                       (data.classification && want > 1 ? " class scores" : " targets") +
+                       " per sample");
   }
 }
 
-std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::Split& d,
-                                       const std::string& prefix, comm::Backend* comm, const torch::Device& device) {
+std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model,
+                                       const data::Split& d, const std::string& prefix,
+                                       comm::Backend* comm, const torch::Device& device) {
   torch::NoGradGuard ng;
   model.set_training(false);
   MetricSums sums(spec.metrics);
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
-  std::vector<int64_t> order = d.samples().eval_order(rank, world);  // every sample once over all ranks: exact sums
+  std::vector<int64_t> order =
+      d.samples().eval_order(rank, world);  // every sample once over all ranks: exact sums
   d.samples().begin_pass(order, 0, static_cast<size_t>(spec.eval_batch_size));
   for (size_t b = 0; b < order.size(); b += static_cast<size_t>(spec.eval_batch_size)) {
     size_t e = std::min(order.size(), b + static_cast<size_t>(spec.eval_batch_size));
     auto batch = d.gather(order, b, e);
-    auto x = batch.x.to(device, /*non_blocking=*/true), y = batch.y.to(device, /*non_blocking=*/true);
+    auto x = batch.x.to(device, /*non_blocking=*/true),
+         y = batch.y.to(device, /*non_blocking=*/true);
     torch::Tensor out, loss;
     {
       Autocast amp(spec.precision, device);
@@ -111,8 +124,8 @@ struct Trainer::EpochRun {
   double seconds() const { return carried_seconds + since(t0); }
 };
 
-Trainer::Trainer(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
-                 const TrainerEnv& env)
+Trainer::Trainer(const config::TrainerSpec& spec, models::Model& model,
+                 const data::DataSplits& data, const TrainerEnv& env)
     : spec_(spec),
       model_(model),
       data_(data),
@@ -181,10 +194,11 @@ void Trainer::zero_grads() {
 void Trainer::adapt_threads(const CpuSnapshot& since) {
   if (env_.adaptive_threads <= 1) return;
   const double busy = cores_busy_elsewhere(since, cpu_snapshot());
-  const int64_t want = std::clamp<int64_t>(std::llround(static_cast<double>(env_.adaptive_threads) - busy), 1,
-                                           env_.adaptive_threads);
+  const int64_t want = std::clamp<int64_t>(
+      std::llround(static_cast<double>(env_.adaptive_threads) - busy), 1, env_.adaptive_threads);
   if (want == torch::get_num_threads()) return;
-  spdlog::info("other processes keep {:.1f} of {} cores busy: {} intra-op threads", busy, env_.adaptive_threads, want);
+  spdlog::info("other processes keep {:.1f} of {} cores busy: {} intra-op threads", busy,
+               env_.adaptive_threads, want);
   torch::set_num_threads(static_cast<int>(want));
 }
 
@@ -206,19 +220,22 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
   laps.lap(Phase::Forward);
   if (!std::isfinite(lv)) {
     auto ck = latest_checkpoint(ckpt_root_);
-    throw RuntimeError("training diverged: the loss is " + std::to_string(lv) + " at epoch " + std::to_string(e.epoch + 1) +
-                           ", step " + std::to_string(i + 1) +
-                           (ck ? "; the last good checkpoint is " + *ck : "; no checkpoint was written yet") +
-                           " (try a lower learning rate or grad_clip)",
-                       kExitDiverged);
+    throw RuntimeError(
+        "training diverged: the loss is " + std::to_string(lv) + " at epoch " +
+            std::to_string(e.epoch + 1) + ", step " + std::to_string(i + 1) +
+            (ck ? "; the last good checkpoint is " + *ck : "; no checkpoint was written yet") +
+            " (try a lower learning rate or grad_clip)",
+        kExitDiverged);
   }
   const bool sync = (i + 1) % spec_.grad_accum == 0 || i + 1 == e.steps;
   strategy_->before_backward(sync);
   if (spec_.grad_accum > 1) {
     // Each micro-batch weighs by its share of the samples in its group, so a
     // group equals one big batch (the last group may be short).
-    int64_t g0 = (i / spec_.grad_accum) * spec_.grad_accum, g1 = std::min(e.steps, g0 + spec_.grad_accum);
-    size_t group = std::min(e.order.size(), static_cast<size_t>(g1) * batch) - static_cast<size_t>(g0) * batch;
+    int64_t g0 = (i / spec_.grad_accum) * spec_.grad_accum,
+            g1 = std::min(e.steps, g0 + spec_.grad_accum);
+    size_t group =
+        std::min(e.order.size(), static_cast<size_t>(g1) * batch) - static_cast<size_t>(g0) * batch;
     scaler_.scale(loss * (static_cast<double>(end - b) / static_cast<double>(group))).backward();
   } else {
     scaler_.scale(loss).backward();
@@ -227,7 +244,8 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
   if (sync) {
     strategy_->reduce_gradients();
     laps.lap(Phase::CommExposed);
-    // fp16: a step whose gradients overflowed is skipped on every rank, and the loss scale backs off.
+    // fp16: a step whose gradients overflowed is skipped on every rank, and the loss scale backs
+    // off.
     bool finite = !scaler_.enabled() || scaler_.unscale(strategy_->optimizer_params(model_));
     if (scaler_.enabled() && world_ > 1) {
       int32_t bad = finite ? 0 : 1;
@@ -244,7 +262,8 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
     if (result_.first_step_unix == 0) result_.first_step_unix = now_unix();
     const int64_t every = env_.sink.step_interval();  // 0: no logger wants step points
     if (every > 0 && st_.step % every == 0) {
-      env_.sink.log({st_.step, e.epoch + 1, now_unix(), true, {{"train_loss_step", lv}, {"lr", e.lr}}});
+      env_.sink.log(
+          {st_.step, e.epoch + 1, now_unix(), true, {{"train_loss_step", lv}, {"lr", e.lr}}});
       laps.lap(Phase::Logging);
     }
   }
@@ -255,12 +274,21 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
 
 void Trainer::run_epoch(int64_t epoch) {
   const CpuSnapshot cpu = cpu_snapshot();
-  EpochRun e{epoch, lr_at(spec_.scheduler, spec_.optimizer.lr, epoch, spec_.epochs), {}, 0, MetricSums(spec_.metrics), Clock::now(), 0, 0, 0, {}};
+  EpochRun e{epoch,
+             lr_at(spec_.scheduler, spec_.optimizer.lr, epoch, spec_.epochs),
+             {},
+             0,
+             MetricSums(spec_.metrics),
+             Clock::now(),
+             0,
+             0,
+             0,
+             {}};
   set_lr(*opt_, e.lr);
   model_.set_training(true);
   // This rank's share of the epoch (DistributedSampler semantics).
-  e.order = data_.train.samples().epoch_order(data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_, world_,
-                                               spec_.drop_last);
+  e.order = data_.train.samples().epoch_order(
+      data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_, world_, spec_.drop_last);
   const auto batch = static_cast<size_t>(spec_.batch_size);
   e.steps = static_cast<int64_t>((e.order.size() + batch - 1) / batch);
   if (spec_.max_steps > 0) e.steps = std::min(e.steps, spec_.max_steps);
@@ -292,7 +320,8 @@ void Trainer::run_epoch(int64_t epoch) {
       const std::string name = checkpoint_name(epoch + 1, i + 1);
       write_checkpoint(name);
       if (world_ > 1) comm_->barrier();
-      stopped(sig, "at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(i + 1), ckpt_root_, name);
+      stopped(sig, "at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(i + 1),
+              ckpt_root_, name);
     }
   }
   const bool early = end_epoch(epoch, e);
@@ -315,10 +344,12 @@ bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
   times_.merge(e.times);
   std::map<std::string, double> m = e.sums.finalize("train_");
   if (data_.val.size() > 0) {
-    for (const auto& kv : evaluate(spec_, model_, data_.val, "val_", comm_, env_.device)) m.insert(kv);
+    for (const auto& kv : evaluate(spec_, model_, data_.val, "val_", comm_, env_.device))
+      m.insert(kv);
   }
   if (spec_.test_every > 0 && (epoch + 1) % spec_.test_every == 0 && data_.test.size() > 0) {
-    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_, env_.device)) m.insert(kv);
+    for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_, env_.device))
+      m.insert(kv);
   }
   m["lr"] = e.lr;
   m["epoch_time_s"] = secs;
@@ -330,13 +361,15 @@ bool Trainer::end_epoch(int64_t epoch, EpochRun& e) {
   st_.history.push_back(m);
   last_ = m;
   auto tl = Clock::now();
-  env_.sink.log({st_.step, epoch + 1, now_unix(), false, m});  // this rank's loggers (rank 0's by default)
+  env_.sink.log(
+      {st_.step, epoch + 1, now_unix(), false, m});  // this rank's loggers (rank 0's by default)
   times_.add(Phase::Logging, since(tl));
   progress_.end_epoch(summary_line(epoch + 1, spec_.epochs, m));
 
   // Best and periodic checkpoints, then early stopping and stop requests.
-  EpochEnd end = end_of_epoch(*comm_, ckpt_root_, {spec_.checkpoint, spec_.early_stopping, spec_.epochs, env_.until_epoch},
-                              epoch, m, st_, [this](const std::string& name) { write_checkpoint(name); });
+  EpochEnd end = end_of_epoch(
+      *comm_, ckpt_root_, {spec_.checkpoint, spec_.early_stopping, spec_.epochs, env_.until_epoch},
+      epoch, m, st_, [this](const std::string& name) { write_checkpoint(name); });
   result_.paused = end.paused;
   return end.early;
 }
@@ -357,7 +390,8 @@ TrainResult Trainer::run() {
   }
   result_.final_metrics = last_;
   if (spec_.test && data_.test.size() > 0 && !result_.paused) {
-    if (int sig = agreed_stop(*comm_)) stopped(sig, "before the test evaluation", ckpt_root_, checkpoint_name(st_.epochs_done));
+    if (int sig = agreed_stop(*comm_))
+      stopped(sig, "before the test evaluation", ckpt_root_, checkpoint_name(st_.epochs_done));
     for (const auto& kv : evaluate(spec_, model_, data_.test, "test_", comm_, env_.device)) {
       result_.final_metrics[kv.first] = kv.second;
     }
@@ -365,17 +399,19 @@ TrainResult Trainer::run() {
   result_.epochs_done = st_.epochs_done;
   result_.steps = st_.step;
   result_.train_seconds = st_.train_seconds;
-  result_.samples_per_s = session_seconds_ > 0 ? static_cast<double>(session_samples_) / session_seconds_ : 0;
+  result_.samples_per_s =
+      session_seconds_ > 0 ? static_cast<double>(session_samples_) / session_seconds_ : 0;
   result_.profile = times_;
   auto raw = times_.raw();
   std::vector<double> all(raw.size() * static_cast<size_t>(world_));
   comm_->allgather(raw.data(), all.data(), raw.size(), comm::DType::F64);
-  for (int r = 0; r < world_; ++r) result_.rank_profiles.push_back(PhaseTimes::from_raw(all.data() + raw.size() * r));
+  for (int r = 0; r < world_; ++r)
+    result_.rank_profiles.push_back(PhaseTimes::from_raw(all.data() + raw.size() * r));
   return result_;
 }
 
-TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
-                        const TrainerEnv& env) {
+TrainResult train_model(const config::TrainerSpec& spec, models::Model& model,
+                        const data::DataSplits& data, const TrainerEnv& env) {
   return Trainer(spec, model, data, env).run();
 }
 

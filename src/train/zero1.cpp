@@ -8,7 +8,8 @@ namespace {
 
 class Zero1Strategy : public Strategy {
  public:
-  Zero1Strategy(const config::DistributedSpec& spec, comm::Backend& comm) : spec_(spec), comm_(comm) {}
+  Zero1Strategy(const config::DistributedSpec& spec, comm::Backend& comm)
+      : spec_(spec), comm_(comm) {}
 
   void setup(models::Model& model) override {
     params_ = model.parameters();
@@ -22,12 +23,16 @@ class Zero1Strategy : public Strategy {
     // The flat buffers live where the backend communicates (a GPU only for a
     // backend that takes device memory); the optimizer's shard where the model is.
     param_dev_ = params_.empty() ? torch::Device(torch::kCPU) : params_[0].device();
-    comm_dev_ = param_dev_.is_cuda() && comm_.device_memory() ? param_dev_ : torch::Device(torch::kCPU);
+    comm_dev_ =
+        param_dev_.is_cuda() && comm_.device_memory() ? param_dev_ : torch::Device(torch::kCPU);
     flat_ = torch::zeros({shard_ * w}, torch::TensorOptions().device(comm_dev_));
     grads_ = torch::zeros({shard_ * w}, torch::TensorOptions().device(comm_dev_));
     gather_params();  // flat_ <- parameters
     torch::NoGradGuard ng;
-    shard_param_ = flat_.narrow(0, shard_ * comm_.rank(), shard_).to(param_dev_).clone().set_requires_grad(true);
+    shard_param_ = flat_.narrow(0, shard_ * comm_.rank(), shard_)
+                       .to(param_dev_)
+                       .clone()
+                       .set_requires_grad(true);
   }
 
   std::vector<torch::Tensor> optimizer_params(models::Model&) override { return {shard_param_}; }
@@ -37,16 +42,20 @@ class Zero1Strategy : public Strategy {
     int64_t off = 0;
     for (auto& p : params_) {
       auto slot = grads_.narrow(0, off, p.numel());
-      if (p.grad().defined()) slot.copy_(p.grad().reshape(-1));
-      else slot.zero_();
+      if (p.grad().defined())
+        slot.copy_(p.grad().reshape(-1));
+      else
+        slot.zero_();
       off += p.numel();
     }
     auto out = torch::zeros({shard_}, torch::TensorOptions().device(comm_dev_));
     auto t0 = std::chrono::steady_clock::now();
     if (spec_.compression == config::Compression::None) {
-      comm_.reduce_scatter(grads_.data_ptr(), out.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
+      comm_.reduce_scatter(grads_.data_ptr(), out.data_ptr(), static_cast<size_t>(shard_),
+                           comm::DType::F32);
     } else {
-      auto wire_type = spec_.compression == config::Compression::Fp16 ? torch::kHalf : torch::kBFloat16;
+      auto wire_type =
+          spec_.compression == config::Compression::Fp16 ? torch::kHalf : torch::kBFloat16;
       auto wire = grads_.to(wire_type);
       auto wout = torch::zeros({shard_}, torch::TensorOptions().dtype(wire_type).device(comm_dev_));
       comm_.reduce_scatter(wire.data_ptr(), wout.data_ptr(), static_cast<size_t>(shard_),
@@ -68,7 +77,8 @@ class Zero1Strategy : public Strategy {
     opt.step();
     auto t0 = std::chrono::steady_clock::now();
     auto shard = shard_param_.detach().to(comm_dev_).contiguous();
-    comm_.allgather(shard.data_ptr(), flat_.data_ptr(), static_cast<size_t>(shard_), comm::DType::F32);
+    comm_.allgather(shard.data_ptr(), flat_.data_ptr(), static_cast<size_t>(shard_),
+                    comm::DType::F32);
     comm_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     int64_t off = 0;
     for (auto& p : params_) {

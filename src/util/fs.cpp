@@ -40,7 +40,8 @@ std::string parent_dir(const std::string& path) {
 
 void commit_file_atomic(const std::string& tmp_path, const std::string& path) {
   fsync_path(tmp_path, O_RDONLY);
-  if (::rename(tmp_path.c_str(), path.c_str()) != 0) throw_errno("rename " + tmp_path + " -> " + path);
+  if (::rename(tmp_path.c_str(), path.c_str()) != 0)
+    throw_errno("rename " + tmp_path + " -> " + path);
   fsync_path(parent_dir(path), O_RDONLY | O_DIRECTORY);
 }
 

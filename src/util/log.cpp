@@ -14,7 +14,8 @@ void init_logging(int rank, int world) {
     return l;
   }();
   (void)console;
-  std::string tag = world > 1 ? "[rank " + std::to_string(rank) + "/" + std::to_string(world) + "] " : "";
+  std::string tag =
+      world > 1 ? "[rank " + std::to_string(rank) + "/" + std::to_string(world) + "] " : "";
   spdlog::set_pattern("%^[%H:%M:%S %l]%$ " + tag + "%v");
   const char* lvl = std::getenv("ITWIN_LOG_LEVEL");
   spdlog::set_level(lvl ? spdlog::level::from_str(lvl) : spdlog::level::info);

@@ -1,16 +1,15 @@
 #include "itwin/util/process.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-#include <poll.h>
-
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -49,7 +48,8 @@ int run_process(const ProcessSpec& p) {
   close(err_pipe[0]);
   if (got == static_cast<ssize_t>(sizeof child_errno)) {
     waitpid(pid, nullptr, 0);
-    throw RuntimeError("cannot run '" + p.argv[0] + "'" + (p.cwd.empty() ? "" : " in '" + p.cwd + "'") + ": " +
+    throw RuntimeError("cannot run '" + p.argv[0] + "'" +
+                       (p.cwd.empty() ? "" : " in '" + p.cwd + "'") + ": " +
                        std::strerror(child_errno));
   }
   setpgid(pid, pid);  // also here: no race with the child's own call
@@ -58,7 +58,8 @@ int run_process(const ProcessSpec& p) {
   // SIGKILL 5 s later.
   using Clock = std::chrono::steady_clock;
   const auto never = Clock::time_point::max();
-  auto deadline = p.timeout_s > 0 ? Clock::now() + std::chrono::duration<double>(p.timeout_s) : never;
+  auto deadline =
+      p.timeout_s > 0 ? Clock::now() + std::chrono::duration<double>(p.timeout_s) : never;
   int status = 0;
   bool term_sent = false;
   for (;;) {
@@ -70,12 +71,14 @@ int run_process(const ProcessSpec& p) {
       term_sent = true;
       deadline = Clock::now() + std::chrono::seconds(5);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the child for stops and the timeout
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(10));  // polling the child for stops and the timeout
   }
   // What it started in the background and left running ends with it.
   if (kill(-pid, 0) == 0) {
     kill(-pid, SIGTERM);
-    for (int i = 0; i < 200 && kill(-pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && kill(-pid, 0) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     kill(-pid, SIGKILL);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -5,8 +5,8 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -33,7 +33,8 @@ std::string blas_library() {
     if (slash == std::string::npos) continue;
     std::string path = line.substr(slash);
     auto base = path.substr(path.rfind('/') + 1);
-    if (base.find("blas") != std::string::npos || base.find("mkl_rt") != std::string::npos) return path;
+    if (base.find("blas") != std::string::npos || base.find("mkl_rt") != std::string::npos)
+      return path;
   }
   return "";
 }
@@ -44,7 +45,8 @@ std::string blas_kind(const std::string& path) {
   if (path.find("mkl") != std::string::npos) return "MKL";
   if (path.find("blis") != std::string::npos) return "BLIS";
   if (path.find("atlas") != std::string::npos) return "ATLAS";
-  if (path.find("/blas/") != std::string::npos) return "reference BLAS (slow: install libopenblas0-pthread)";
+  if (path.find("/blas/") != std::string::npos)
+    return "reference BLAS (slow: install libopenblas0-pthread)";
   return "unknown";
 }
 
@@ -57,12 +59,15 @@ CpuSnapshot cpu_snapshot() {
   std::ifstream stat("/proc/stat");
   std::string line;
   while (std::getline(stat, line)) {
-    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[3]))) continue;
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 ||
+        !std::isdigit(static_cast<unsigned char>(line[3])))
+      continue;
     std::istringstream in(line.substr(3));
     int cpu = 0;
     double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
     in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
-    if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set)) c.busy_s += (user + nice + system + irq + softirq + steal) / hz;
+    if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set))
+      c.busy_s += (user + nice + system + irq + softirq + steal) / hz;
   }
   std::ifstream self("/proc/self/stat");
   std::string text((std::istreambuf_iterator<char>(self)), {});
@@ -76,7 +81,8 @@ CpuSnapshot cpu_snapshot() {
     if (k == 15) stime = std::atof(field.c_str());
   }
   c.self_s = (utime + stime) / hz;
-  c.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  c.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   c.valid = true;
   return c;
 }
@@ -120,7 +126,8 @@ namespace itwin {
 
 bool set_blas_threads(int n) {
   using SetThreads = void (*)(int);
-  for (const char* sym : {"openblas_set_num_threads", "bli_thread_set_num_threads", "MKL_Set_Num_Threads"}) {
+  for (const char* sym :
+       {"openblas_set_num_threads", "bli_thread_set_num_threads", "MKL_Set_Num_Threads"}) {
     if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, sym))) {
       f(n);
       return true;
@@ -130,7 +137,9 @@ bool set_blas_threads(int n) {
 }
 
 int64_t unix_millis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace itwin

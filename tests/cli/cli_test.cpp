@@ -14,7 +14,8 @@ std::string example() { return source_root() + "/use-cases/fashion-mnist/pipelin
 TEST_CASE("cli: help lists every subcommand", "[cli]") {
   auto r = run_shell(cmd("--help"));
   CHECK(r.exit_code == 0);
-  for (const char* c : {"train", "run", "hpo", "infer", "submit", "jobs", "report", "bench", "validate", "backends", "version"}) {
+  for (const char* c : {"train", "run", "hpo", "infer", "submit", "jobs", "report", "bench",
+                        "validate", "backends", "version"}) {
     CHECK_THAT(r.out, Contains(std::string("  ") + c));
   }
   auto t = run_shell(cmd("train --help"));
@@ -31,7 +32,8 @@ TEST_CASE("cli: validate accepts the Fashion-MNIST example", "[cli]") {
 }
 
 TEST_CASE("cli: validate --resolved shows overrides and defaults", "[cli]") {
-  auto r = run_shell(cmd("validate " + example() + " --resolved --set vars.epochs=2 --set run.seed=9"));
+  auto r =
+      run_shell(cmd("validate " + example() + " --resolved --set vars.epochs=2 --set run.seed=9"));
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("epochs: 2"));
   CHECK_THAT(r.out, Contains("seed: 9"));
@@ -47,7 +49,9 @@ TEST_CASE("cli: the built-in default validates without a file", "[cli]") {
 
 TEST_CASE("cli: bad input exits 2 with file:line:col and no stack trace", "[cli]") {
   TempDir d;
-  std::string bad = d.write("bad.yaml", "pipelines:\n  training:\n    steps:\n      - {name: t, type: trainer, epocs: 3}\n");
+  std::string bad =
+      d.write("bad.yaml",
+              "pipelines:\n  training:\n    steps:\n      - {name: t, type: trainer, epocs: 3}\n");
   auto r = run_shell(cmd("validate " + bad));
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out, Contains("bad.yaml:4:34: unknown key 'epocs'"));
@@ -98,7 +102,8 @@ TEST_CASE("cli: version", "[cli]") {
 
 TEST_CASE("cli: bench comm prints an nccl-tests table and JSON", "[cli][distributed]") {
   TempDir d;
-  auto r = run_shell(cmd("bench comm --nproc 2 --backend gloo -b 1K -e 64K -f 4 -n 3 --json " + d.path() + "/b.json"));
+  auto r = run_shell(cmd("bench comm --nproc 2 --backend gloo -b 1K -e 64K -f 4 -n 3 --json " +
+                         d.path() + "/b.json"));
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("backend gloo, 2 ranks"));

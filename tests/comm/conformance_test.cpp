@@ -2,10 +2,10 @@
 // in. Run by tests/comm/run_conformance.sh on N real ranks (mpirun); every
 // rank runs every case; a new backend is done when it passes this file.
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <memory>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <numeric>
 
 #include "itwin/comm/backend.hpp"
@@ -13,9 +13,9 @@
 #include "itwin/util/error.hpp"
 
 using namespace itwin;
+using Catch::Matchers::Contains;
 using comm::DType;
 using comm::ReduceOp;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -24,7 +24,8 @@ comm::Backend& backend() {
     const char* name = std::getenv("ITWIN_TEST_BACKEND");
     const char* rdzv = std::getenv("ITWIN_TEST_RENDEZVOUS");
     auto kind = config::backend_catalog().find(name ? name : "local");
-    if (!kind) throw std::invalid_argument(std::string("ITWIN_TEST_BACKEND names no backend: ") + name);
+    if (!kind)
+      throw std::invalid_argument(std::string("ITWIN_TEST_BACKEND names no backend: ") + name);
     return launch::join_world(*kind, rdzv ? rdzv : "", 60).comm;
   }();
   return *b;
@@ -43,7 +44,8 @@ TEST_CASE("conformance: allreduce sums float buffers of odd and large sizes", "[
     for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>((r + 1) * static_cast<int>(i % 7 + 1));
     c.allreduce(v.data(), n, DType::F32);
     int wrong = 0;
-    for (size_t i = 0; i < n; ++i) wrong += v[i] != static_cast<float>(w * (w + 1) / 2 * static_cast<int>(i % 7 + 1));
+    for (size_t i = 0; i < n; ++i)
+      wrong += v[i] != static_cast<float>(w * (w + 1) / 2 * static_cast<int>(i % 7 + 1));
     INFO("count " << n);
     CHECK(wrong == 0);
   }
@@ -68,15 +70,18 @@ TEST_CASE("conformance: 16-bit float sums (gradient compression)", "[comm]") {
   const int w = c.world();
   for (bool bf : {false, true}) {
     std::vector<uint16_t> v(257);
-    for (size_t i = 0; i < v.size(); ++i) v[i] = bf ? static_cast<uint16_t>(0x3f80) : f16(static_cast<float>(i % 5));
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = bf ? static_cast<uint16_t>(0x3f80) : f16(static_cast<float>(i % 5));
     c.allreduce(v.data(), v.size(), bf ? DType::BF16 : DType::F16);
     for (size_t i = 0; i < v.size(); ++i) {
       float want = bf ? static_cast<float>(w) : static_cast<float>(w * static_cast<int>(i % 5));
-      if (from16(v[i], bf) != want) FAIL((bf ? "bf16" : "f16") << " element " << i << " = " << from16(v[i], bf));
+      if (from16(v[i], bf) != want)
+        FAIL((bf ? "bf16" : "f16") << " element " << i << " = " << from16(v[i], bf));
     }
   }
   std::vector<uint16_t> x(1);
-  CHECK_THROWS_WITH(c.allreduce(x.data(), 1, DType::F16, ReduceOp::Max), Contains("16-bit floats support only sum"));
+  CHECK_THROWS_WITH(c.allreduce(x.data(), 1, DType::F16, ReduceOp::Max),
+                    Contains("16-bit floats support only sum"));
 }
 
 TEST_CASE("conformance: several asynchronous allreduces in flight", "[comm]") {
@@ -111,7 +116,9 @@ TEST_CASE("conformance: allgather keeps rank order", "[comm]") {
   for (size_t i = 0; i < n; ++i) in[i] = static_cast<float>(c.rank() * 10 + static_cast<int>(i));
   c.allgather(in.data(), out.data(), n, DType::F32);
   for (int r = 0; r < c.world(); ++r)
-    for (size_t i = 0; i < n; ++i) CHECK(out[static_cast<size_t>(r) * n + i] == static_cast<float>(r * 10 + static_cast<int>(i)));
+    for (size_t i = 0; i < n; ++i)
+      CHECK(out[static_cast<size_t>(r) * n + i] ==
+            static_cast<float>(r * 10 + static_cast<int>(i)));
 }
 
 TEST_CASE("conformance: reduce_scatter gives each rank its reduced slice", "[comm]") {
@@ -137,7 +144,8 @@ TEST_CASE("conformance: barrier, timing and errors", "[comm]") {
     c.broadcast(&x, 1, DType::F32, c.world());
     FAIL("expected an error");
   } catch (const RuntimeError& e) {
-    CHECK_THAT(e.what(), Contains("broadcast failed on rank " + std::to_string(c.rank()) + "/" + std::to_string(c.world())));
+    CHECK_THAT(e.what(), Contains("broadcast failed on rank " + std::to_string(c.rank()) + "/" +
+                                  std::to_string(c.world())));
     CHECK_THAT(e.what(), Contains("is not a rank of this world"));
   }
   c.barrier();
@@ -148,7 +156,8 @@ uint16_t f16(float f) {  // exact for the small integers used above
   if (f == 0) return 0;
   int e = 0;
   float m = std::frexp(f, &e);  // f = m * 2^e, m in [0.5, 1)
-  return static_cast<uint16_t>(((e - 1 + 15) << 10) | (static_cast<int>((m * 2 - 1) * 1024) & 0x3ff));
+  return static_cast<uint16_t>(((e - 1 + 15) << 10) |
+                               (static_cast<int>((m * 2 - 1) * 1024) & 0x3ff));
 }
 float from16(uint16_t h, bool bf) {
   if (bf) {

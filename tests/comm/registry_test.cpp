@@ -12,7 +12,8 @@ TEST_CASE("backends: registry, errors, local", "[comm]") {
     has_local = has_local || (std::string(b.name) == "local" && comm::backend_built(b.value));
   }
   CHECK(has_local);
-  CHECK_THROWS_WITH(comm::make_backend("glo", {}), Contains("unknown backend 'glo' (did you mean 'gloo'?)"));
+  CHECK_THROWS_WITH(comm::make_backend("glo", {}),
+                    Contains("unknown backend 'glo' (did you mean 'gloo'?)"));
   comm::BackendOptions two;
   two.world = 2;
   CHECK_THROWS_WITH(comm::make_backend("local", two), Contains("backend 'local' runs one process"));

@@ -49,7 +49,8 @@ TEST_CASE("interpolate: environment variables with and without default", "[confi
     interp("a: x\nb: ${env:ITWIN_TEST_UNSET_XYZ}\n");
     FAIL("expected an error");
   } catch (const ConfigError& e) {
-    CHECK_THAT(e.what(), Contains("i.yaml:2:4: environment variable 'ITWIN_TEST_UNSET_XYZ' is not set"));
+    CHECK_THAT(e.what(),
+               Contains("i.yaml:2:4: environment variable 'ITWIN_TEST_UNSET_XYZ' is not set"));
   }
 }
 
@@ -82,7 +83,8 @@ TEST_CASE("interpolate: unknown references suggest a name", "[config]") {
 }
 
 TEST_CASE("interpolate: a map cannot go inside text", "[config]") {
-  CHECK_THROWS_WITH(interp("vars: {m: {a: 1}}\nx: pre-${m}\n"), Contains("is a map and cannot be inserted"));
+  CHECK_THROWS_WITH(interp("vars: {m: {a: 1}}\nx: pre-${m}\n"),
+                    Contains("is a map and cannot be inserted"));
 }
 
 TEST_CASE("interpolate: typed values stay typed through references", "[config]") {

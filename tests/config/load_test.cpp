@@ -1,9 +1,10 @@
+#include "itwin/config/load.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "../helpers.hpp"
-#include "config_fixture.hpp"
 #include "../names.hpp"
-#include "itwin/config/load.hpp"
+#include "config_fixture.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
@@ -63,27 +64,29 @@ TEST_CASE("load: a missing config file is a clear error", "[config]") {
 TEST_CASE("load: top-level include merges underneath, relative to the file", "[config]") {
   test::TempDir d;
   d.write("profiles/base.yaml", "run:\n  seed: 7\n  root: base-runs\nvars:\n  epochs: 3\n");
-  std::string main = d.write("p.yaml",
-                             "include: [profiles/base.yaml]\n"
-                             "run:\n  root: mine\n"
-                             "pipelines:\n  training:\n    steps:\n"
-                             "      - {name: data, type: dataset, format: synthetic}\n"
-                             "      - {name: model, type: model, arch: mlp}\n"
-                             "      - name: train\n        type: trainer\n        epochs: ${epochs}\n");
+  std::string main =
+      d.write("p.yaml",
+              "include: [profiles/base.yaml]\n"
+              "run:\n  root: mine\n"
+              "pipelines:\n  training:\n    steps:\n"
+              "      - {name: data, type: dataset, format: synthetic}\n"
+              "      - {name: model, type: model, arch: mlp}\n"
+              "      - name: train\n        type: trainer\n        epochs: ${epochs}\n");
   auto cfg = config::load_config(main);
-  CHECK(cfg.run.seed == 7);        // from the include
-  CHECK(cfg.run.root == "mine");   // the including file wins
+  CHECK(cfg.run.seed == 7);       // from the include
+  CHECK(cfg.run.root == "mine");  // the including file wins
   CHECK(test::trainer_of(cfg).epochs == 3);
 }
 
 TEST_CASE("load: !include tag replaces a node by a file", "[config]") {
   test::TempDir d;
   d.write("opt.yaml", "name: sgd\nlr: 0.5\n");
-  std::string main = d.write("p.yaml",
-                             "pipelines:\n  training:\n    steps:\n"
-                             "      - {name: data, type: dataset, format: synthetic}\n"
-                             "      - {name: model, type: model, arch: mlp}\n"
-                             "      - name: train\n        type: trainer\n        optimizer: !include opt.yaml\n");
+  std::string main =
+      d.write("p.yaml",
+              "pipelines:\n  training:\n    steps:\n"
+              "      - {name: data, type: dataset, format: synthetic}\n"
+              "      - {name: model, type: model, arch: mlp}\n"
+              "      - name: train\n        type: trainer\n        optimizer: !include opt.yaml\n");
   auto cfg = config::load_config(main);
   CHECK(test::name(test::trainer_of(cfg).optimizer.name) == "sgd");
   CHECK(test::trainer_of(cfg).optimizer.lr == Approx(0.5));
@@ -127,14 +130,15 @@ TEST_CASE("load: the resolved tree round-trips through YAML", "[config]") {
 TEST_CASE("load: the fragments in configs/ include cleanly", "[config]") {
   test::TempDir d;
   std::string root = test::source_root();
-  std::string main = d.write("p.yaml",
-                             "include: [" + root + "/configs/smoke.yaml, " + root + "/configs/loggers-all.yaml, " + root +
-                                 "/configs/distributed-gloo.yaml]\n"
-                                 "vars: {epochs: 5}\n"
-                                 "pipelines:\n  training:\n    steps:\n"
-                                 "      - {name: data, type: dataset, format: synthetic}\n"
-                                 "      - {name: model, type: model, arch: mlp}\n"
-                                 "      - name: train\n        type: trainer\n        epochs: ${epochs}\n");
+  std::string main = d.write(
+      "p.yaml", "include: [" + root + "/configs/smoke.yaml, " + root +
+                    "/configs/loggers-all.yaml, " + root +
+                    "/configs/distributed-gloo.yaml]\n"
+                    "vars: {epochs: 5}\n"
+                    "pipelines:\n  training:\n    steps:\n"
+                    "      - {name: data, type: dataset, format: synthetic}\n"
+                    "      - {name: model, type: model, arch: mlp}\n"
+                    "      - name: train\n        type: trainer\n        epochs: ${epochs}\n");
   auto cfg = config::load_config(main);
   CHECK(test::trainer_of(cfg).epochs == 5);  // the including file wins over smoke.yaml
   CHECK(cfg.run.threads == 1);

@@ -24,7 +24,8 @@ std::string idx_bytes(unsigned char type, std::vector<uint32_t> dims, const std:
 void write_gz(const std::string& path, const std::string& data) {
   gzFile f = gzopen(path.c_str(), "wb");
   REQUIRE(f);
-  REQUIRE(gzwrite(f, data.data(), static_cast<unsigned>(data.size())) == static_cast<int>(data.size()));
+  REQUIRE(gzwrite(f, data.data(), static_cast<unsigned>(data.size())) ==
+          static_cast<int>(data.size()));
   gzclose(f);
 }
 
@@ -73,12 +74,21 @@ TEST_CASE("idx: the real Fashion-MNIST files of Debian's package", "[data]") {
 
 TEST_CASE("npy/npz: files written by NumPy", "[data]") {
   test::TempDir d;
-  auto r = test::run_shell(python() + " -c \"import numpy as np; "
-                           "x = np.arange(12, dtype=np.float32).reshape(3, 4); y = np.array([0, 2, 1], dtype=np.int64); "
-                           "np.save('" + d.path() + "/x.npy', x); np.save('" + d.path() + "/b.npy', np.array([1.5, -2.0])); "
-                           "np.savez('" + d.path() + "/s.npz', x=x, y=y); "
-                           "np.savez_compressed('" + d.path() + "/c.npz', x=x, y=y); "
-                           "np.save('" + d.path() + "/f.npy', np.asfortranarray(x))\"");
+  auto r = test::run_shell(
+      python() +
+      " -c \"import numpy as np; "
+      "x = np.arange(12, dtype=np.float32).reshape(3, 4); y = np.array([0, 2, 1], dtype=np.int64); "
+      "np.save('" +
+      d.path() + "/x.npy', x); np.save('" + d.path() +
+      "/b.npy', np.array([1.5, -2.0])); "
+      "np.savez('" +
+      d.path() +
+      "/s.npz', x=x, y=y); "
+      "np.savez_compressed('" +
+      d.path() +
+      "/c.npz', x=x, y=y); "
+      "np.save('" +
+      d.path() + "/f.npy', np.asfortranarray(x))\"");
   REQUIRE(r.exit_code == 0);
   auto x = data::read_npy(d.path() + "/x.npy");
   CHECK(x.dtype == data::DType::F32);
@@ -106,6 +116,8 @@ TEST_CASE("csv: columns by name, errors with line numbers", "[data]") {
   CHECK(f.values.at(3) == 4.5);
   CHECK(data::read_csv(p, ',', {"y"}).values.at(2) == 1);
   CHECK_THROWS_WITH(data::read_csv(p, ',', {"z"}), Contains("no column 'z'"));
-  CHECK_THROWS_WITH(data::read_csv(d.write("bad.csv", "a,b\n1,2\n3,x\n"), ',', {}), Contains("bad.csv:3: column 'b' is not a number: 'x'"));
-  CHECK_THROWS_WITH(data::read_csv(d.write("short.csv", "a,b\n1\n"), ',', {}), Contains("short.csv:2: expected 2 fields, found 1"));
+  CHECK_THROWS_WITH(data::read_csv(d.write("bad.csv", "a,b\n1,2\n3,x\n"), ',', {}),
+                    Contains("bad.csv:3: column 'b' is not a number: 'x'"));
+  CHECK_THROWS_WITH(data::read_csv(d.write("short.csv", "a,b\n1\n"), ',', {}),
+                    Contains("short.csv:2: expected 2 fields, found 1"));
 }

@@ -3,8 +3,8 @@
 #include "itwin/data/stream.hpp"
 #undef CHECK  // glog's, from LibTorch
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <set>
 
 using namespace itwin;
@@ -25,7 +25,8 @@ struct CountingReader : data::RowReader {
   }
 };
 
-std::vector<int64_t> labels_of(const data::Samples& s, const std::vector<int64_t>& order, size_t batch) {
+std::vector<int64_t> labels_of(const data::Samples& s, const std::vector<int64_t>& order,
+                               size_t batch) {
   std::vector<int64_t> out;
   s.begin_pass(order, 0, batch);
   for (size_t b = 0; b < order.size(); b += batch) {
@@ -37,7 +38,8 @@ std::vector<int64_t> labels_of(const data::Samples& s, const std::vector<int64_t
 
 }  // namespace
 
-TEST_CASE("stream: an epoch covers every sample, ranks get equal shares, the order is reproducible", "[data][stream]") {
+TEST_CASE("stream: an epoch covers every sample, ranks get equal shares, the order is reproducible",
+          "[data][stream]") {
   auto reader = std::make_shared<CountingReader>(1000);
   auto s = data::streamed_rows(reader, 100, 1000, {64, 2});  // rows 100..999
   REQUIRE(s->size() == 900);
@@ -55,17 +57,20 @@ TEST_CASE("stream: an epoch covers every sample, ranks get equal shares, the ord
   CHECK(distinct.size() == 900);  // every row once
   CHECK(*distinct.begin() == 100);
   CHECK(*distinct.rbegin() == 999);
-  CHECK(s->epoch_order(true, 7, 3, 0, 3, false) != s->epoch_order(true, 7, 2, 0, 3, false));  // reshuffled per epoch
+  CHECK(s->epoch_order(true, 7, 3, 0, 3, false) !=
+        s->epoch_order(true, 7, 2, 0, 3, false));  // reshuffled per epoch
 }
 
-TEST_CASE("stream: each block is read once per pass, ahead of use, also from the middle", "[data][stream]") {
+TEST_CASE("stream: each block is read once per pass, ahead of use, also from the middle",
+          "[data][stream]") {
   auto reader = std::make_shared<CountingReader>(640);
   auto s = data::streamed_rows(reader, 0, 640, {64, 2});
   auto order = s->epoch_order(true, 1, 0, 0, 1, false);
   auto all = labels_of(*s, order, 32);
   CHECK(reader->reads == 10);  // 10 blocks, one read each
   CHECK(all.size() == 640);
-  // Resume at batch 7 (a mid-epoch checkpoint): the same samples as the uninterrupted pass from there.
+  // Resume at batch 7 (a mid-epoch checkpoint): the same samples as the uninterrupted pass from
+  // there.
   reader->reads = 0;
   s->begin_pass(order, 7 * 32, 32);
   std::vector<int64_t> rest;

@@ -1,9 +1,10 @@
+#include "itwin/launch/world.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
 
 #include "itwin/launch/spawn.hpp"
-#include "itwin/launch/world.hpp"
 #include "itwin/util/error.hpp"
 
 using namespace itwin;
@@ -18,13 +19,34 @@ struct Env {
   }
   ~Env() { clear(); }
   static void clear() {
-    for (const char* k : {"ITWIN_RANK", "ITWIN_WORLD_SIZE", "ITWIN_LOCAL_RANK", "ITWIN_LOCAL_WORLD_SIZE", "ITWIN_RENDEZVOUS",
-                          "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
-                          "OMPI_COMM_WORLD_LOCAL_SIZE", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE",
-                          "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID", "SLURM_PROCID", "SLURM_STEP_ID",
-                          "SLURM_NTASKS", "SLURM_STEP_NUM_TASKS", "SLURM_LOCALID", "SLURM_NODEID",
-                          "SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE", "SLURM_STEP_NODELIST", "SLURM_JOB_ID",
-                          "PMIX_RANK", "PMIX_SIZE"})
+    for (const char* k : {"ITWIN_RANK",
+                          "ITWIN_WORLD_SIZE",
+                          "ITWIN_LOCAL_RANK",
+                          "ITWIN_LOCAL_WORLD_SIZE",
+                          "ITWIN_RENDEZVOUS",
+                          "OMPI_COMM_WORLD_RANK",
+                          "OMPI_COMM_WORLD_SIZE",
+                          "OMPI_COMM_WORLD_LOCAL_RANK",
+                          "OMPI_COMM_WORLD_LOCAL_SIZE",
+                          "RANK",
+                          "WORLD_SIZE",
+                          "LOCAL_RANK",
+                          "LOCAL_WORLD_SIZE",
+                          "MASTER_ADDR",
+                          "MASTER_PORT",
+                          "TORCHELASTIC_RUN_ID",
+                          "SLURM_PROCID",
+                          "SLURM_STEP_ID",
+                          "SLURM_NTASKS",
+                          "SLURM_STEP_NUM_TASKS",
+                          "SLURM_LOCALID",
+                          "SLURM_NODEID",
+                          "SLURM_STEP_TASKS_PER_NODE",
+                          "SLURM_TASKS_PER_NODE",
+                          "SLURM_STEP_NODELIST",
+                          "SLURM_JOB_ID",
+                          "PMIX_RANK",
+                          "PMIX_SIZE"})
       unsetenv(k);
   }
 };
@@ -39,14 +61,20 @@ TEST_CASE("world: no launcher means a world of one", "[launch]") {
 
 TEST_CASE("world: OpenMPI, torchrun, itwin", "[launch]") {
   {
-    Env e({{"OMPI_COMM_WORLD_RANK", "3"}, {"OMPI_COMM_WORLD_SIZE", "8"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
+    Env e({{"OMPI_COMM_WORLD_RANK", "3"},
+           {"OMPI_COMM_WORLD_SIZE", "8"},
+           {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
            {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}});
     auto w = launch::detect_world();
     CHECK(w.launcher == "mpirun");
     CHECK((w.rank == 3 && w.world == 8 && w.local_rank == 1 && w.local_world == 2));
   }
   {
-    Env e({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "n1"}, {"MASTER_PORT", "29500"}});
+    Env e({{"RANK", "1"},
+           {"WORLD_SIZE", "2"},
+           {"LOCAL_RANK", "1"},
+           {"MASTER_ADDR", "n1"},
+           {"MASTER_PORT", "29500"}});
     auto w = launch::detect_world();
     CHECK(w.launcher == "torchrun");
     CHECK(w.rendezvous == "tcp:n1:29500");
@@ -61,9 +89,15 @@ TEST_CASE("world: OpenMPI, torchrun, itwin", "[launch]") {
 }
 
 TEST_CASE("world: SLURM steps and PMIx", "[launch]") {
-  Env e({{"SLURM_PROCID", "5"}, {"SLURM_STEP_ID", "0"}, {"SLURM_STEP_NUM_TASKS", "7"}, {"SLURM_LOCALID", "1"},
-         {"SLURM_NODEID", "2"}, {"SLURM_STEP_TASKS_PER_NODE", "2(x3),1"}, {"SLURM_STEP_NODELIST", "gpu[07-10]"},
-         {"SLURM_JOB_ID", "123456"}, {"PMIX_RANK", "5"}});
+  Env e({{"SLURM_PROCID", "5"},
+         {"SLURM_STEP_ID", "0"},
+         {"SLURM_STEP_NUM_TASKS", "7"},
+         {"SLURM_LOCALID", "1"},
+         {"SLURM_NODEID", "2"},
+         {"SLURM_STEP_TASKS_PER_NODE", "2(x3),1"},
+         {"SLURM_STEP_NODELIST", "gpu[07-10]"},
+         {"SLURM_JOB_ID", "123456"},
+         {"PMIX_RANK", "5"}});
   auto w = launch::detect_world();
   CHECK(w.launcher == "pmix");
   CHECK((w.rank == 5 && w.world == 7 && w.local_rank == 1 && w.local_world == 2));
@@ -73,11 +107,13 @@ TEST_CASE("world: SLURM steps and PMIx", "[launch]") {
 TEST_CASE("world: malformed and inconsistent values are errors", "[launch]") {
   {
     Env e({{"OMPI_COMM_WORLD_RANK", "x"}, {"OMPI_COMM_WORLD_SIZE", "2"}});
-    CHECK_THROWS_WITH(launch::detect_world(), Contains("OMPI_COMM_WORLD_RANK='x' is not a valid rank"));
+    CHECK_THROWS_WITH(launch::detect_world(),
+                      Contains("OMPI_COMM_WORLD_RANK='x' is not a valid rank"));
   }
   {
     Env e({{"OMPI_COMM_WORLD_RANK", "4"}, {"OMPI_COMM_WORLD_SIZE", "2"}});
-    CHECK_THROWS_WITH(launch::detect_world(), Contains("inconsistent launch environment (mpirun): rank 4 of 2"));
+    CHECK_THROWS_WITH(launch::detect_world(),
+                      Contains("inconsistent launch environment (mpirun): rank 4 of 2"));
   }
 }
 

@@ -24,19 +24,25 @@ struct Cluster {
   std::string log;
   Cluster() {
     // munged wants every directory above its socket to be searchable by all.
-    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                    fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
     std::string env = "SLURM_LOCAL_DIR=" + dir.path() + "/slurm ";
     auto r = run_shell(env + source_root() + "/scripts/slurm-local.sh start 2", 120);
     log = r.out;
     up = r.exit_code == 0;
     setenv("SLURM_CONF", (dir.path() + "/slurm/etc/slurm.conf").c_str(), 1);
     setenv("ITWIN_STATE_DIR", (dir.path() + "/state").c_str(), 1);
-    // Job logs, scripts and snapshots (slurm.log_dir, relative) land here, never in the source tree.
+    // Job logs, scripts and snapshots (slurm.log_dir, relative) land here, never in the source
+    // tree.
     fs::create_directories(dir.path() + "/work");
     fs::current_path(dir.path() + "/work");
   }
-  ~Cluster() { run_shell("SLURM_LOCAL_DIR=" + dir.path() + "/slurm " + source_root() + "/scripts/slurm-local.sh stop", 120); }
+  ~Cluster() {
+    run_shell("SLURM_LOCAL_DIR=" + dir.path() + "/slurm " + source_root() +
+                  "/scripts/slurm-local.sh stop",
+              120);
+  }
 };
 
 Cluster& cluster() {
@@ -47,12 +53,16 @@ Cluster& cluster() {
 }
 
 std::string pipeline(const std::string& name, int samples, int epochs) {
-  return "run: {name: " + name + ", seed: 5}\n"
+  return "run: {name: " + name +
+         ", seed: 5}\n"
          "slurm: {partition: debug, time: '00:10:00', cpus_per_task: 1}\n"
          "pipelines:\n  training:\n    steps:\n"
-         "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: " + std::to_string(samples) + ", noise: 1.0}}\n"
+         "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: " +
+         std::to_string(samples) +
+         ", noise: 1.0}}\n"
          "      - {name: model, type: model, arch: mlp, hidden: [256, 256], dropout: 0.2}\n"
-         "      - {name: train, type: trainer, epochs: " + std::to_string(epochs) + ", batch_size: 32}\n";
+         "      - {name: train, type: trainer, epochs: " +
+         std::to_string(epochs) + ", batch_size: 32}\n";
 }
 
 std::string submit(const std::string& args) {
@@ -114,7 +124,8 @@ TEST_CASE("slurm: cancel", "[slurm][cluster]") {
   CHECK_THAT(w, Contains("CANCELLED"));
 }
 
-TEST_CASE("slurm: the warning signal checkpoints, requeues and resumes to the same weights", "[slurm][cluster][python]") {
+TEST_CASE("slurm: the warning signal checkpoints, requeues and resumes to the same weights",
+          "[slurm][cluster][python]") {
   auto& c = cluster();
   std::string cfg = c.dir.write("pre.yaml", pipeline("pre", 60000, 3));
   std::string runs = c.dir.path() + "/runs";
@@ -128,7 +139,8 @@ TEST_CASE("slurm: the warning signal checkpoints, requeues and resumes to the sa
   REQUIRE(run_shell("scancel --signal=USR1 --batch " + id).exit_code == 0);
   REQUIRE(until([&] { return state(id) == "PENDING"; }, 120));
   // SLURM holds a requeued job ~2 minutes; once the old step's daemon is gone, start it now.
-  REQUIRE(until([&] { return run_shell("pgrep -f 'slurmstepd: \\[" + id + "\\.'").exit_code != 0; }, 60));
+  REQUIRE(until([&] { return run_shell("pgrep -f 'slurmstepd: \\[" + id + "\\.'").exit_code != 0; },
+                60));
   REQUIRE(run_shell("scontrol update JobId=" + id + " StartTime=now").exit_code == 0);
   auto w = jobs("wait " + id + " --timeout 300 --interval 0.2");
   CHECK_THAT(w, Contains("COMPLETED"));
@@ -137,7 +149,8 @@ TEST_CASE("slurm: the warning signal checkpoints, requeues and resumes to the sa
   CHECK_THAT(logs, Contains("requeueing (restart 1 of 3)"));
   CHECK_THAT(logs, Contains("resuming from " + run + "/checkpoints/epoch-0002-step-"));
   CHECK_THAT(jobs("status " + id), Contains("restarts 1"));
-  auto same = run_shell(pytorch_helper("same-state " + runs + "/pre-" + ref + "/model.pt " + run + "/model.pt"));
+  auto same = run_shell(
+      pytorch_helper("same-state " + runs + "/pre-" + ref + "/model.pt " + run + "/model.pt"));
   INFO(same.out);
   CHECK(same.exit_code == 0);
 }
@@ -145,12 +158,15 @@ TEST_CASE("slurm: the warning signal checkpoints, requeues and resumes to the sa
 TEST_CASE("slurm: a scaling study submits one job per node count", "[slurm][cluster]") {
   auto& c = cluster();
   std::string cfg = c.dir.write("scale.yaml", pipeline("scale", 2000, 1));
-  auto r = run_shell(itwin_bin() + " submit " + cfg + " --scaling 1,2 --run-root " + c.dir.path() + "/runs");
+  auto r = run_shell(itwin_bin() + " submit " + cfg + " --scaling 1,2 --run-root " + c.dir.path() +
+                     "/runs");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   std::vector<std::string> ids;
   std::smatch m;
-  for (auto it = r.out.cbegin(); std::regex_search(it, r.out.cend(), m, std::regex("submitted job (\\d+) \\((scale-n[12])")); it = m[0].second) {
+  for (auto it = r.out.cbegin();
+       std::regex_search(it, r.out.cend(), m, std::regex("submitted job (\\d+) \\((scale-n[12])"));
+       it = m[0].second) {
     ids.push_back(m[1]);
   }
   REQUIRE(ids.size() == 2);
@@ -169,7 +185,8 @@ TEST_CASE("slurm: sbatch errors are shown; bad requests never reach sbatch", "[s
   CHECK(nope.exit_code == 1);
   CHECK_THAT(nope.out, Contains("sbatch failed"));
   CHECK_THAT(nope.out, Contains("invalid partition"));
-  auto gpus = run_shell(itwin_bin() + " submit " + cfg + " --profile juwels-booster --gpus-per-node 8");
+  auto gpus =
+      run_shell(itwin_bin() + " submit " + cfg + " --profile juwels-booster --gpus-per-node 8");
   CHECK(gpus.exit_code == 2);
   CHECK_THAT(gpus.out, Contains("8 GPUs per node asked"));
   auto time = run_shell(itwin_bin() + " submit " + cfg + " --time 2h");
@@ -186,7 +203,8 @@ TEST_CASE("slurm: sbatch errors are shown; bad requests never reach sbatch", "[s
 TEST_CASE("slurm: --dry-run prints and --save keeps the script, submitting nothing", "[slurm]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("dry", 2000, 1));
-  auto r = run_shell(itwin_bin() + " submit " + cfg + " --nodes 3 --dry-run --save " + d.path() + "/job.sbatch");
+  auto r = run_shell(itwin_bin() + " submit " + cfg + " --nodes 3 --dry-run --save " + d.path() +
+                     "/job.sbatch");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("#SBATCH --nodes=3"));

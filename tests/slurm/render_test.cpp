@@ -30,7 +30,9 @@ slurm::Job job_for(const std::string& profile) {
   return j;
 }
 
-std::string golden_path(const std::string& name) { return test::source_root() + "/tests/slurm/golden/" + name + ".sbatch"; }
+std::string golden_path(const std::string& name) {
+  return test::source_root() + "/tests/slurm/golden/" + name + ".sbatch";
+}
 
 void check_golden(const std::string& name, const std::string& text) {
   if (std::getenv("ITWIN_UPDATE_GOLDEN")) std::ofstream(golden_path(name)) << text;
@@ -46,7 +48,8 @@ void check_golden(const std::string& name, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("render: every built-in profile matches its golden script and passes shellcheck", "[slurm]") {
+TEST_CASE("render: every built-in profile matches its golden script and passes shellcheck",
+          "[slurm]") {
   for (const auto& name : config::builtin_profiles()) {
     INFO(name);
     auto p = config::load_profile(name);
@@ -68,13 +71,17 @@ TEST_CASE("render: containers, mpirun, steps and hostile values", "[slurm]") {
   check_golden("generic-container-mpirun", slurm::render(j));
   auto text = slurm::render(j);
   CHECK_THAT(text, Contains("export NOTE='it'\\''s $(rm -rf /) `id` \"quoted\"'"));
-  CHECK_THAT(text, Contains("apptainer exec --nv --bind /scratch --bind /data:/data:ro '/images/itwin torch.sif'"));
+  CHECK_THAT(
+      text,
+      Contains(
+          "apptainer exec --nv --bind /scratch --bind /data:/data:ro '/images/itwin torch.sif'"));
   CHECK_THAT(text, Contains("mpirun -np \"${SLURM_NTASKS}\" --map-by ppr:2:node"));
   CHECK_THAT(text, Contains("--steps data,train"));
 }
 
 TEST_CASE("render: shell_quote survives bash", "[slurm]") {
-  for (std::string v : {"plain", "with space", "it's", "$(echo pwned)", "a\"b", "`x`", "", "tab\there"}) {
+  for (std::string v :
+       {"plain", "with space", "it's", "$(echo pwned)", "a\"b", "`x`", "", "tab\there"}) {
     auto r = test::run_shell("printf %s " + slurm::shell_quote(v));
     CHECK(r.out == v);
   }
@@ -96,10 +103,12 @@ TEST_CASE("slurm: impossible or unsafe requests are rejected before submission",
   auto p = config::load_profile("juwels-booster");
   auto j = job_for("juwels-booster");
   j.s.gpus_per_node = 8;
-  CHECK_THROWS_WITH(slurm::validate(j, p), Contains("8 GPUs per node asked, but profile 'juwels-booster' nodes have 4"));
+  CHECK_THROWS_WITH(slurm::validate(j, p),
+                    Contains("8 GPUs per node asked, but profile 'juwels-booster' nodes have 4"));
   j = job_for("juwels-booster");
   j.s.time = "25:00:00";
-  CHECK_THROWS_WITH(slurm::validate(j, p), Contains("longer than profile 'juwels-booster' allows (24:00:00)"));
+  CHECK_THROWS_WITH(slurm::validate(j, p),
+                    Contains("longer than profile 'juwels-booster' allows (24:00:00)"));
   j.s.time = "2h";
   CHECK_THROWS_WITH(slurm::validate(j, p), Contains("time '2h' is not a SLURM time"));
   j = job_for("juwels-booster");
@@ -123,7 +132,9 @@ TEST_CASE("slurm: impossible or unsafe requests are rejected before submission",
 TEST_CASE("profiles: unknown names suggest one; user profiles load by path", "[slurm]") {
   CHECK_THROWS_WITH(config::load_profile("juwels"), Contains("did you mean 'juwels-booster'?"));
   test::TempDir d;
-  std::string f = d.write("mysite.yaml", "name: mysite\nlimits: {gpus_per_node: 2}\ndefaults: {partition: gpu, gpus_per_node: 2, modules: [cuda]}\n");
+  std::string f = d.write("mysite.yaml",
+                          "name: mysite\nlimits: {gpus_per_node: 2}\ndefaults: {partition: gpu, "
+                          "gpus_per_node: 2, modules: [cuda]}\n");
   auto p = config::load_profile(f);
   CHECK(p.name == "mysite");
   CHECK(p.defaults.partition == "gpu");

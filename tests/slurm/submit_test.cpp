@@ -94,14 +94,16 @@ TEST_CASE("submit: a scaling study is one job per node count, recorded as a stud
     CHECK(records[i].name == "exp-n" + std::to_string(n));
     CHECK(records[i].nodes == n);
     CHECK(records[i].id == std::to_string(100 + i));
-    CHECK(records[i].run_dir == f.dir.path() + "/runs/exp-n" + std::to_string(n) + "-" + records[i].id);
+    CHECK(records[i].run_dir ==
+          f.dir.path() + "/runs/exp-n" + std::to_string(n) + "-" + records[i].id);
     CHECK_THAT(fake.scripts[i], Contains("#SBATCH --nodes=" + std::to_string(n)));
     CHECK(records[i].group == "exp-scaling-20261129-120000");
   }
   // One config snapshot for the whole study, and the study file for itwin report.
   CHECK(records[0].config == records[2].config);
   CHECK(read_file(records[0].config) == r.config_yaml);
-  auto study = nlohmann::json::parse(read_file(f.dir.path() + "/runs/exp-scaling-20261129-120000/scaling.json"));
+  auto study = nlohmann::json::parse(
+      read_file(f.dir.path() + "/runs/exp-scaling-20261129-120000/scaling.json"));
   CHECK(study["kind"] == "scaling");
   REQUIRE(study["jobs"].size() == 3);
   CHECK(study["jobs"][1]["nodes"] == 2);
@@ -123,12 +125,14 @@ TEST_CASE("submit: a refused job leaves the later ones unsubmitted and says why"
   CHECK(slurm::records().size() == 1);  // the first was submitted and recorded
 }
 
-TEST_CASE("submit: settings the profile forbids are rejected before anything is written", "[slurm]") {
+TEST_CASE("submit: settings the profile forbids are rejected before anything is written",
+          "[slurm]") {
   Fixture f("{profile: juwels-booster}");
   slurm::JobFlags flags;
   flags.time = "30:00:00";
   FakeScheduler fake;
-  CHECK_THROWS_WITH(slurm::submit_jobs(f.request(flags), fake), Contains("longer than profile 'juwels-booster' allows"));
+  CHECK_THROWS_WITH(slurm::submit_jobs(f.request(flags), fake),
+                    Contains("longer than profile 'juwels-booster' allows"));
   CHECK(fake.scripts.empty());
   CHECK_FALSE(fs::exists(f.dir.path() + "/logs"));
 }

@@ -17,7 +17,8 @@ namespace {
 // run id -> its tags directory, for every run of an experiment directory.
 std::map<std::string, std::string> runs_of(const std::string& experiment_dir) {
   std::map<std::string, std::string> out;
-  for (const auto& id : mlflow_run_ids(experiment_dir)) out[id] = experiment_dir + "/" + id + "/tags/";
+  for (const auto& id : mlflow_run_ids(experiment_dir))
+    out[id] = experiment_dir + "/" + id + "/tags/";
   return out;
 }
 }  // namespace
@@ -50,20 +51,27 @@ TEST_CASE("nested runs: ranks > 0 log child runs of rank 0's run (file store)", 
           Approx(nlohmann::json::parse(lines.back())["train_loss"].get<double>()));
   }
   CHECK_FALSE(fs::exists(d.path() + "/run/ranks/rank-1/mlruns"));
-  CHECK_THAT(run_shell(itwin_bin() + " runs show " + d.path() + "/run").out, Contains("tracked: mlflow " + parent));
+  CHECK_THAT(run_shell(itwin_bin() + " runs show " + d.path() + "/run").out,
+             Contains("tracked: mlflow " + parent));
 }
 
 TEST_CASE("nested runs: parent_run_id nests runs under a study's run", "[track]") {
   TempDir d;
   const std::string store = d.path() + "/mlruns";
-  std::string study = d.write("study.yaml", pipeline("  - {type: mlflow, dir: " + store + ", experiment: sweep}\n"));
-  REQUIRE(run_shell(itwin_bin() + " train " + study + " --run-dir " + d.path() + "/study").exit_code == 0);
-  const std::string parent = nlohmann::json::parse(slurp(d.path() + "/study/summary.json"))["tracked_runs"][0]["run_id"];
+  std::string study = d.write(
+      "study.yaml", pipeline("  - {type: mlflow, dir: " + store + ", experiment: sweep}\n"));
+  REQUIRE(
+      run_shell(itwin_bin() + " train " + study + " --run-dir " + d.path() + "/study").exit_code ==
+      0);
+  const std::string parent =
+      nlohmann::json::parse(slurp(d.path() + "/study/summary.json"))["tracked_runs"][0]["run_id"];
   for (const char* lr : {"0.01", "0.001"}) {
-    std::string trial = d.write("trial.yaml", pipeline("  - {type: mlflow, dir: " + store + ", experiment: sweep, parent_run_id: " +
-                                                       parent + "}\n"));
-    auto r = run_shell(itwin_bin() + " train " + trial + " --set pipelines.training.steps.train.optimizer.lr=" + lr + " --run-dir " + d.path() +
-                       "/trial-" + lr);
+    std::string trial =
+        d.write("trial.yaml", pipeline("  - {type: mlflow, dir: " + store +
+                                       ", experiment: sweep, parent_run_id: " + parent + "}\n"));
+    auto r = run_shell(itwin_bin() + " train " + trial +
+                       " --set pipelines.training.steps.train.optimizer.lr=" + lr + " --run-dir " +
+                       d.path() + "/trial-" + lr);
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
   }
@@ -81,15 +89,19 @@ TEST_CASE("nested runs: parent_run_id nests runs under a study's run", "[track]"
   CHECK_THAT(r.out, Contains("parent_run_id"));
 }
 
-TEST_CASE("continued runs: a resume logs into the same MLflow runs (file store, 2 ranks)", "[track]") {
+TEST_CASE("continued runs: a resume logs into the same MLflow runs (file store, 2 ranks)",
+          "[track]") {
   TempDir d;
-  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, ranks: all, experiment: cont}\n"));
+  std::string cfg =
+      d.write("p.yaml", pipeline("  - {type: mlflow, ranks: all, experiment: cont}\n"));
   std::string dir = d.path() + "/run";
   const std::string epochs = " --set pipelines.training.steps.train.epochs=";
-  auto first = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + dir + epochs + "1");
+  auto first =
+      run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + dir + epochs + "1");
   INFO(first.out);
   REQUIRE(first.exit_code == 0);
-  auto again = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --resume --run-dir " + dir + epochs + "3");
+  auto again = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --resume --run-dir " + dir +
+                         epochs + "3");
   INFO(again.out);
   REQUIRE(again.exit_code == 0);
   auto runs = runs_of(dir + "/mlruns/1");

@@ -50,10 +50,12 @@ inline std::vector<std::string> mlflow_run_ids(const std::string& experiment_dir
 /// on synthetic blobs (or IDX data at `data_path`).
 inline std::string pipeline(const std::string& loggers, const std::string& data_path = "") {
   return "run: {name: tracked, seed: 3}\n"
-         "loggers:\n" + loggers +
-         "pipelines:\n  training:\n    steps:\n" +
-         (data_path.empty() ? "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: 640}}\n"
-                            : "      - {name: data, type: dataset, format: idx, path: " + data_path + "}\n") +
+         "loggers:\n" +
+         loggers + "pipelines:\n  training:\n    steps:\n" +
+         (data_path.empty()
+              ? "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: "
+                "640}}\n"
+              : "      - {name: data, type: dataset, format: idx, path: " + data_path + "}\n") +
          "      - {name: model, type: model, arch: mlp, hidden: [16]}\n"
          "      - {name: train, type: trainer, epochs: 3, batch_size: 32}\n";
 }

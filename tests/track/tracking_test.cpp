@@ -58,9 +58,12 @@ std::vector<Field> fields(const std::string& m) {
     Field f;
     f.num = static_cast<int>(k >> 3);
     f.wire = static_cast<int>(k & 7);
-    if (f.wire == 0) f.v = varint();
-    else if (f.wire == 1) f.bytes = m.substr(i, 8), i += 8;
-    else if (f.wire == 5) f.bytes = m.substr(i, 4), i += 4;
+    if (f.wire == 0)
+      f.v = varint();
+    else if (f.wire == 1)
+      f.bytes = m.substr(i, 8), i += 8;
+    else if (f.wire == 5)
+      f.bytes = m.substr(i, 4), i += 4;
     else if (f.wire == 2) {
       size_t n = varint();
       f.bytes = m.substr(i, n);
@@ -103,8 +106,11 @@ Records read_records(const std::string& path) {
 
 TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
   TempDir d;
-  std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl, log_every: 5}\n  - {type: csv, log_every: 5}\n"
-                                               "  - {type: mlflow, experiment: fmnist-study}\n  - {type: tensorboard, log_every: 5}\n"));
+  std::string cfg = d.write(
+      "p.yaml",
+      pipeline(
+          "  - {type: jsonl, log_every: 5}\n  - {type: csv, log_every: 5}\n"
+          "  - {type: mlflow, experiment: fmnist-study}\n  - {type: tensorboard, log_every: 5}\n"));
   std::string run = d.path() + "/run";
   auto r = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + run);
   INFO(r.out);
@@ -122,15 +128,18 @@ TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
       ++epoch_points;  // else the run's closing point (the hardware monitor's totals)
     }
     for (auto& [k, v] : j.items()) {
-      if (k != "step" && k != "epoch" && k != "time" && k != "per_step") want[{k, j["step"].get<int64_t>()}] = v.get<double>();
+      if (k != "step" && k != "epoch" && k != "time" && k != "per_step")
+        want[{k, j["step"].get<int64_t>()}] = v.get<double>();
     }
   }
   CHECK(epoch_points == 3);
-  CHECK(step_points == 54 / 5);  // 576 training samples / 32 = 18 steps per epoch, 3 epochs, every 5th step
+  CHECK(step_points ==
+        54 / 5);  // 576 training samples / 32 = 18 steps per epoch, 3 epochs, every 5th step
 
   SECTION("tensorboard: framing, CRCs, scalars, text, hparams") {
     std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(run + "/tensorboard")) files.push_back(e.path().string());
+    for (const auto& e : fs::directory_iterator(run + "/tensorboard"))
+      files.push_back(e.path().string());
     REQUIRE(files.size() == 1);
     CHECK_THAT(files[0], Contains("events.out.tfevents."));
     auto recs = read_records(files[0]);
@@ -178,8 +187,9 @@ TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
     std::string def = slurp(root + "/0/meta.yaml");
     CHECK_THAT(def, Contains("name: 'Default'"));
     std::string exp = slurp(root + "/1/meta.yaml");
-    for (const char* key : {"artifact_location: 'file://", "creation_time: ", "experiment_id: '1'", "last_update_time: ",
-                            "lifecycle_stage: active", "name: 'fmnist-study'"}) {
+    for (const char* key :
+         {"artifact_location: 'file://", "creation_time: ", "experiment_id: '1'",
+          "last_update_time: ", "lifecycle_stage: active", "name: 'fmnist-study'"}) {
       CHECK_THAT(exp, Contains(key));
     }
     auto ids = mlflow_run_ids(root + "/1");
@@ -188,10 +198,12 @@ TEST_CASE("tracking: every logger writes what the JSON lines hold", "[track]") {
     const std::string mrun = root + "/1/" + id;
     CHECK(std::regex_match(id, std::regex("[0-9a-f]{32}")));
     std::string meta = slurp(mrun + "/meta.yaml");
-    for (const std::string& key : {"artifact_uri: 'file://" + mrun + "/artifacts'", std::string("entry_point_name: ''"),
-                                   std::string("experiment_id: '1'"), std::string("lifecycle_stage: active"), "run_id: " + id,
-                                   std::string("run_name: 'tracked'"), "run_uuid: " + id, std::string("source_type: 4"),
-                                   std::string("status: 3"), std::string("tags: []"), std::string("user_id: ")}) {
+    for (const std::string& key :
+         {"artifact_uri: 'file://" + mrun + "/artifacts'", std::string("entry_point_name: ''"),
+          std::string("experiment_id: '1'"), std::string("lifecycle_stage: active"),
+          "run_id: " + id, std::string("run_name: 'tracked'"), "run_uuid: " + id,
+          std::string("source_type: 4"), std::string("status: 3"), std::string("tags: []"),
+          std::string("user_id: ")}) {
       CHECK_THAT(meta, Contains(key));
     }
     CHECK(std::regex_search(meta, std::regex("end_time: \\d{13}\\n")));
@@ -245,7 +257,8 @@ TEST_CASE("tracking: a failed run is marked FAILED; experiments are reused by na
   std::string root = d.path() + "/mlruns";
   std::string ok = d.write("ok.yaml", pipeline("  - {type: mlflow, dir: " + root + "}\n"));
   REQUIRE(run_shell(itwin_bin() + " train " + ok + " --run-dir " + d.path() + "/a").exit_code == 0);
-  std::string bad = d.write("bad.yaml", pipeline("  - {type: mlflow, dir: " + root + "}\n", d.path() + "/missing"));
+  std::string bad = d.write(
+      "bad.yaml", pipeline("  - {type: mlflow, dir: " + root + "}\n", d.path() + "/missing"));
   CHECK(run_shell(itwin_bin() + " train " + bad + " --run-dir " + d.path() + "/b").exit_code == 1);
   int finished = 0, failed = 0, runs = 0;
   for (const auto& id : mlflow_run_ids(root + "/1")) {
@@ -265,10 +278,12 @@ TEST_CASE("tracking: a failed run is marked FAILED; experiments are reused by na
 
 TEST_CASE("tracking: logger config errors", "[track]") {
   TempDir d;
-  auto r = run_shell(itwin_bin() + " validate " + d.write("p.yaml", pipeline("  - {type: mlfow}\n")));
+  auto r =
+      run_shell(itwin_bin() + " validate " + d.write("p.yaml", pipeline("  - {type: mlfow}\n")));
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out, Contains("(did you mean 'mlflow'?)"));
-  auto e = run_shell(itwin_bin() + " validate " + d.write("q.yaml", pipeline("  - {type: csv, experiment: x}\n")));
+  auto e = run_shell(itwin_bin() + " validate " +
+                     d.write("q.yaml", pipeline("  - {type: csv, experiment: x}\n")));
   CHECK(e.exit_code == 2);
   CHECK_THAT(e.out, Contains("unknown key 'experiment'"));
 }
@@ -293,7 +308,9 @@ TEST_CASE("runs: list, show and compare run directories", "[track]") {
   auto show = run_shell(itwin_bin() + " runs show " + root + "/lr-0.001");
   CHECK_THAT(show.out, Contains("train.optimizer.lr"));
   CHECK_THAT(show.out, Contains("0.001"));
-  auto cmp = nlohmann::json::parse(run_shell(itwin_bin() + " runs compare " + root + "/lr-0.01 " + root + "/lr-0.001 --json").out);
+  auto cmp = nlohmann::json::parse(
+      run_shell(itwin_bin() + " runs compare " + root + "/lr-0.01 " + root + "/lr-0.001 --json")
+          .out);
   CHECK(cmp["differing_params"] == nlohmann::json::array({"train.optimizer.lr"}));
   CHECK(cmp["runs"][0]["metrics"]["val_loss"] != cmp["runs"][1]["metrics"]["val_loss"]);
   auto bad = run_shell(itwin_bin() + " runs show " + d.path());
@@ -309,9 +326,11 @@ TEST_CASE(
   REQUIRE_FALSE(server.port.empty());
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl, log_every: 5}\n"
-                                               "  - {type: mlflow, log_every: 5, experiment: rest-exp, tracking_uri: 'http://127.0.0.1:" +
+                                               "  - {type: mlflow, log_every: 5, experiment: "
+                                               "rest-exp, tracking_uri: 'http://127.0.0.1:" +
                                                server.port + "'}\n"));
-  auto r = run_shell("MLFLOW_TRACKING_TOKEN=sekret-token-42 " + itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/run");
+  auto r = run_shell("MLFLOW_TRACKING_TOKEN=sekret-token-42 " + itwin_bin() + " train " + cfg +
+                     " --run-dir " + d.path() + "/run");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, !Contains("sekret-token-42"));  // credentials are never printed
@@ -328,16 +347,19 @@ TEST_CASE(
         ++rejected;
         continue;
       }
-      for (const auto& m : q["body"]["metrics"]) sent.emplace_back(m["key"], m["step"].get<int64_t>(), m["value"].get<double>());
+      for (const auto& m : q["body"]["metrics"])
+        sent.emplace_back(m["key"], m["step"].get<int64_t>(), m["value"].get<double>());
     }
     if (path.find("runs/update") != std::string::npos) status = q["body"]["status"];
-    if (path.find("experiments/create") != std::string::npos) CHECK(q["body"]["name"] == "rest-exp");
+    if (path.find("experiments/create") != std::string::npos)
+      CHECK(q["body"]["name"] == "rest-exp");
   }
   CHECK(rejected == 4);
   CHECK(status == "FINISHED");
   // The run's files went through the artifact proxy, byte for byte.
   auto tracked = nlohmann::json::parse(slurp(d.path() + "/run/summary.json"))["tracked_runs"][0];
-  std::string uploaded = server.dir.path() + "/artifacts/" + tracked["experiment"].get<std::string>() + "/" +
+  std::string uploaded = server.dir.path() + "/artifacts/" +
+                         tracked["experiment"].get<std::string>() + "/" +
                          tracked["run_id"].get<std::string>() + "/artifacts/";
   for (const char* f : {"model.pt", "config.yaml", "summary.json"}) {
     INFO(f);
@@ -348,7 +370,8 @@ TEST_CASE(
   for (std::string line; std::getline(jl, line);) {
     auto j = nlohmann::json::parse(line);
     for (auto& [k, v] : j.items()) {
-      if (k != "step" && k != "epoch" && k != "time" && k != "per_step") want.emplace_back(k, j["step"].get<int64_t>(), v.get<double>());
+      if (k != "step" && k != "epoch" && k != "time" && k != "per_step")
+        want.emplace_back(k, j["step"].get<int64_t>(), v.get<double>());
     }
   }
   REQUIRE(sent.size() == want.size());
@@ -362,9 +385,11 @@ TEST_CASE(
 
 TEST_CASE("mlflow REST: an unreachable server is a clear error at the start", "[track]") {
   TempDir d;
-  std::string cfg = d.write("p.yaml", pipeline("  - {type: mlflow, tracking_uri: 'http://127.0.0.1:9'}\n"));
+  std::string cfg =
+      d.write("p.yaml", pipeline("  - {type: mlflow, tracking_uri: 'http://127.0.0.1:9'}\n"));
   auto r = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/run");
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Contains("mlflow: POST http://127.0.0.1:9/api/2.0/mlflow/experiments/create failed"));
+  CHECK_THAT(r.out,
+             Contains("mlflow: POST http://127.0.0.1:9/api/2.0/mlflow/experiments/create failed"));
   CHECK(nlohmann::json::parse(slurp(d.path() + "/run/provenance.json"))["status"] == "FAILED");
 }

@@ -11,14 +11,23 @@ namespace fs = std::filesystem;
 
 TEST_CASE("command step: argv, env, cwd, exit status, timeout", "[pipeline]") {
   TempDir d;
-  std::string cfg = d.write("p.yaml",
-      "pipelines:\n  prep:\n    steps:\n"
-      "      - {name: write, type: command, argv: [sh, -c, 'echo \"$GREETING\" > out.txt'], env: {GREETING: hello}, cwd: " + d.path() + "}\n"
-      "      - {name: show, type: command, shell: 'cat " + d.path() + "/out.txt'}\n"
-      "  failing:\n    steps:\n      - {name: bad, type: command, argv: ['false']}\n"
-      "  tolerant:\n    steps:\n      - {name: bad, type: command, argv: ['false'], check: false}\n"
-      "  slow:\n    steps:\n      - {name: wait, type: command, argv: [sleep, '30'], timeout: 0.5}\n"
-      "  missing:\n    steps:\n      - {name: nope, type: command, argv: [no-such-program-xyz]}\n");
+  std::string cfg =
+      d.write("p.yaml",
+              "pipelines:\n  prep:\n    steps:\n"
+              "      - {name: write, type: command, argv: [sh, -c, 'echo \"$GREETING\" > "
+              "out.txt'], env: {GREETING: hello}, cwd: " +
+                  d.path() +
+                  "}\n"
+                  "      - {name: show, type: command, shell: 'cat " +
+                  d.path() +
+                  "/out.txt'}\n"
+                  "  failing:\n    steps:\n      - {name: bad, type: command, argv: ['false']}\n"
+                  "  tolerant:\n    steps:\n      - {name: bad, type: command, argv: ['false'], "
+                  "check: false}\n"
+                  "  slow:\n    steps:\n      - {name: wait, type: command, argv: [sleep, '30'], "
+                  "timeout: 0.5}\n"
+                  "  missing:\n    steps:\n      - {name: nope, type: command, argv: "
+                  "[no-such-program-xyz]}\n");
   std::string base = itwin_bin() + " run " + cfg + " --run-dir " + d.path() + "/runs/";
   auto ok = run_shell(base + "1 -p prep");
   INFO(ok.out);
@@ -42,16 +51,19 @@ TEST_CASE("command step: argv, env, cwd, exit status, timeout", "[pipeline]") {
 TEST_CASE("pipeline: --steps runs a subset; steps check what came before", "[pipeline]") {
   TempDir d;
   std::string cfg = d.write("p.yaml",
-      "pipelines:\n  training:\n    steps:\n"
-      "      - {name: data, type: dataset, format: synthetic}\n"
-      "      - {name: model, type: model, arch: mlp}\n"
-      "      - {name: train, type: trainer, test_every: 1, max_steps: 3}\n");
-  auto only_data = run_shell(itwin_bin() + " train " + cfg + " --steps data --run-dir " + d.path() + "/a");
+                            "pipelines:\n  training:\n    steps:\n"
+                            "      - {name: data, type: dataset, format: synthetic}\n"
+                            "      - {name: model, type: model, arch: mlp}\n"
+                            "      - {name: train, type: trainer, test_every: 1, max_steps: 3}\n");
+  auto only_data =
+      run_shell(itwin_bin() + " train " + cfg + " --steps data --run-dir " + d.path() + "/a");
   CHECK(only_data.exit_code == 0);
   CHECK_THAT(only_data.out, Contains("data: synthetic"));
   CHECK_THAT(only_data.out, !Contains("model:"));
-  auto no_model = run_shell(itwin_bin() + " train " + cfg + " --steps data,train --run-dir " + d.path() + "/b");
+  auto no_model =
+      run_shell(itwin_bin() + " train " + cfg + " --steps data,train --run-dir " + d.path() + "/b");
   CHECK(no_model.exit_code == 2);  // the step graph is checked before anything runs
-  CHECK_THAT(no_model.out, Contains("step 'train' (trainer) needs a model step before it, which --steps data,train leaves out"));
+  CHECK_THAT(no_model.out, Contains("step 'train' (trainer) needs a model step before it, which "
+                                    "--steps data,train leaves out"));
   CHECK_FALSE(fs::exists(d.path() + "/b"));
 }

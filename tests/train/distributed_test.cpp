@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -26,11 +26,13 @@ std::string pipeline(const std::string& optimizer) {
          "      - {name: data, type: dataset, format: synthetic, split: {validation: 240},"
          " synthetic: {samples: 1200, features: 12, classes: 3, noise: 1.0}}\n"
          "      - {name: model, type: model, arch: mlp, hidden: [24, 24], dropout: 0}\n"
-         "      - {name: train, type: trainer, epochs: 2, batch_size: 16, optimizer: " + optimizer + "}\n";
+         "      - {name: train, type: trainer, epochs: 2, batch_size: 16, optimizer: " +
+         optimizer + "}\n";
 }
 
 std::string train(const std::string& cfg, const std::string& dir, const std::string& extra) {
-  auto r = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + dir + " " + extra, 300);
+  auto r =
+      run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + dir + " " + extra, 300);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   return r.out;
@@ -49,12 +51,15 @@ TEST_CASE("ddp/zero1: N ranks x batch B equal 1 rank x batch N*B", "[distributed
         std::string name = std::string(backend) + "-" + strategy + "-" + std::to_string(n);
         SECTION(name) {
           std::string dir = d.path() + "/" + name;
-          auto out = train(cfg, dir, "--nproc " + std::to_string(n) + " --set distributed.backend=" + backend +
-                                         " --set distributed.strategy=" + strategy);
+          auto out =
+              train(cfg, dir,
+                    "--nproc " + std::to_string(n) + " --set distributed.backend=" + backend +
+                        " --set distributed.strategy=" + strategy);
           CHECK_THAT(out, Contains(std::to_string(n) + " ranks"));
           CHECK(fs::exists(dir + "/logs/rank-" + std::to_string(n - 1) + ".log"));
           CHECK_FALSE(fs::exists(dir + "/logs/rank-0.log"));  // rank 0 prints to the terminal
-          auto same = run_shell(pytorch_helper("close-state " + single + "/model.pt " + dir + "/model.pt 1e-4 1e-5"));
+          auto same = run_shell(
+              pytorch_helper("close-state " + single + "/model.pt " + dir + "/model.pt 1e-4 1e-5"));
           INFO(same.out);
           CHECK(same.exit_code == 0);
         }
@@ -63,16 +68,20 @@ TEST_CASE("ddp/zero1: N ranks x batch B equal 1 rank x batch N*B", "[distributed
   }
 }
 
-TEST_CASE("ddp: small buckets, momentum SGD and gradient accumulation stay equivalent", "[distributed][python]") {
+TEST_CASE("ddp: small buckets, momentum SGD and gradient accumulation stay equivalent",
+          "[distributed][python]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("{name: sgd, lr: 0.05, momentum: 0.9}"));
   train(cfg, d.path() + "/single", "--set pipelines.training.steps.train.batch_size=32");
   // bucket_mb tiny: one bucket per parameter, all in flight at once.
   train(cfg, d.path() + "/buckets", "--nproc 2 --set distributed.bucket_mb=0.001");
   // 2 ranks x 2 micro-batches of 8 = 32, communicating only on the second.
-  train(cfg, d.path() + "/accum", "--nproc 2 --set pipelines.training.steps.train.batch_size=8 --set pipelines.training.steps.train.grad_accum=2");
+  train(cfg, d.path() + "/accum",
+        "--nproc 2 --set pipelines.training.steps.train.batch_size=8 --set "
+        "pipelines.training.steps.train.grad_accum=2");
   for (const char* run : {"/buckets", "/accum"}) {
-    auto same = run_shell(pytorch_helper("close-state " + d.path() + "/single/model.pt " + d.path() + run + "/model.pt 1e-4 1e-5"));
+    auto same = run_shell(pytorch_helper("close-state " + d.path() + "/single/model.pt " +
+                                         d.path() + run + "/model.pt 1e-4 1e-5"));
     INFO(run << ": " << same.out);
     CHECK(same.exit_code == 0);
   }
@@ -86,15 +95,18 @@ TEST_CASE("ddp: fp16 and bf16 gradient compression stay close", "[distributed][p
     std::string dir = d.path() + "/" + c;
     auto out = train(cfg, dir, std::string("--nproc 2 --set distributed.compression=") + c);
     CHECK_THAT(out, Contains(std::string(c) + " gradients"));
-    auto close = run_shell(pytorch_helper("close-state " + d.path() + "/single/model.pt " + dir + "/model.pt 0.05 0.01"));
+    auto close = run_shell(pytorch_helper("close-state " + d.path() + "/single/model.pt " + dir +
+                                          "/model.pt 0.05 0.01"));
     INFO(close.out);
     CHECK(close.exit_code == 0);
   }
 }
 
-TEST_CASE("distributed: a rank killed with SIGKILL ends the whole job, non-zero, promptly", "[distributed]") {
+TEST_CASE("distributed: a rank killed with SIGKILL ends the whole job, non-zero, promptly",
+          "[distributed]") {
   TempDir d;
-  std::string cfg = d.write("long.yaml",
+  std::string cfg = d.write(
+      "long.yaml",
       "pipelines:\n  training:\n    steps:\n"
       "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: 100000}}\n"
       "      - {name: model, type: model, arch: mlp, hidden: [128]}\n"
@@ -106,9 +118,12 @@ TEST_CASE("distributed: a rank killed with SIGKILL ends the whole job, non-zero,
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
-      if (!freopen((dir + ".out").c_str(), "w", stdout) || !freopen((dir + ".err").c_str(), "w", stderr)) _exit(126);
-      execl(itwin_bin().c_str(), "itwin", "train", cfg.c_str(), "--nproc", "2", "--run-dir", dir.c_str(), "--set",
-            (std::string("distributed.backend=") + backend).c_str(), static_cast<char*>(nullptr));
+      if (!freopen((dir + ".out").c_str(), "w", stdout) ||
+          !freopen((dir + ".err").c_str(), "w", stderr))
+        _exit(126);
+      execl(itwin_bin().c_str(), "itwin", "train", cfg.c_str(), "--nproc", "2", "--run-dir",
+            dir.c_str(), "--set", (std::string("distributed.backend=") + backend).c_str(),
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     // Wait for rank 1 to say its pid, then kill it.
@@ -119,15 +134,18 @@ TEST_CASE("distributed: a rank killed with SIGKILL ends the whole job, non-zero,
       std::ifstream in(log);
       std::string text((std::istreambuf_iterator<char>(in)), {});
       auto p = text.find(", pid ");
-      if (p != std::string::npos && text.find(", host", p) != std::string::npos) victim = std::atol(text.c_str() + p + 6);
-      else std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the log file
+      if (p != std::string::npos && text.find(", host", p) != std::string::npos)
+        victim = std::atol(text.c_str() + p + 6);
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the log file
     }
     REQUIRE(victim > 0);
     auto t0 = std::chrono::steady_clock::now();
     REQUIRE(kill(static_cast<pid_t>(victim), SIGKILL) == 0);
     int status = 0;
     pid_t done = 0;
-    while ((done = waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
+    while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the job
     }
     if (done == 0) {
@@ -143,7 +161,8 @@ TEST_CASE("distributed: a rank killed with SIGKILL ends the whole job, non-zero,
   }
 }
 
-TEST_CASE("distributed: a checkpoint from 2 ranks resumes on 3, and rank logs say their rank", "[distributed]") {
+TEST_CASE("distributed: a checkpoint from 2 ranks resumes on 3, and rank logs say their rank",
+          "[distributed]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("adam"));
   std::string dir = d.path() + "/run";
@@ -161,7 +180,8 @@ TEST_CASE("distributed: a checkpoint from 2 ranks resumes on 3, and rank logs sa
 TEST_CASE("distributed: bad distributed input", "[distributed]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("adam"));
-  auto local = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --set distributed.backend=local");
+  auto local =
+      run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --set distributed.backend=local");
   CHECK(local.exit_code == 2);
   CHECK_THAT(local.out, Contains("needs a communication backend, not 'local'"));
   auto typo = run_shell(itwin_bin() + " validate " + cfg + " --set distributed.backend=glo");
@@ -170,8 +190,9 @@ TEST_CASE("distributed: bad distributed input", "[distributed]") {
   auto rdzv = run_shell(itwin_bin() + " validate " + cfg + " --set distributed.rendezvous=host:1");
   CHECK(rdzv.exit_code == 2);
   CHECK_THAT(rdzv.out, Contains("must be file:PATH or tcp:HOST:PORT"));
-  auto nested = run_shell("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 --oversubscribe " + itwin_bin() +
-                          " train " + cfg + " --nproc 2 --run-dir " + d.path() + "/n");
+  auto nested = run_shell(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 --oversubscribe " +
+      itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + d.path() + "/n");
   CHECK(nested.exit_code != 0);
   CHECK_THAT(nested.out, Contains("already rank of a launched job"));
   auto gloo_no_rdzv = run_shell("ITWIN_RANK=0 ITWIN_WORLD_SIZE=2 " + itwin_bin() + " train " + cfg +
@@ -180,7 +201,8 @@ TEST_CASE("distributed: bad distributed input", "[distributed]") {
   CHECK_THAT(gloo_no_rdzv.out, Contains("gloo needs a rendezvous"));
 }
 
-TEST_CASE("distributed: an error on one rank alone ends the job with its message and code", "[distributed]") {
+TEST_CASE("distributed: an error on one rank alone ends the job with its message and code",
+          "[distributed]") {
   // One NaN feature: the rank whose shard holds it diverges (exit 3) while the
   // other waits for it in the gradient allreduce. Without ending the job, the
   // failing rank's MPI_Finalize and the other's allreduce would wait forever.
@@ -191,28 +213,36 @@ TEST_CASE("distributed: an error on one rank alone ends the job with its message
            std::to_string((i % 5) * 0.1 - (i % 2)) + "," + std::to_string(i % 2) + "\n";
   }
   std::string data = d.write("nan.csv", csv);
-  std::string cfg = d.write("p.yaml", "run: {seed: 3}\npipelines:\n  training:\n    steps:\n"
-                                      "      - {name: data, type: dataset, format: csv, path: " + data + ", targets: [y]}\n"
-                                      "      - {name: model, type: model, arch: mlp, hidden: [8]}\n"
-                                      "      - {name: train, type: trainer, epochs: 3, batch_size: 16}\n");
+  std::string cfg =
+      d.write("p.yaml",
+              "run: {seed: 3}\npipelines:\n  training:\n    steps:\n"
+              "      - {name: data, type: dataset, format: csv, path: " +
+                  data +
+                  ", targets: [y]}\n"
+                  "      - {name: model, type: model, arch: mlp, hidden: [8]}\n"
+                  "      - {name: train, type: trainer, epochs: 3, batch_size: 16}\n");
   for (const char* backend : {"mpi", "gloo"}) {
     SECTION(backend) {
-      auto r = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --nproc 2 --set distributed.backend=" + backend +
+      auto r = run_shell(itwin_bin() + " train " + cfg +
+                             " --threads 1 --nproc 2 --set distributed.backend=" + backend +
                              " --run-dir " + d.path() + "/" + backend,
                          120);
       INFO(r.out);
       CHECK(r.exit_code != 124);  // ended by itself, not by timeout(1) after 120 s
       CHECK(r.exit_code != 0);
-      CHECK(r.exit_code == 3);  // the failing rank's code (through MPI_Abort; from itwin's launcher for gloo)
+      CHECK(r.exit_code ==
+            3);  // the failing rank's code (through MPI_Abort; from itwin's launcher for gloo)
       CHECK_THAT(r.out, Contains("training diverged: the loss is nan"));
     }
   }
 }
 
-TEST_CASE("zero1: checkpoints hold every rank's optimizer shard; a resume continues exactly", "[distributed][python]") {
+TEST_CASE("zero1: checkpoints hold every rank's optimizer shard; a resume continues exactly",
+          "[distributed][python]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("{name: adam, lr: 0.01}"));
-  const std::string zero1 = "--nproc 2 --set distributed.backend=mpi --set distributed.strategy=zero1 ";
+  const std::string zero1 =
+      "--nproc 2 --set distributed.backend=mpi --set distributed.strategy=zero1 ";
   train(cfg, d.path() + "/straight", zero1 + "--set pipelines.training.steps.train.epochs=2");
   std::string dir = d.path() + "/resumed";
   train(cfg, dir, zero1 + "--set pipelines.training.steps.train.epochs=1");
@@ -223,14 +253,17 @@ TEST_CASE("zero1: checkpoints hold every rank's optimizer shard; a resume contin
   auto out = train(cfg, dir, zero1 + "--resume --set pipelines.training.steps.train.epochs=2");
   CHECK_THAT(out, Contains("epoch 2/2"));
   // Adam's moments came back on both ranks: the same weights as without a stop.
-  auto same = run_shell(pytorch_helper("same-state " + d.path() + "/straight/model.pt " + dir + "/model.pt"));
+  auto same = run_shell(
+      pytorch_helper("same-state " + d.path() + "/straight/model.pt " + dir + "/model.pt"));
   INFO(same.out);
   CHECK(same.exit_code == 0);
   // On another number of ranks the shards do not fit: a warning, and training goes on.
-  auto other = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + dir + " --nproc 3 --resume " +
-                         "--set distributed.strategy=zero1 --set pipelines.training.steps.train.epochs=3");
+  auto other = run_shell(
+      itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + dir + " --nproc 3 --resume " +
+      "--set distributed.strategy=zero1 --set pipelines.training.steps.train.epochs=3");
   INFO(other.out);
   CHECK(other.exit_code == 0);
   std::ifstream log(dir + "/logs/rank-1.log");
-  CHECK_THAT(std::string((std::istreambuf_iterator<char>(log)), {}) + other.out, Contains("start afresh"));
+  CHECK_THAT(std::string((std::istreambuf_iterator<char>(log)), {}) + other.out,
+             Contains("start afresh"));
 }

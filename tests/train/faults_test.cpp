@@ -22,7 +22,8 @@ std::string long_pipeline(int epochs = 1000) {
          "pipelines:\n  training:\n    steps:\n"
          "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: 20000}}\n"
          "      - {name: model, type: model, arch: mlp, hidden: [64]}\n"
-         "      - {name: train, type: trainer, epochs: " + std::to_string(epochs) + ", checkpoint: {every: 0}}\n";
+         "      - {name: train, type: trainer, epochs: " +
+         std::to_string(epochs) + ", checkpoint: {every: 0}}\n";
 }
 
 // The pid a rank's log names ("rank R of N ..., pid P, host ...").
@@ -38,16 +39,21 @@ bool alive(long pid) { return pid > 0 && kill(static_cast<pid_t>(pid), 0) == 0; 
 
 }  // namespace
 
-TEST_CASE("faults: a frozen rank ends an mpi job within its timeout, naming the rank", "[faults][distributed]") {
+TEST_CASE("faults: a frozen rank ends an mpi job within its timeout, naming the rank",
+          "[faults][distributed]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", long_pipeline());
   const std::string dir = d.path() + "/run";
-  auto job = start_background({itwin_bin(), "train", cfg, "--nproc", "2", "--run-dir", dir, "--set", "distributed.backend=mpi",
-                               "--set", "distributed.timeout=8"},
+  auto job = start_background({itwin_bin(), "train", cfg, "--nproc", "2", "--run-dir", dir, "--set",
+                               "distributed.backend=mpi", "--set", "distributed.timeout=8"},
                               d.path() + "/job.log");
   long victim = 0;
   REQUIRE(wait_until([&] { return (victim = rank_pid(dir, 1)) > 0; }, 60));
-  REQUIRE(wait_until([&] { return fs::exists(dir + "/metrics.jsonl") && fs::file_size(dir + "/metrics.jsonl") > 0; }, 60));
+  REQUIRE(wait_until(
+      [&] {
+        return fs::exists(dir + "/metrics.jsonl") && fs::file_size(dir + "/metrics.jsonl") > 0;
+      },
+      60));
   auto t0 = std::chrono::steady_clock::now();
   REQUIRE(kill(static_cast<pid_t>(victim), SIGSTOP) == 0);
   int code = job.wait(90);
@@ -66,8 +72,8 @@ TEST_CASE("faults: killing itwin's launcher takes its ranks with it", "[faults][
   for (const char* backend : {"gloo", "mpi"}) {
     INFO(backend);
     const std::string dir = d.path() + "/" + backend;
-    auto job = start_background({itwin_bin(), "train", cfg, "--nproc", "2", "--run-dir", dir, "--set",
-                                 std::string("distributed.backend=") + backend},
+    auto job = start_background({itwin_bin(), "train", cfg, "--nproc", "2", "--run-dir", dir,
+                                 "--set", std::string("distributed.backend=") + backend},
                                 dir + ".log");
     long r1 = 0;
     REQUIRE(wait_until([&] { return (r1 = rank_pid(dir, 1)) > 0; }, 60));
@@ -78,7 +84,9 @@ TEST_CASE("faults: killing itwin's launcher takes its ranks with it", "[faults][
   }
 }
 
-TEST_CASE("faults: two runs started at once into one directory: one runs, the other touches nothing", "[faults]") {
+TEST_CASE(
+    "faults: two runs started at once into one directory: one runs, the other touches nothing",
+    "[faults]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", long_pipeline(3));
   const std::string dir = d.path() + "/run";
@@ -88,21 +96,26 @@ TEST_CASE("faults: two runs started at once into one directory: one runs, the ot
   INFO("a: " << a.output() << "\nb: " << b.output());
   CHECK(((ca == 0 && cb == 2) || (ca == 2 && cb == 0)));
   const std::string loser = ca == 2 ? a.output() : b.output();
-  CHECK((loser.find("already holds a run") != std::string::npos || loser.find("in use by another itwin") != std::string::npos));
+  CHECK((loser.find("already holds a run") != std::string::npos ||
+         loser.find("in use by another itwin") != std::string::npos));
   // One run's metrics, each epoch once.
   std::ifstream in(dir + "/metrics.jsonl");
   int epochs = 0;
-  for (std::string line; std::getline(in, line);) epochs += line.find("\"epoch_time_s\":") != std::string::npos;
+  for (std::string line; std::getline(in, line);)
+    epochs += line.find("\"epoch_time_s\":") != std::string::npos;
   CHECK(epochs == 3);
 }
 
-TEST_CASE("faults: a command step ends when its process ends, and takes what it left running", "[faults][pipeline]") {
+TEST_CASE("faults: a command step ends when its process ends, and takes what it left running",
+          "[faults][pipeline]") {
   TempDir d;
-  std::string cfg = d.write("p.yaml",
-                            "pipelines:\n  prep:\n    steps:\n"
-                            "      - {name: bg, type: command, shell: 'sleep 300 & echo started'}\n");
+  std::string cfg =
+      d.write("p.yaml",
+              "pipelines:\n  prep:\n    steps:\n"
+              "      - {name: bg, type: command, shell: 'sleep 300 & echo started'}\n");
   auto t0 = std::chrono::steady_clock::now();
-  auto r = run_shell(itwin_bin() + " run " + cfg + " --run-dir " + d.path() + "/r | cat", 60);  // a pipe, as in CI logs
+  auto r = run_shell(itwin_bin() + " run " + cfg + " --run-dir " + d.path() + "/r | cat",
+                     60);  // a pipe, as in CI logs
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   INFO(r.out);
   CHECK(r.exit_code == 0);
@@ -110,12 +123,14 @@ TEST_CASE("faults: a command step ends when its process ends, and takes what it 
   CHECK(secs < 30);
 }
 
-TEST_CASE("faults: a full disk is a clean error: exit 1, summary FAILED, no temp files", "[faults]") {
+TEST_CASE("faults: a full disk is a clean error: exit 1, summary FAILED, no temp files",
+          "[faults]") {
   TempDir d;
   std::string cfg = d.write("p.yaml",
                             "run: {threads: 1}\n"
                             "pipelines:\n  training:\n    steps:\n"
-                            "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: 2000, features: 512}}\n"
+                            "      - {name: data, type: dataset, format: synthetic, synthetic: "
+                            "{samples: 2000, features: 512}}\n"
                             "      - {name: model, type: model, arch: mlp, hidden: [2048, 2048]}\n"
                             "      - {name: train, type: trainer, epochs: 2, max_steps: 2}\n");
   // Files may grow to 4 MiB (RLIMIT_FSIZE), far less than a checkpoint of this model:

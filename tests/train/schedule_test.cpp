@@ -1,7 +1,7 @@
+#include "itwin/train/schedule.hpp"
+
 #include <catch2/catch.hpp>
 #include <cmath>
-
-#include "itwin/train/schedule.hpp"
 
 using namespace itwin;
 

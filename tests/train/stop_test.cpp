@@ -21,11 +21,13 @@ namespace {
 std::string pipeline(int steps, int epochs, const std::string& extra = "") {
   return "run: {seed: 3, threads: 1}\n"
          "pipelines:\n  training:\n    steps:\n"
-         "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: " + std::to_string(64 * steps + 400) +
+         "      - {name: data, type: dataset, format: synthetic, synthetic: {samples: " +
+         std::to_string(64 * steps + 400) +
          ", features: 32}, split: {validation: 400}}\n"
          "      - {name: model, type: model, arch: mlp, hidden: [64]}\n"
-         "      - {name: train, type: trainer, epochs: " + std::to_string(epochs) + ", batch_size: 64, max_steps: " +
-         std::to_string(steps) + extra + "}\n";
+         "      - {name: train, type: trainer, epochs: " +
+         std::to_string(epochs) + ", batch_size: 64, max_steps: " + std::to_string(steps) + extra +
+         "}\n";
 }
 
 nlohmann::json summary(const std::string& dir) {
@@ -36,7 +38,8 @@ nlohmann::json summary(const std::string& dir) {
 int epochs_logged(const std::string& dir) {
   std::ifstream in(dir + "/metrics.jsonl");
   int n = 0;
-  for (std::string line; std::getline(in, line);) n += line.find("\"epoch_time_s\"") != std::string::npos;
+  for (std::string line; std::getline(in, line);)
+    n += line.find("\"epoch_time_s\"") != std::string::npos;
   return n;
 }
 
@@ -57,7 +60,8 @@ int stop_after(const std::string& cfg, const std::string& dir, int ready, int si
 
 }  // namespace
 
-TEST_CASE("stop: SIGTERM at every step count checkpoints, exits 75, and resumes to the end", "[stop]") {
+TEST_CASE("stop: SIGTERM at every step count checkpoints, exits 75, and resumes to the end",
+          "[stop]") {
   TempDir d;
   for (int steps : {1, 2, 3, 11}) {
     INFO("steps per epoch " << steps);
@@ -81,7 +85,8 @@ TEST_CASE("stop: SIGTERM at every step count checkpoints, exits 75, and resumes 
 TEST_CASE("stop: SIGINT exits 130, SIGHUP and SIGUSR1 exit 75, each with a checkpoint", "[stop]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline(3, 150));
-  for (auto [sig, code] : std::vector<std::pair<int, int>>{{SIGINT, 130}, {SIGHUP, 75}, {SIGUSR1, 75}}) {
+  for (auto [sig, code] :
+       std::vector<std::pair<int, int>>{{SIGINT, 130}, {SIGHUP, 75}, {SIGUSR1, 75}}) {
     std::string dir = d.path() + "/run-" + std::to_string(sig);
     INFO("signal " << sig);
     CHECK(stop_after(cfg, dir, 1, sig) == code);
@@ -90,31 +95,36 @@ TEST_CASE("stop: SIGINT exits 130, SIGHUP and SIGUSR1 exit 75, each with a check
   }
 }
 
-TEST_CASE("stop: a stop during a command step or before training ends the run at once, nothing half-done", "[stop]") {
+TEST_CASE(
+    "stop: a stop during a command step or before training ends the run at once, nothing half-done",
+    "[stop]") {
   TempDir d;
   // The command (rank 0's child) asks its parent, itwin, to stop while it runs.
-  std::string cfg = d.write("cmd.yaml",
-                            "pipelines:\n  training:\n    steps:\n"
-                            "      - {name: hint, type: command, shell: 'kill -TERM $PPID; sleep 30'}\n"
-                            "      - {name: data, type: dataset, format: synthetic}\n"
-                            "      - {name: model, type: model, arch: mlp}\n"
-                            "      - {name: train, type: trainer, epochs: 2}\n");
+  std::string cfg =
+      d.write("cmd.yaml",
+              "pipelines:\n  training:\n    steps:\n"
+              "      - {name: hint, type: command, shell: 'kill -TERM $PPID; sleep 30'}\n"
+              "      - {name: data, type: dataset, format: synthetic}\n"
+              "      - {name: model, type: model, arch: mlp}\n"
+              "      - {name: train, type: trainer, epochs: 2}\n");
   auto t0 = std::chrono::steady_clock::now();
   auto r = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/c");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   INFO(r.out);
   CHECK(r.exit_code == 75);
   CHECK_THAT(r.out, Contains("stopped by signal 15"));
-  CHECK(secs < 20);                                // the command's sleep was stopped with it
+  CHECK(secs < 20);                                   // the command's sleep was stopped with it
   CHECK_FALSE(fs::exists(d.path() + "/c/model.pt"));  // nothing trained
   // Resuming a run that never wrote a checkpoint starts it from the beginning, and says so.
   std::string plain = d.write("plain.yaml", pipeline(2, 3));
-  auto first = run_shell(itwin_bin() + " train " + plain + " --run-dir " + d.path() + "/p --resume");
+  auto first =
+      run_shell(itwin_bin() + " train " + plain + " --run-dir " + d.path() + "/p --resume");
   INFO(first.out);
   CHECK(first.exit_code == 2);  // nothing to resume at all: a typo in the path?
   fs::create_directories(d.path() + "/p");
   std::ofstream(d.path() + "/p/summary.json") << "{\"status\": \"KILLED\"}\n";
-  auto fresh = run_shell(itwin_bin() + " train " + plain + " --run-dir " + d.path() + "/p --resume");
+  auto fresh =
+      run_shell(itwin_bin() + " train " + plain + " --run-dir " + d.path() + "/p --resume");
   INFO(fresh.out);
   CHECK(fresh.exit_code == 0);
   CHECK_THAT(fresh.out, Contains("no checkpoint in"));
@@ -122,17 +132,20 @@ TEST_CASE("stop: a stop during a command step or before training ends the run at
   CHECK(epochs_logged(d.path() + "/p") == 3);
 }
 
-TEST_CASE("stop: several ranks stop together, through itwin's launcher and mpirun", "[stop][distributed]") {
+TEST_CASE("stop: several ranks stop together, through itwin's launcher and mpirun",
+          "[stop][distributed]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline(4, 150));
   for (const char* backend : {"gloo", "mpi"}) {
     for (auto [sig, code] : std::vector<std::pair<int, int>>{{SIGTERM, 75}, {SIGINT, 130}}) {
       std::string dir = d.path() + "/" + backend + "-" + std::to_string(sig);
       INFO(backend << ", signal " << sig);
-      CHECK(stop_after(cfg, dir, 2, sig, {"--nproc", "2", "--set", std::string("distributed.backend=") + backend}) == code);
+      CHECK(stop_after(cfg, dir, 2, sig,
+                       {"--nproc", "2", "--set", std::string("distributed.backend=") + backend}) ==
+            code);
       CHECK(summary(dir)["status"] == "KILLED");
-      auto resumed = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + dir + " --resume --set distributed.backend=" +
-                               backend);
+      auto resumed = run_shell(itwin_bin() + " train " + cfg + " --nproc 2 --run-dir " + dir +
+                               " --resume --set distributed.backend=" + backend);
       INFO(resumed.out);
       CHECK(resumed.exit_code == 0);
       CHECK(epochs_logged(dir) == 150);

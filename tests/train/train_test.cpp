@@ -55,7 +55,8 @@ data::DataSplits images(int64_t n = 64) {
   return s;
 }
 
-std::shared_ptr<models::Model> model_for(const data::DataSplits& d, const std::string& arch, uint64_t seed = 7) {
+std::shared_ptr<models::Model> model_for(const data::DataSplits& d, const std::string& arch,
+                                         uint64_t seed = 7) {
   config::ModelSpec m;
   m.arch = test::by_name(config::arch_catalog(), arch);
   m.hidden = {32};
@@ -63,7 +64,8 @@ std::shared_ptr<models::Model> model_for(const data::DataSplits& d, const std::s
   m.channels = {4, 8};
   m.hidden_size = 8;
   torch::manual_seed(seed);
-  return models::build_model(m, {d.sample_shape, d.classification ? d.num_classes : d.num_targets}, "model");
+  return models::build_model(m, {d.sample_shape, d.classification ? d.num_classes : d.num_targets},
+                             "model");
 }
 
 train::TrainResult fit(const config::TrainerSpec& spec, models::Model& m, const data::DataSplits& d,
@@ -144,7 +146,8 @@ TEST_CASE("train: every architecture trains", "[train][models]") {
 
 TEST_CASE("train: architectures reject input they cannot take", "[models]") {
   auto d = blobs();
-  CHECK_THROWS_WITH(model_for(d, "cnn"), Contains("model 'cnn' needs an image [C, H, W] with H, W >= 16 per sample, but the data gives [16]"));
+  CHECK_THROWS_WITH(model_for(d, "cnn"), Contains("model 'cnn' needs an image [C, H, W] with H, W "
+                                                  ">= 16 per sample, but the data gives [16]"));
   CHECK_THROWS_WITH(model_for(d, "lstm"), Contains("needs a sequence [T, F]"));
 }
 
@@ -183,10 +186,13 @@ TEST_CASE("objective: losses match their formulas", "[train]") {
   CHECK(train::compute_loss(s, out, target).item<double>() == Approx((1 + 0.5 + 0.1 + 2) / 4.0));
   s.loss = test::by_name(config::loss_catalog(), "huber");
   s.huber_delta = 1.0;  // 0.5*e^2 inside delta, delta*(|e|-0.5*delta) outside
-  CHECK(train::compute_loss(s, out, target).item<double>() == Approx((0.5 + 0.125 + 0.005 + 1.5) / 4.0));
+  CHECK(train::compute_loss(s, out, target).item<double>() ==
+        Approx((0.5 + 0.125 + 0.005 + 1.5) / 4.0));
   s.loss = test::by_name(config::loss_catalog(), "bce_with_logits");
   auto bin = torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}});
-  auto manual = -(bin * torch::log(torch::sigmoid(out)) + (1 - bin) * torch::log(1 - torch::sigmoid(out))).mean();
+  auto manual =
+      -(bin * torch::log(torch::sigmoid(out)) + (1 - bin) * torch::log(1 - torch::sigmoid(out)))
+           .mean();
   CHECK(train::compute_loss(s, out, bin).item<double>() == Approx(manual.item<double>()));
 }
 
@@ -209,7 +215,8 @@ TEST_CASE("objective: metrics accumulate over batches", "[train]") {
 }
 
 TEST_CASE("sampler: DistributedSampler semantics", "[data]") {
-  auto a = data::epoch_indices(10, true, 1, 0), b = data::epoch_indices(10, true, 1, 0), c = data::epoch_indices(10, true, 1, 1);
+  auto a = data::epoch_indices(10, true, 1, 0), b = data::epoch_indices(10, true, 1, 0),
+       c = data::epoch_indices(10, true, 1, 1);
   CHECK(a == b);
   CHECK(a != c);
   std::vector<int64_t> all;
@@ -246,7 +253,8 @@ TEST_CASE("train: gradient accumulation equals the larger batch", "[train]") {
   spec.grad_accum = 2;
   fit(spec, *b, d, t2.path());
   auto sa = a->state(), sb = b->state();
-  for (size_t i = 0; i < sa.size(); ++i) CHECK(torch::allclose(sa[i].second, sb[i].second, 1e-5, 1e-6));
+  for (size_t i = 0; i < sa.size(); ++i)
+    CHECK(torch::allclose(sa[i].second, sb[i].second, 1e-5, 1e-6));
 }
 
 TEST_CASE("train: early stopping stops after `patience` flat epochs", "[train]") {
@@ -293,12 +301,14 @@ TEST_CASE("train: loss and data that do not fit are clear errors", "[train]") {
   auto spec = quick(1);
   spec.loss = test::by_name(config::loss_catalog(), "mse");
   test::TempDir t;
-  CHECK_THROWS_WITH(fit(spec, *m, d, t.path()), Contains("needs real-valued targets, but the data set has class labels"));
+  CHECK_THROWS_WITH(fit(spec, *m, d, t.path()),
+                    Contains("needs real-valued targets, but the data set has class labels"));
   auto other = regression();
   other.train = {torch::randn({50, 8}), other.train.tensors()->y.slice(0, 0, 50)};
   auto reg = model_for(regression(), "mlp");
   spec.metrics = test::metrics({"mae"});
-  CHECK_THROWS_WITH(fit(spec, *reg, other, t.path()), Contains("cannot take the data's input [2, 8]"));
+  CHECK_THROWS_WITH(fit(spec, *reg, other, t.path()),
+                    Contains("cannot take the data's input [2, 8]"));
 }
 
 TEST_CASE("train: resuming gives the same weights as an uninterrupted run", "[train]") {
@@ -326,11 +336,14 @@ TEST_CASE("models: state dicts round-trip and reject other architectures", "[mod
   CHECK(same_weights(*a, *b));
   auto img = images();
   auto cnn = model_for(img, "cnn");
-  CHECK_THROWS_WITH(models::load_state_dict(*cnn, t.path() + "/m.pt"), Contains("have no entry 'conv1.weight'"));
-  CHECK_THROWS_WITH(models::load_state_dict(*cnn, t.write("junk.pt", "not a pickle")), Contains("cannot read weights"));
+  CHECK_THROWS_WITH(models::load_state_dict(*cnn, t.path() + "/m.pt"),
+                    Contains("have no entry 'conv1.weight'"));
+  CHECK_THROWS_WITH(models::load_state_dict(*cnn, t.write("junk.pt", "not a pickle")),
+                    Contains("cannot read weights"));
 }
 
-TEST_CASE("precision: bf16 autocast trains on the CPU close to fp32; fp16 needs a GPU", "[train][precision]") {
+TEST_CASE("precision: bf16 autocast trains on the CPU close to fp32; fp16 needs a GPU",
+          "[train][precision]") {
   torch::set_num_threads(1);
   auto d = blobs(800, 0.5);
   test::TempDir a, b;
@@ -341,7 +354,8 @@ TEST_CASE("precision: bf16 autocast trains on the CPU close to fp32; fp16 needs 
   auto r16 = fit(spec, *m16, d, b.path());
   CHECK(std::isfinite(r16.final_metrics.at("val_loss")));
   // bfloat16 keeps 8 bits of mantissa: the same training lands within a few points.
-  CHECK(std::abs(r16.final_metrics.at("val_accuracy") - r32.final_metrics.at("val_accuracy")) < 0.05);
+  CHECK(std::abs(r16.final_metrics.at("val_accuracy") - r32.final_metrics.at("val_accuracy")) <
+        0.05);
   CHECK_FALSE(same_weights(*m32, *m16));  // it really ran in bfloat16
   spec.precision = config::Precision::Fp16;
   auto m = model_for(d, "mlp");
@@ -349,7 +363,8 @@ TEST_CASE("precision: bf16 autocast trains on the CPU close to fp32; fp16 needs 
   CHECK_THROWS_WITH(fit(spec, *m, d, c.path()), Contains("fp16 needs a GPU"));
 }
 
-TEST_CASE("precision: the fp16 loss scale backs off on overflow and grows after 2000 finite steps", "[train][precision]") {
+TEST_CASE("precision: the fp16 loss scale backs off on overflow and grows after 2000 finite steps",
+          "[train][precision]") {
   train::LossScaler s(true);
   const double start = s.value();
   auto w = torch::ones({3}, torch::requires_grad());

@@ -1,9 +1,10 @@
+#include "itwin/util/fs.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "../helpers.hpp"
 #include "itwin/util/error.hpp"
-#include "itwin/util/fs.hpp"
 
 using namespace itwin;
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "itwin/util/strings.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace itwin;
 

@@ -52,7 +52,8 @@ class Backend {
   /// `out` (world * count) gets every rank's `in` (count), in rank order.
   void allgather(const void* in, void* out, size_t count, DType t);
   /// `in` (world * count) is reduced across ranks; rank r keeps slice r in `out` (count).
-  void reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op = ReduceOp::Sum);
+  void reduce_scatter(const void* in, void* out, size_t count, DType t,
+                      ReduceOp op = ReduceOp::Sum);
   void barrier();
   /// Ends every rank of the job now with exit `code` (MPI_Abort), for an error
   /// on this rank that the others cannot know of. Backends whose peers notice
@@ -106,7 +107,8 @@ bool backend_built(config::BackendKind b);
 /// itself): local for one rank; mpi under mpirun or PMIx, or for ranks itwin
 /// starts when mpirun is on PATH, when mpi is built; gloo otherwise. Any other
 /// choice is returned as it is.
-config::BackendKind resolve_backend(config::BackendKind requested, int world, const std::string& launcher);
+config::BackendKind resolve_backend(config::BackendKind requested, int world,
+                                    const std::string& launcher);
 
 /// Creates backend `b`. A backend that is not built, or cannot start, is an
 /// error: never a silent fallback.

@@ -23,11 +23,11 @@ struct BenchOptions {
 
 struct BenchRow {
   std::string op;
-  size_t bytes = 0;   ///< whole buffer (allgather: output, reduce_scatter: input)
-  size_t count = 0;   ///< elements of that buffer
+  size_t bytes = 0;  ///< whole buffer (allgather: output, reduce_scatter: input)
+  size_t count = 0;  ///< elements of that buffer
   double time_us = 0;
-  double algbw = 0;   ///< GB/s
-  double busbw = 0;   ///< GB/s
+  double algbw = 0;  ///< GB/s
+  double busbw = 0;  ///< GB/s
   long wrong = 0;
 };
 

@@ -26,7 +26,8 @@ class Catalog {
  public:
   /// `key` is the config key the names are written under (for messages and
   /// docs), e.g. "loss" or "distributed.backend".
-  Catalog(const char* key, std::initializer_list<CatalogEntry<E>> entries) : key_(key), entries_(entries) {}
+  Catalog(const char* key, std::initializer_list<CatalogEntry<E>> entries)
+      : key_(key), entries_(entries) {}
 
   const char* key() const { return key_; }
   const std::vector<CatalogEntry<E>>& entries() const { return entries_; }
@@ -60,9 +61,9 @@ class Catalog {
 
 /// A catalog seen without its type: for `itwin components`, docs and tests.
 struct CatalogView {
-  std::string key;                                          ///< config key, e.g. "loss"
-  std::string title;                                        ///< "Losses"
-  std::vector<std::pair<std::string, std::string>> items;   ///< name, summary
+  std::string key;                                         ///< config key, e.g. "loss"
+  std::string title;                                       ///< "Losses"
+  std::vector<std::pair<std::string, std::string>> items;  ///< name, summary
 };
 
 template <class E>

@@ -73,7 +73,7 @@ std::string catalogs_markdown(const std::vector<CatalogView>& all);
 /// A metric of a trainer: `topK` carries its K ("top5").
 struct MetricSpec {
   MetricKind kind = MetricKind::Accuracy;
-  int64_t k = 0;  ///< TopK only
+  int64_t k = 0;             ///< TopK only
   std::string name() const;  ///< "accuracy", "top5", ...
 };
 /// "top5" -> {TopK, 5}; false when `s` names no metric.

@@ -17,7 +17,8 @@ Node load_file(const std::string& path);
 
 /// Same, for text in memory; `name` is used in error messages and relative
 /// includes resolve against `base_dir`.
-Node load_string(const std::string& text, const std::string& name, const std::string& base_dir = ".");
+Node load_string(const std::string& text, const std::string& name,
+                 const std::string& base_dir = ".");
 
 /// One YAML document of any kind (a map, a list, a scalar; empty text is
 /// null), with the same checks and limits as a file; `name` is its source in

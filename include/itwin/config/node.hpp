@@ -42,8 +42,8 @@ class Node {
 
   Kind kind = Kind::Null;
   Mark mark;
-  std::string scalar;  ///< text of a scalar, exactly as written (after interpolation)
-  bool quoted = false; ///< the scalar was quoted: always a string
+  std::string scalar;   ///< text of a scalar, exactly as written (after interpolation)
+  bool quoted = false;  ///< the scalar was quoted: always a string
   /// Set when the scalar's value came from `${secret:NAME}`: its text with
   /// every other reference resolved and each secret written as
   /// `${secret:NAME}`. Output that people or files see (to_yaml, describe,

@@ -48,17 +48,17 @@ struct Pipeline {
 };
 
 struct Config {
-  std::string source;              ///< the file (or "<embedded:...>")
+  std::string source;  ///< the file (or "<embedded:...>")
   RunSpec run;
   DistributedSpec distributed;
-  slurm::Profile slurm_profile;    ///< `slurm.profile` (default: generic)
-  slurm::Settings slurm;           ///< the profile's defaults with `slurm:` applied
-  std::vector<LoggerSpec> loggers; ///< `loggers:` (default: one jsonl logger)
+  slurm::Profile slurm_profile;      ///< `slurm.profile` (default: generic)
+  slurm::Settings slurm;             ///< the profile's defaults with `slurm:` applied
+  std::vector<LoggerSpec> loggers;   ///< `loggers:` (default: one jsonl logger)
   std::vector<std::string> plugins;  ///< `plugins:`, loaded (canonical paths)
-  MonitorSpec monitor;             ///< `monitor:` (hardware monitor, carbon intensity)
+  MonitorSpec monitor;               ///< `monitor:` (hardware monitor, carbon intensity)
   std::vector<Pipeline> pipelines;
-  HpoSpec hpo;                     ///< `hpo:` (present = false without one)
-  Node resolved;                   ///< everything that will run, defaults filled in
+  HpoSpec hpo;    ///< `hpo:` (present = false without one)
+  Node resolved;  ///< everything that will run, defaults filled in
 
   const Pipeline* find(const std::string& name) const;
   std::vector<std::string> pipeline_names() const;
@@ -75,12 +75,13 @@ struct LoadOptions {
 /// Loads, includes, overrides, interpolates and parses `path`.
 Config load_config(const std::string& path, const LoadOptions& opts = {});
 /// The same for text in memory (the embedded default, tests).
-Config load_config_text(const std::string& text, const std::string& name, const LoadOptions& opts = {},
-                        const std::string& base_dir = ".");
+Config load_config_text(const std::string& text, const std::string& name,
+                        const LoadOptions& opts = {}, const std::string& base_dir = ".");
 
 /// The pipeline `name` (empty: `default` if only one pipeline exists), cut to
 /// `steps` when given (names, in pipeline order). Errors name the choices.
-Pipeline select_pipeline(const Config& cfg, const std::string& name, const std::vector<std::string>& steps);
+Pipeline select_pipeline(const Config& cfg, const std::string& name,
+                         const std::vector<std::string>& steps);
 
 /// Throws ConfigError at the first step whose needs no earlier step of `p`
 /// provides. `context` says how the pipeline was cut (e.g. "--steps train"), or "".

@@ -44,16 +44,19 @@ class Reader {
   E get_enum(const std::string& key, const Catalog<E>& c) {
     return *c.find(get_choice(key, "", c.names()));
   }
-  int64_t get_int(const std::string& key, int64_t def, int64_t lo = std::numeric_limits<int64_t>::min(),
+  int64_t get_int(const std::string& key, int64_t def,
+                  int64_t lo = std::numeric_limits<int64_t>::min(),
                   int64_t hi = std::numeric_limits<int64_t>::max());
-  double get_double(const std::string& key, double def, double lo = -std::numeric_limits<double>::max(),
+  double get_double(const std::string& key, double def,
+                    double lo = -std::numeric_limits<double>::max(),
                     double hi = std::numeric_limits<double>::max());
   bool get_bool(const std::string& key, bool def);
   std::vector<int64_t> get_int_list(const std::string& key, const std::vector<int64_t>& def,
                                     int64_t lo = std::numeric_limits<int64_t>::min(),
                                     int64_t hi = std::numeric_limits<int64_t>::max());
   std::vector<double> get_double_list(const std::string& key, const std::vector<double>& def);
-  std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& def);
+  std::vector<std::string> get_string_list(const std::string& key,
+                                           const std::vector<std::string>& def);
   std::map<std::string, std::string> get_string_map(const std::string& key);
 
   /// A nested map (absent -> empty map, so its getters give defaults).

@@ -54,7 +54,8 @@ struct CsvColumns {
   Array values;
   std::vector<std::string> names;
 };
-CsvColumns read_csv(const std::string& path, char delimiter, const std::vector<std::string>& columns,
+CsvColumns read_csv(const std::string& path, char delimiter,
+                    const std::vector<std::string>& columns,
                     const std::vector<std::string>& exclude = {});
 
 }  // namespace itwin::data

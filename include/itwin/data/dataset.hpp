@@ -33,8 +33,8 @@ class Samples {
   /// This rank's samples for an epoch, in the order they are read. The
   /// default is PyTorch's DistributedSampler over a seeded permutation
   /// (epoch_indices); a source that streams from disk reads blocks instead.
-  virtual std::vector<int64_t> epoch_order(bool shuffle, uint64_t seed, uint64_t epoch, int rank, int world,
-                                           bool drop_last) const;
+  virtual std::vector<int64_t> epoch_order(bool shuffle, uint64_t seed, uint64_t epoch, int rank,
+                                           int world, bool drop_last) const;
   /// This rank's share for an evaluation (every sample once over all ranks).
   virtual std::vector<int64_t> eval_order(int rank, int world) const;
   /// The next gathers read `order` from position `from`, `batch` at a time: a
@@ -79,7 +79,8 @@ struct DataSplits {
 
 /// Loads and splits the data set a step describes. `seed` drives the
 /// shuffle before splitting. Errors name the step and the file.
-DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed, const std::string& step_name);
+DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed,
+                        const std::string& step_name);
 
 /// Deterministic permutation of 0..n-1 from (seed, epoch): the same on every
 /// platform and independent of any global RNG, so a resumed run replays it.
@@ -88,8 +89,8 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed, uint64_t epoch);
 /// Indices of one epoch for rank `rank` of `world`, like PyTorch's
 /// DistributedSampler: shuffle by seed+epoch, pad by wrapping (or drop the
 /// tail) so every rank gets the same count, then take every world-th index.
-std::vector<int64_t> epoch_indices(int64_t n, bool shuffle, uint64_t seed, uint64_t epoch, int rank = 0,
-                                   int world = 1, bool drop_last = false);
+std::vector<int64_t> epoch_indices(int64_t n, bool shuffle, uint64_t seed, uint64_t epoch,
+                                   int rank = 0, int world = 1, bool drop_last = false);
 
 /// An array read from a file as a tensor (a copy, in its dtype).
 torch::Tensor to_tensor(const Array& a);

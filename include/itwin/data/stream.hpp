@@ -35,8 +35,8 @@ struct StreamOptions {
 };
 
 /// Rows [first, last) of `reader` as streamed samples.
-std::shared_ptr<const Samples> streamed_rows(std::shared_ptr<const RowReader> reader, int64_t first, int64_t last,
-                                             const StreamOptions& o);
+std::shared_ptr<const Samples> streamed_rows(std::shared_ptr<const RowReader> reader, int64_t first,
+                                             int64_t last, const StreamOptions& o);
 
 /// Block size for a memory budget: the blocks in memory at once (in use,
 /// read ahead, being read) stay within `max_bytes`.

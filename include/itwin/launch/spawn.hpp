@@ -9,11 +9,11 @@ namespace itwin::launch {
 
 struct SpawnOptions {
   int nproc = 1;
-  bool use_mpirun = false;         ///< through mpirun (for the mpi backend)
-  std::vector<std::string> args;   ///< the command line without --nproc
-  double grace_s = 10;             ///< after one rank fails: SIGTERM, then SIGKILL after this
-  std::string job_file;            ///< where rank 0 writes its run directory (set by spawn_local)
-  std::string program;             ///< what each rank runs (default: this program)
+  bool use_mpirun = false;        ///< through mpirun (for the mpi backend)
+  std::vector<std::string> args;  ///< the command line without --nproc
+  double grace_s = 10;            ///< after one rank fails: SIGTERM, then SIGKILL after this
+  std::string job_file;           ///< where rank 0 writes its run directory (set by spawn_local)
+  std::string program;            ///< what each rank runs (default: this program)
 };
 
 /// Forks N ranks with ITWIN_RANK etc. and a file rendezvous (or one

@@ -25,7 +25,10 @@ class Model {
   virtual void to(const torch::Device& d) = 0;
   virtual std::string describe() const = 0;
   /// Writes a TorchScript file when the model is one; false otherwise.
-  virtual bool save_torchscript(const std::string& path) { (void)path; return false; }
+  virtual bool save_torchscript(const std::string& path) {
+    (void)path;
+    return false;
+  }
 
   int64_t num_parameters();
 };
@@ -42,7 +45,8 @@ std::string input_problem(const config::ModelSpec& spec, const ModelInput& in);
 
 /// Builds the model a step describes (and loads `weights` when given).
 /// Errors name the step and say what input the architecture needs.
-std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInput& in, const std::string& step);
+std::shared_ptr<Model> build_model(const config::ModelSpec& spec, const ModelInput& in,
+                                   const std::string& step);
 
 /// The state dict as a file that Python reads with `torch.load(path)` (a dict
 /// of name -> tensor, ready for `model.load_state_dict`). Written atomically.

@@ -19,8 +19,8 @@ struct JobState {
   std::string exit_code;          ///< "0:0"
   std::string reason;
   int64_t restarts = 0;
-  std::string source;             ///< scontrol | sacct | sacct -c
-  bool finished() const;          ///< a state SLURM will not leave
+  std::string source;     ///< scontrol | sacct | sacct -c
+  bool finished() const;  ///< a state SLURM will not leave
 };
 
 void add_record(const JobRecord& r);

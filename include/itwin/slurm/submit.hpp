@@ -25,23 +25,23 @@ struct JobFlags {
 Settings apply_flags(Settings file, const JobFlags& flags);
 
 struct SubmitRequest {
-  Settings settings;                ///< after apply_flags
+  Settings settings;  ///< after apply_flags
   Profile profile;
-  std::string command = "train";    ///< itwin subcommand each rank runs
+  std::string command = "train";  ///< itwin subcommand each rank runs
   std::string pipeline;
   std::vector<std::string> steps;
-  std::string source;               ///< the user's config file
-  std::string config_yaml;          ///< the resolved config the jobs run (snapshot)
-  std::string run_name;             ///< run.name: the default job name
-  std::string run_root;             ///< absolute: where run directories go
-  std::string itwin;                ///< the itwin binary on the cluster (default: this one)
-  std::vector<int64_t> scaling;     ///< node counts of a scaling study; empty: one job
-  std::string stamp;                ///< UTC time stamp in file names (YYYYMMDD-HHMMSS)
+  std::string source;            ///< the user's config file
+  std::string config_yaml;       ///< the resolved config the jobs run (snapshot)
+  std::string run_name;          ///< run.name: the default job name
+  std::string run_root;          ///< absolute: where run directories go
+  std::string itwin;             ///< the itwin binary on the cluster (default: this one)
+  std::vector<int64_t> scaling;  ///< node counts of a scaling study; empty: one job
+  std::string stamp;             ///< UTC time stamp in file names (YYYYMMDD-HHMMSS)
 };
 
 struct PlannedJob {
-  Job job;            ///< job.run_dir ends with '-': the job id follows at run time
-  std::string script; ///< the rendered sbatch script
+  Job job;             ///< job.run_dir ends with '-': the job id follows at run time
+  std::string script;  ///< the rendered sbatch script
 };
 
 /// The jobs of a request, validated against the profile and rendered. Pure.

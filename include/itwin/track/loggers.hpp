@@ -36,7 +36,8 @@ struct RunInfo {
 
 /// Builds the sinks `specs` select for this rank (each filtered by log_every);
 /// tracked_runs() of the result lists the run each logger created.
-std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs, const RunInfo& run);
+std::unique_ptr<MultiSink> make_sinks(const std::vector<config::LoggerSpec>& specs,
+                                      const RunInfo& run);
 
 /// A tracked run as run files hold it (summary.json, tracked_runs.json):
 /// {"kind", "store", "experiment", "run_id"}.
@@ -49,7 +50,8 @@ void save_tracked_runs(const std::string& dir, const std::vector<TrackedRun>& ru
 std::vector<TrackedRun> load_tracked_runs(const std::string& dir);
 
 /// Flattens a JSON-like tree of strings: {"a": {"b": "1"}} -> {"a.b": "1"}.
-void flatten(const std::string& prefix, const std::map<std::string, std::string>& in, std::map<std::string, std::string>& out);
+void flatten(const std::string& prefix, const std::map<std::string, std::string>& in,
+             std::map<std::string, std::string>& out);
 
 /// TensorBoard's record framing: masked CRC-32C (Castagnoli).
 uint32_t crc32c(const std::string& data);

@@ -13,9 +13,10 @@ namespace itwin::track {
 
 struct Provenance {
   std::string config_yaml, config_source, pipeline, run_dir;
-  std::map<std::string, std::string> versions;  ///< itwin, git_commit, compiler, libtorch, mpi, nccl
-  std::vector<std::string> hosts;               ///< host of each rank
-  std::vector<std::string> devices;             ///< device of each rank (run.device), once chosen
+  std::map<std::string, std::string>
+      versions;                      ///< itwin, git_commit, compiler, libtorch, mpi, nccl
+  std::vector<std::string> hosts;    ///< host of each rank
+  std::vector<std::string> devices;  ///< device of each rank (run.device), once chosen
   int world = 1;
   std::string backend, strategy;
   double start = 0, end = 0;

@@ -25,18 +25,18 @@ struct ModelVersion {
   std::string name;
   int version = 0;
   std::string dir;  ///< the directory holding the version's model files (a server: its source URI)
-  std::string source_run;                  ///< run directory it came from
-  std::string run_id;                      ///< the MLflow run it came from, when the store knows it
+  std::string source_run;  ///< run directory it came from
+  std::string run_id;      ///< the MLflow run it came from, when the store knows it
   double created = 0;
-  std::map<std::string, double> metrics;   ///< the run's final metrics
+  std::map<std::string, double> metrics;  ///< the run's final metrics
   std::vector<std::string> aliases;
 };
 
 /// What a registration records besides the files.
 struct VersionSource {
-  std::string run_dir;                     ///< absolute
+  std::string run_dir;  ///< absolute
   std::map<std::string, double> metrics;
-  TrackedRun mlflow;                       ///< the run's MLflow run (kind empty when it had none)
+  TrackedRun mlflow;  ///< the run's MLflow run (kind empty when it had none)
 };
 
 /// The plug-in point: where versions live.
@@ -67,7 +67,8 @@ class RegistryStore {
 std::unique_ptr<RegistryStore> open_registry(const std::string& uri = "");
 
 /// Registers the model of run directory `run_dir` as the next version of `name`.
-ModelVersion register_model(RegistryStore& store, const std::string& run_dir, const std::string& name);
+ModelVersion register_model(RegistryStore& store, const std::string& run_dir,
+                            const std::string& name);
 
 /// All model names with their versions.
 std::map<std::string, std::vector<ModelVersion>> list_models(const RegistryStore& store);
@@ -79,7 +80,8 @@ ModelVersion resolve_model(const RegistryStore& store, const std::string& ref);
 ModelVersion resolve_model(const std::string& ref);
 
 /// Points `alias` at `version` of `name` (moving it from another version).
-void set_alias(RegistryStore& store, const std::string& name, int version, const std::string& alias);
+void set_alias(RegistryStore& store, const std::string& name, int version,
+               const std::string& alias);
 void remove_alias(RegistryStore& store, const std::string& name, const std::string& alias);
 
 }  // namespace itwin::track

@@ -8,12 +8,13 @@
 namespace itwin::track {
 
 struct RunRecord {
-  std::string dir;                            ///< the run directory
-  std::string status, pipeline, config;       ///< from summary.json
+  std::string dir;                       ///< the run directory
+  std::string status, pipeline, config;  ///< from summary.json
   double started = 0, wall_seconds = 0;
   std::map<std::string, double> metrics;      ///< final metrics (last epoch + test_*)
   std::map<std::string, std::string> params;  ///< the resolved config, flattened
-  std::vector<std::string> tracked;           ///< the runs its loggers created: "mlflow RUN_ID (experiment E, STORE)"
+  std::vector<std::string>
+      tracked;  ///< the runs its loggers created: "mlflow RUN_ID (experiment E, STORE)"
 };
 
 /// Every run directory (holding summary.json) under `root`, newest first.

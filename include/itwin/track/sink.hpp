@@ -22,9 +22,9 @@ struct TrackedRun {
 };
 
 struct MetricPoint {
-  int64_t step = 0;    ///< optimizer steps so far
-  int64_t epoch = 0;   ///< 1-based epoch the values belong to
-  double time = 0;     ///< seconds since the Unix epoch
+  int64_t step = 0;       ///< optimizer steps so far
+  int64_t epoch = 0;      ///< 1-based epoch the values belong to
+  double time = 0;        ///< seconds since the Unix epoch
   bool per_step = false;  ///< a step point (train_loss_step, lr) rather than an epoch summary
   std::map<std::string, double> values;
 };

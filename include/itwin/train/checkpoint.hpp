@@ -21,22 +21,24 @@ struct TrainState {
   std::vector<double> epoch_sums;  ///< its metric sums so far
   int64_t epoch_samples = 0;       ///< its samples so far (all ranks)
   double epoch_seconds = 0;        ///< its time so far
-  int64_t step = 0;         ///< optimizer steps so far
-  double best = 0;          ///< best monitored value so far
+  int64_t step = 0;                ///< optimizer steps so far
+  double best = 0;                 ///< best monitored value so far
   bool has_best = false;
-  double es_best = 0;       ///< best early-stopping value so far
+  double es_best = 0;  ///< best early-stopping value so far
   bool es_has_best = false;
-  int64_t bad_epochs = 0;   ///< epochs without improvement (early stopping)
-  double train_seconds = 0; ///< training wall time before this process
-  double loss_scale = 0;    ///< fp16 loss scaling: the scale (0: none)
-  int64_t scale_growth = 0; ///< and its finite steps since it last changed
+  int64_t bad_epochs = 0;    ///< epochs without improvement (early stopping)
+  double train_seconds = 0;  ///< training wall time before this process
+  double loss_scale = 0;     ///< fp16 loss scaling: the scale (0: none)
+  int64_t scale_growth = 0;  ///< and its finite steps since it last changed
   std::vector<std::map<std::string, double>> history;  ///< per-epoch metrics
-  std::map<std::string, int64_t> counters;  ///< a loop's own counts (gan_trainer: "generator_steps")
+  std::map<std::string, int64_t>
+      counters;  ///< a loop's own counts (gan_trainer: "generator_steps")
 };
 
 /// More files in a checkpoint (a GAN's second optimizer): the file's name and
 /// a function that writes it at the path given.
-using CheckpointFiles = std::vector<std::pair<std::string, std::function<void(const std::string& path)>>>;
+using CheckpointFiles =
+    std::vector<std::pair<std::string, std::function<void(const std::string& path)>>>;
 
 /// Writes checkpoint `name` under `root` (e.g. root/epoch-0003). With
 /// `shards` (the files shard_file() named, one per rank, complete), the
@@ -44,20 +46,23 @@ using CheckpointFiles = std::vector<std::pair<std::string, std::function<void(co
 /// optimizer-rank-R.pt instead of rank 0's optimizer.pt. `extra` files are
 /// written into the checkpoint too, before it is renamed into place.
 void save_checkpoint(const std::string& root, const std::string& name, models::Model& model,
-                     torch::optim::Optimizer& opt, const TrainState& st, const std::string& config_yaml,
-                     const std::vector<std::string>& shards = {}, const CheckpointFiles& extra = {});
+                     torch::optim::Optimizer& opt, const TrainState& st,
+                     const std::string& config_yaml, const std::vector<std::string>& shards = {},
+                     const CheckpointFiles& extra = {});
 
 /// Where rank `rank` puts its optimizer shard for checkpoint `name` before
 /// rank 0 assembles it (a dot-directory under root that no lookup takes).
 std::string shard_file(const std::string& root, const std::string& name, int rank);
 
 /// This rank's optimizer shard for checkpoint `name`, written to shard_file().
-void save_optimizer_shard(const std::string& root, const std::string& name, torch::optim::Optimizer& opt, int rank);
+void save_optimizer_shard(const std::string& root, const std::string& name,
+                          torch::optim::Optimizer& opt, int rank);
 
 /// Restores this rank's shard from checkpoint `dir` when it was written by
 /// `world` ranks; otherwise (another world size, a full optimizer.pt) the
 /// optimizer starts afresh, with a warning.
-void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, int rank, int world);
+void load_optimizer_shard(const std::string& dir, torch::optim::Optimizer& opt, int rank,
+                          int world);
 
 /// Ranks whose optimizer shards checkpoint `dir` holds (0: one full optimizer.pt).
 int64_t optimizer_shards(const std::string& dir);
@@ -82,7 +87,8 @@ void recover_checkpoints(const std::string& root);
 /// Restores the model (when given), the optimizer (when given) and the
 /// global RNG; returns the loop state. A damaged file is a RuntimeError
 /// naming the file (and, for state.json, the field).
-TrainState load_checkpoint(const std::string& dir, models::Model* model, torch::optim::Optimizer* opt);
+TrainState load_checkpoint(const std::string& dir, models::Model* model,
+                           torch::optim::Optimizer* opt);
 
 /// Removes periodic checkpoints (epoch-*) beyond the newest `keep`.
 void prune_checkpoints(const std::string& root, int64_t keep);

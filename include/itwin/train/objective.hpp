@@ -13,7 +13,8 @@
 namespace itwin::train {
 
 /// loss(output, target) for the spec's loss.
-torch::Tensor compute_loss(const config::TrainerSpec& spec, const torch::Tensor& out, const torch::Tensor& target);
+torch::Tensor compute_loss(const config::TrainerSpec& spec, const torch::Tensor& out,
+                           const torch::Tensor& target);
 
 class MetricSums {
  public:

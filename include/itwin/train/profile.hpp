@@ -16,7 +16,17 @@
 
 namespace itwin::train {
 
-enum class Phase { Data, Forward, Backward, CommExposed, Optimizer, Comm, Checkpoint, Logging, kCount };
+enum class Phase {
+  Data,
+  Forward,
+  Backward,
+  CommExposed,
+  Optimizer,
+  Comm,
+  Checkpoint,
+  Logging,
+  kCount
+};
 const char* phase_name(Phase p);  ///< "data", "forward", ..., "comm_exposed"
 
 class PhaseTimes {

@@ -11,9 +11,9 @@
 namespace itwin::train {
 
 struct RunOptions {
-  std::string run_dir;       ///< explicit run directory (default: <run.root>/<run.name>[.N])
-  bool resume = false;       ///< continue from the latest checkpoint in the run directory
-  int64_t threads = -1;      ///< -1: from the config (run.threads)
+  std::string run_dir;   ///< explicit run directory (default: <run.root>/<run.name>[.N])
+  bool resume = false;   ///< continue from the latest checkpoint in the run directory
+  int64_t threads = -1;  ///< -1: from the config (run.threads)
   /// Train only up to this epoch (of the configured `epochs`, which the
   /// learning-rate schedule still sees), write a checkpoint and end with
   /// status PAUSED; `--resume` continues exactly (HPO rungs). 0: all epochs.
@@ -25,6 +25,7 @@ struct RunOptions {
 };
 
 /// Runs every step of `pipeline` in order. Throws itwin::Error on failure.
-void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts);
+void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline,
+                  const RunOptions& opts);
 
 }  // namespace itwin::train

@@ -12,10 +12,9 @@
 ///   2. the steps run and add to summary().
 ///   3. finish(status): provenance and summary.json (rank 0), loggers closed.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -31,8 +30,9 @@ namespace itwin::train {
 
 class RunSession {
  public:
-  RunSession(comm::Backend& comm, const launch::World& world, config::BackendKind backend, const config::Config& cfg,
-             const config::Pipeline& pipeline, const RunOptions& opts, int64_t threads);
+  RunSession(comm::Backend& comm, const launch::World& world, config::BackendKind backend,
+             const config::Config& cfg, const config::Pipeline& pipeline, const RunOptions& opts,
+             int64_t threads);
   ~RunSession();
   RunSession(const RunSession&) = delete;
   RunSession& operator=(const RunSession&) = delete;
@@ -97,7 +97,8 @@ class RunSession {
   std::unique_ptr<track::MultiSink> sink_;
   nlohmann::json summary_;
   std::vector<std::string> early_lines_;  ///< result lines of a rank > 0 before its log exists
-  std::unique_ptr<monitor::Monitor> monitor_;  ///< on local rank 0 of each node, when monitor.enabled
+  std::unique_ptr<monitor::Monitor>
+      monitor_;  ///< on local rank 0 of each node, when monitor.enabled
 };
 
 }  // namespace itwin::train

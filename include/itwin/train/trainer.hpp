@@ -34,14 +34,14 @@ namespace itwin::train {
 
 struct TrainerEnv {
   const config::RunSpec& run;
-  std::string run_dir;         ///< checkpoints go to <run_dir>/checkpoints
-  std::string config_yaml;     ///< resolved config, stored in checkpoints
-  bool resume = false;         ///< continue from the latest checkpoint
-  bool print = true;           ///< rank 0 prints progress
+  std::string run_dir;      ///< checkpoints go to <run_dir>/checkpoints
+  std::string config_yaml;  ///< resolved config, stored in checkpoints
+  bool resume = false;      ///< continue from the latest checkpoint
+  bool print = true;        ///< rank 0 prints progress
   track::MetricSink& sink;
-  comm::Backend* comm = nullptr;       ///< nullptr: one process
-  config::DistributedSpec dist = {};   ///< strategy, buckets, compression
-  int64_t until_epoch = 0;             ///< stop (PAUSED) after this epoch; 0: train all epochs
+  comm::Backend* comm = nullptr;      ///< nullptr: one process
+  config::DistributedSpec dist = {};  ///< strategy, buckets, compression
+  int64_t until_epoch = 0;            ///< stop (PAUSED) after this epoch; 0: train all epochs
   /// > 0: itwin chose this many intra-op threads and gives up, epoch by
   /// epoch, the cores other processes keep busy (a shared login node); 0: fixed.
   int64_t adaptive_threads = 0;
@@ -55,17 +55,18 @@ struct TrainResult {
   int64_t steps = 0;
   bool early_stopped = false;
   bool resumed = false;
-  bool paused = false;          ///< stopped after until_epoch with a checkpoint
-  double train_seconds = 0;     ///< wall time in the training loop (all sessions)
-  double samples_per_s = 0;     ///< training samples per second (this session)
-  double first_step_unix = 0;   ///< wall clock when the first optimizer step of this session ended
-  PhaseTimes profile;           ///< this rank's phases over this session
+  bool paused = false;         ///< stopped after until_epoch with a checkpoint
+  double train_seconds = 0;    ///< wall time in the training loop (all sessions)
+  double samples_per_s = 0;    ///< training samples per second (this session)
+  double first_step_unix = 0;  ///< wall clock when the first optimizer step of this session ended
+  PhaseTimes profile;          ///< this rank's phases over this session
   std::vector<PhaseTimes> rank_profiles;  ///< every rank's (world entries, rank order)
 };
 
 class Trainer {
  public:
-  Trainer(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data, const TrainerEnv& env);
+  Trainer(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
+          const TrainerEnv& env);
   ~Trainer();
   TrainResult run();
 
@@ -106,8 +107,8 @@ class Trainer {
 };
 
 /// Trainer(spec, model, data, env).run().
-TrainResult train_model(const config::TrainerSpec& spec, models::Model& model, const data::DataSplits& data,
-                        const TrainerEnv& env);
+TrainResult train_model(const config::TrainerSpec& spec, models::Model& model,
+                        const data::DataSplits& data, const TrainerEnv& env);
 
 /// Checks that the model takes the data and the loss fits the labels, with
 /// one tiny forward pass. Throws RuntimeError saying what does not fit.
@@ -117,8 +118,9 @@ void preflight(const config::TrainerSpec& spec, models::Model& model, const data
 /// Evaluates `model` on `d` without gradients; metrics named `<prefix>...`.
 /// With `comm`, each rank takes every world-th sample and the sums are
 /// reduced, so every rank gets the metrics of the whole split.
-std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model, const data::Split& d,
-                                       const std::string& prefix, comm::Backend* comm = nullptr,
+std::map<std::string, double> evaluate(const config::TrainerSpec& spec, models::Model& model,
+                                       const data::Split& d, const std::string& prefix,
+                                       comm::Backend* comm = nullptr,
                                        const torch::Device& device = torch::kCPU);
 
 }  // namespace itwin::train

@@ -16,7 +16,8 @@ enum ExitCode : int {
   kExitFailure = 1,
   kExitBadInput = 2,
   kExitDiverged = 3,
-  kExitPreempted = 75,  ///< stopped by a signal after writing a checkpoint (EX_TEMPFAIL): requeue me
+  kExitPreempted =
+      75,  ///< stopped by a signal after writing a checkpoint (EX_TEMPFAIL): requeue me
   kExitInterrupted = 130,
 };
 
@@ -57,7 +58,8 @@ class RuntimeError : public Error {
 /// so that no rank waits forever in a collective for it.
 class CollectiveError : public Error {
  public:
-  explicit CollectiveError(const std::string& what, int exit_code = kExitFailure) : Error(what, exit_code) {}
+  explicit CollectiveError(const std::string& what, int exit_code = kExitFailure)
+      : Error(what, exit_code) {}
 };
 
 /// Turns a POSIX failure (errno) into a RuntimeError naming the call.

@@ -11,7 +11,7 @@ struct ProcessSpec {
   std::vector<std::string> argv;           ///< argv[0] is looked up in PATH
   std::map<std::string, std::string> env;  ///< added to the inherited environment
   std::string cwd;
-  double timeout_s = 0;                    ///< 0 = no limit; SIGTERM then SIGKILL
+  double timeout_s = 0;  ///< 0 = no limit; SIGTERM then SIGKILL
 };
 
 /// Runs the program with inherited stdout/stderr in a process group of its
