@@ -67,6 +67,27 @@ std::string h5_reason() {
   return messages.front() + " (" + messages.back() + ")";
 }
 
+hid_t native(DType t) {
+  switch (t) {
+    case DType::I8:
+      return H5T_NATIVE_SCHAR;
+    case DType::U8:
+    case DType::Bool:
+      return H5T_NATIVE_UCHAR;
+    case DType::I16:
+      return H5T_NATIVE_SHORT;
+    case DType::I32:
+      return H5T_NATIVE_INT;
+    case DType::I64:
+      return H5T_NATIVE_INT64;
+    case DType::F32:
+      return H5T_NATIVE_FLOAT;
+    case DType::F64:
+      return H5T_NATIVE_DOUBLE;
+  }
+  return H5T_NATIVE_UCHAR;
+}
+
 void h5_fail(const char* expression, const std::string& where) {
   throw RuntimeError(where + ": " + call_name(expression) + " failed: " + h5_reason());
 }

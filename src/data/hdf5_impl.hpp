@@ -34,6 +34,9 @@ class Hid {
 /// message of its error stack ("unable to open file (file signature not found)").
 std::string h5_reason();
 
+/// The native HDF5 type of an element type (Bool as unsigned char, as h5py does).
+hid_t native(DType t);
+
 [[noreturn]] void h5_fail(const char* expression, const std::string& where);
 
 template <typename T>

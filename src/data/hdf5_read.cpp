@@ -6,32 +6,8 @@
 #include "itwin/util/error.hpp"
 
 namespace itwin::data {
-namespace {
-
 using detail::Hid;
-
-hid_t native(DType t) {
-  switch (t) {
-    case DType::I8:
-      return H5T_NATIVE_SCHAR;
-    case DType::U8:
-    case DType::Bool:
-      return H5T_NATIVE_UCHAR;
-    case DType::I16:
-      return H5T_NATIVE_SHORT;
-    case DType::I32:
-      return H5T_NATIVE_INT;
-    case DType::I64:
-      return H5T_NATIVE_INT64;
-    case DType::F32:
-      return H5T_NATIVE_FLOAT;
-    case DType::F64:
-      return H5T_NATIVE_DOUBLE;
-  }
-  return H5T_NATIVE_UCHAR;
-}
-
-}  // namespace
+using detail::native;
 
 hid_t Hdf5File::Impl::dataset(const H5Dataset& d, const std::string& w) {
   auto it = open.find(d.name);

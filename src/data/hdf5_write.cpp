@@ -16,28 +16,7 @@ namespace itwin::data {
 namespace {
 
 using detail::Hid;
-
-hid_t native(DType t) {
-  switch (t) {
-    case DType::I8:
-      return H5T_NATIVE_SCHAR;
-    case DType::U8:
-      return H5T_NATIVE_UCHAR;
-    case DType::Bool:
-      return H5T_NATIVE_UCHAR;
-    case DType::I16:
-      return H5T_NATIVE_SHORT;
-    case DType::I32:
-      return H5T_NATIVE_INT;
-    case DType::I64:
-      return H5T_NATIVE_INT64;
-    case DType::F32:
-      return H5T_NATIVE_FLOAT;
-    case DType::F64:
-      return H5T_NATIVE_DOUBLE;
-  }
-  return H5T_NATIVE_UCHAR;
-}
+using detail::native;
 
 void write_attribute(hid_t object, const Attribute& a, const std::string& w) {
   const std::string where = w + " attribute '" + a.name + "'";

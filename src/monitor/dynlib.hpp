@@ -3,6 +3,8 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
+#include <memory>
 #include <string>
 
 namespace itwin::monitor {
@@ -37,5 +39,23 @@ class DynLib {
   void* handle_ = nullptr;
   std::string error_;
 };
+
+/// Opens a vendor library: `path`, else $ENV_VAR when set, else `fallback`
+/// (the one chosen in *chosen). Null, with *why = "WHAT: PATH not loaded
+/// (REASON)", when it cannot.
+inline std::unique_ptr<DynLib> open_vendor_library(const std::string& path, const char* env_var,
+                                                   const char* fallback, const char* what,
+                                                   std::string* chosen, std::string* why) {
+  std::string& p = *chosen;
+  p = path;
+  if (p.empty()) {
+    const char* env = std::getenv(env_var);
+    p = env && *env ? env : fallback;
+  }
+  auto lib = std::make_unique<DynLib>(p);
+  if (lib->ok()) return lib;
+  *why = std::string(what) + ": " + p + " not loaded (" + lib->error() + ")";
+  return nullptr;
+}
 
 }  // namespace itwin::monitor

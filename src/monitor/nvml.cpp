@@ -103,16 +103,10 @@ class Nvml : public GpuLibrary {
 
 std::unique_ptr<GpuLibrary> open_nvml(const std::string& path, const GpuSelection& sel,
                                       std::string* why) {
-  std::string p = path;
-  if (p.empty()) {
-    const char* env = std::getenv("ITWIN_NVML_LIBRARY");
-    p = env && *env ? env : "libnvidia-ml.so.1";
-  }
-  auto lib = std::make_unique<DynLib>(p);
-  if (!lib->ok()) {
-    *why = "NVML: " + p + " not loaded (" + lib->error() + ")";
-    return nullptr;
-  }
+  std::string p;
+  auto lib =
+      open_vendor_library(path, "ITWIN_NVML_LIBRARY", "libnvidia-ml.so.1", "NVML", &p, why);
+  if (!lib) return nullptr;
   Api a{};
   bool ok =
       lib->get("nvmlInit_v2", a.init) && lib->get("nvmlShutdown", a.shutdown) &&

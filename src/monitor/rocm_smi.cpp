@@ -91,16 +91,10 @@ class RocmSmi : public GpuLibrary {
 
 std::unique_ptr<GpuLibrary> open_rocm_smi(const std::string& path, const GpuSelection& sel,
                                           std::string* why) {
-  std::string p = path;
-  if (p.empty()) {
-    const char* env = std::getenv("ITWIN_ROCM_SMI_LIBRARY");
-    p = env && *env ? env : "librocm_smi64.so";
-  }
-  auto lib = std::make_unique<DynLib>(p);
-  if (!lib->ok()) {
-    *why = "ROCm SMI: " + p + " not loaded (" + lib->error() + ")";
-    return nullptr;
-  }
+  std::string p;
+  auto lib = open_vendor_library(path, "ITWIN_ROCM_SMI_LIBRARY", "librocm_smi64.so", "ROCm SMI",
+                                 &p, why);
+  if (!lib) return nullptr;
   Api a{};
   bool ok = lib->get("rsmi_init", a.init) && lib->get("rsmi_shut_down", a.shutdown) &&
             lib->get("rsmi_num_monitor_devices", a.count) &&

@@ -5,12 +5,10 @@
 
 #include <cstdlib>
 
+#include "itwin/train/runtime_info.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin_build.h"
 
-#if ITWIN_TORCH_CUDA
-#include <ATen/cuda/CUDAContext.h>
-#endif
 
 namespace itwin::train {
 
@@ -38,12 +36,7 @@ DeviceChoice choose_device(config::DeviceKind kind, int local_rank) {
   }
   const int count = static_cast<int>(torch::cuda::device_count());
   const int index = local_rank % count;
-  DeviceChoice c{torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index)),
-                 "cuda:" + std::to_string(index)};
-#if ITWIN_TORCH_CUDA
-  c.name += std::string(" (") + at::cuda::getDeviceProperties(index)->name + ")";
-#endif
-  return c;
+  return {torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index)), gpu_label(index)};
 }
 
 void check_precision(config::Precision p, const torch::Device& d) {

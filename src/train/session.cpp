@@ -29,6 +29,16 @@ namespace fs = std::filesystem;
 namespace itwin::train {
 namespace {
 
+// Every rank's `text`, cut to width - 1 bytes (a fixed-size allgather).
+std::vector<std::string> allgather_text(comm::Backend& comm, const std::string& text, size_t width) {
+  std::vector<char> mine(width, 0), all(width * static_cast<size_t>(comm.world()));
+  std::snprintf(mine.data(), width, "%s", text.c_str());
+  comm.allgather(mine.data(), all.data(), width, comm::DType::U8);
+  std::vector<std::string> out;
+  for (int r = 0; r < comm.world(); ++r) out.emplace_back(all.data() + static_cast<size_t>(r) * width);
+  return out;
+}
+
 double now_unix() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -157,10 +167,7 @@ void RunSession::redirect_output() {
 }
 
 void RunSession::write_start_files() {
-  char host[64] = {0};
-  std::snprintf(host, sizeof host, "%s", host_name().c_str());
-  std::vector<char> hosts(sizeof host * static_cast<size_t>(comm_.world()));
-  comm_.allgather(host, hosts.data(), sizeof host, comm::DType::U8);
+  prov_.hosts = allgather_text(comm_, host_name(), 64);
   int32_t pid = ::getpid();
   std::vector<int32_t> pids(static_cast<size_t>(comm_.world()));
   comm_.allgather(&pid, pids.data(), 1, comm::DType::I32);
@@ -173,8 +180,6 @@ void RunSession::write_start_files() {
   prov_.versions["git_commit"] = git_commit();
   prov_.versions["compiler"] = compiler_string();
   prov_.versions["libtorch"] = libtorch_version();
-  for (int r = 0; r < comm_.world(); ++r)
-    prov_.hosts.emplace_back(hosts.data() + static_cast<size_t>(r) * sizeof host);
   prov_.world = comm_.world();
   prov_.backend = config::backend_catalog().name(backend_);
   prov_.strategy = config::strategy_catalog().name(cfg_.distributed.strategy);
@@ -199,13 +204,7 @@ void RunSession::write_start_files() {
 }
 
 void RunSession::record_device(const std::string& name) {
-  char mine[96] = {0};
-  std::snprintf(mine, sizeof mine, "%s", name.c_str());
-  std::vector<char> all(sizeof mine * static_cast<size_t>(comm_.world()));
-  comm_.allgather(mine, all.data(), sizeof mine, comm::DType::U8);
-  prov_.devices.clear();
-  for (int r = 0; r < comm_.world(); ++r)
-    prov_.devices.emplace_back(all.data() + static_cast<size_t>(r) * sizeof mine);
+  prov_.devices = allgather_text(comm_, name, 96);
   summary_["devices"] = prov_.devices;
 }
 

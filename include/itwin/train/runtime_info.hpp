@@ -10,7 +10,9 @@ namespace itwin::train {
 std::string libtorch_version();
 int torch_threads();
 bool cuda_available();  ///< LibTorch's own view (Debian's build is CPU-only)
-/// The GPUs this process sees, "cuda:I (NAME)" (empty without CUDA).
+/// "cuda:I (NAME)" (the name where this LibTorch has CUDA).
+std::string gpu_label(int index);
+/// The GPUs this process sees, as gpu_label() (empty without CUDA).
 std::vector<std::string> visible_gpus();
 
 }  // namespace itwin::train
