@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "itwin/launch/openmp.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/log.hpp"
@@ -54,13 +55,19 @@ std::string threads_per_rank(int nproc) {
 }
 
 // The OpenMP environment a rank needs before its runtime starts; a user's own
-// OMP_* values win. Passive waiting: a spinning thread that waits for a core
-// another process holds costs 3-14x (docs/distributed.md).
+// OMP_* values win. Spinning threads only when every thread of every rank has
+// a core to itself (launch/openmp.hpp; docs/distributed.md).
 std::vector<std::pair<std::string, std::string>> rank_environment(int nproc,
                                                                   const std::string& job_file) {
   std::vector<std::pair<std::string, std::string>> env;
-  if (!std::getenv("OMP_NUM_THREADS")) env.emplace_back("OMP_NUM_THREADS", threads_per_rank(nproc));
-  if (!std::getenv("OMP_WAIT_POLICY")) env.emplace_back("OMP_WAIT_POLICY", "PASSIVE");
+  const char* user_threads = std::getenv("OMP_NUM_THREADS");
+  const std::string per_rank = user_threads ? user_threads : threads_per_rank(nproc);
+  if (!user_threads) env.emplace_back("OMP_NUM_THREADS", per_rank);
+  if (!std::getenv("OMP_WAIT_POLICY")) {
+    const int threads = std::max(1, std::atoi(per_rank.c_str()));
+    env.emplace_back("OMP_WAIT_POLICY", wait_policy(threads, nproc, cores_available(),
+                                                    threads > 1 ? runnable_elsewhere() : 0.0));
+  }
   env.emplace_back("ITWIN_JOB_FILE", job_file);
   return env;
 }

@@ -104,8 +104,7 @@ class Nvml : public GpuLibrary {
 std::unique_ptr<GpuLibrary> open_nvml(const std::string& path, const GpuSelection& sel,
                                       std::string* why) {
   std::string p;
-  auto lib =
-      open_vendor_library(path, "ITWIN_NVML_LIBRARY", "libnvidia-ml.so.1", "NVML", &p, why);
+  auto lib = open_vendor_library(path, "ITWIN_NVML_LIBRARY", "libnvidia-ml.so.1", "NVML", &p, why);
   if (!lib) return nullptr;
   Api a{};
   bool ok =

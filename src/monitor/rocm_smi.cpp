@@ -92,8 +92,8 @@ class RocmSmi : public GpuLibrary {
 std::unique_ptr<GpuLibrary> open_rocm_smi(const std::string& path, const GpuSelection& sel,
                                           std::string* why) {
   std::string p;
-  auto lib = open_vendor_library(path, "ITWIN_ROCM_SMI_LIBRARY", "librocm_smi64.so", "ROCm SMI",
-                                 &p, why);
+  auto lib =
+      open_vendor_library(path, "ITWIN_ROCM_SMI_LIBRARY", "librocm_smi64.so", "ROCm SMI", &p, why);
   if (!lib) return nullptr;
   Api a{};
   bool ok = lib->get("rsmi_init", a.init) && lib->get("rsmi_shut_down", a.shutdown) &&

@@ -9,7 +9,6 @@
 #include "itwin/util/error.hpp"
 #include "itwin_build.h"
 
-
 namespace itwin::train {
 
 DeviceChoice choose_device(config::DeviceKind kind, int local_rank) {

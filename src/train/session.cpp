@@ -30,12 +30,14 @@ namespace itwin::train {
 namespace {
 
 // Every rank's `text`, cut to width - 1 bytes (a fixed-size allgather).
-std::vector<std::string> allgather_text(comm::Backend& comm, const std::string& text, size_t width) {
+std::vector<std::string> allgather_text(comm::Backend& comm, const std::string& text,
+                                        size_t width) {
   std::vector<char> mine(width, 0), all(width * static_cast<size_t>(comm.world()));
   std::snprintf(mine.data(), width, "%s", text.c_str());
   comm.allgather(mine.data(), all.data(), width, comm::DType::U8);
   std::vector<std::string> out;
-  for (int r = 0; r < comm.world(); ++r) out.emplace_back(all.data() + static_cast<size_t>(r) * width);
+  for (int r = 0; r < comm.world(); ++r)
+    out.emplace_back(all.data() + static_cast<size_t>(r) * width);
   return out;
 }
 
