@@ -33,6 +33,14 @@ struct Cluster {
     up = r.exit_code == 0;
     setenv("SLURM_CONF", (dir.path() + "/slurm/etc/slurm.conf").c_str(), 1);
     setenv("ITWIN_STATE_DIR", (dir.path() + "/state").c_str(), 1);
+    // The simulated nodes share one host name, so OpenMPI's shared-memory
+    // segments of the two ranks (each local rank 0 of its node) get one
+    // name and overwrite each other: an intermittent SIGSEGV in the job
+    // (toolchain.md, multiple-slurmd). Real nodes have names of their own;
+    // here the ranks talk TCP over loopback (sbatch passes the environment on).
+    setenv("OMPI_MCA_btl", "self,tcp", 1);
+    setenv("OMPI_MCA_btl_tcp_if_include", "lo", 1);
+    setenv("OMPI_MCA_oob_tcp_if_include", "lo", 1);
     // Job logs, scripts and snapshots (slurm.log_dir, relative) land here, never in the source
     // tree.
     fs::create_directories(dir.path() + "/work");
