@@ -88,7 +88,9 @@ const Catalog<Arch>& arch_catalog() {
        {Arch::Gan3dGenerator, "gan3d_generator",
         "3DGAN generator: noise + conditions to a 3-D grid (3-D transposed convs)"},
        {Arch::Gan3dDiscriminator, "gan3d_discriminator",
-        "3DGAN discriminator: 3-D grid to a score + condition regression"}});
+        "3DGAN discriminator: 3-D grid to a score + condition regression"},
+       {Arch::Unet1d, "unet1d",
+        "1-D convolutional encoder-decoder with skips: series [C, T] to one value per step"}});
   return c;
 }
 
@@ -198,9 +200,11 @@ const Catalog<PredictOutput>& predict_output_catalog() {
 }
 
 const Catalog<SaveFormat>& save_format_catalog() {
-  static const Catalog<SaveFormat> c("saver format",
-                                     {{SaveFormat::Csv, "csv", "index, predictions, labels"},
-                                      {SaveFormat::Jsonl, "jsonl", "one JSON object per sample"}});
+  static const Catalog<SaveFormat> c(
+      "saver format",
+      {{SaveFormat::Csv, "csv", "index, predictions, labels"},
+       {SaveFormat::Jsonl, "jsonl", "one JSON object per sample"},
+       {SaveFormat::Hdf5, "hdf5", "datasets prediction [N, K] and label [N, T], float32"}});
   return c;
 }
 

@@ -160,6 +160,12 @@ ModelSpec parse_model(Reader& r) {
       if (m.channels.empty()) r.fail("channels", "must list at least one stage width");
       m.blocks = r.get_int("blocks", m.blocks, 1, 64);
       break;
+    case Arch::Unet1d:  // sized by the config; the time length comes from the data
+      m.channels = {r.get_int("channels", 16, 1, 1024)};
+      m.depth = r.get_int("depth", m.depth, 1, 8);
+      m.kernel = r.get_int("kernel", m.kernel, 1, 255);
+      if (m.kernel % 2 == 0) r.fail("kernel", "must be odd (same padding keeps the length)");
+      break;
   }
   if (r.has("from")) {  // {from: registry, model: NAME, version: 3 | production | latest}
     r.get_choice("from", "registry", {"registry"});

@@ -56,6 +56,7 @@ std::vector<Artifact> step_needs(const Step& s) {
         case Arch::Mlp:
         case Arch::Lstm:
         case Arch::Resnet:
+        case Arch::Unet1d:
           return {Artifact::Data};
       }
       return {Artifact::Data};
@@ -107,6 +108,7 @@ GanRole model_role(const ModelSpec& m) {
     case Arch::Mlp:
     case Arch::Lstm:
     case Arch::Resnet:
+    case Arch::Unet1d:
     case Arch::Torchscript:
       return m.role;
   }

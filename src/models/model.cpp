@@ -10,6 +10,7 @@
 #include "itwin/util/strings.hpp"
 #include "tensor_check.hpp"
 #include "torchscript.hpp"
+#include "unet1d.hpp"
 
 namespace itwin::models {
 namespace {
@@ -69,6 +70,17 @@ std::string input_problem(const config::ModelSpec& spec, const ModelInput& in) {
     case config::Arch::Mlp:
     case config::Arch::Torchscript:
       return "";
+    case config::Arch::Unet1d:
+      if (std::string why = unet1d_problem(spec.channels.at(0), spec.depth, spec.kernel);
+          !why.empty())
+        return why;
+      if (d.size() != 2) return need("a series [C, T]");
+      if (in.outputs != d[1]) {
+        return "model 'unet1d' predicts one value per time step (" + std::to_string(d[1]) +
+               " for samples " + shape_str(d) + "), but y has " + std::to_string(in.outputs) +
+               " per sample: the target must be a dataset [N, " + std::to_string(d[1]) + "]";
+      }
+      return "";
     case config::Arch::Gan3dGenerator:
     case config::Arch::Gan3dDiscriminator: {
       const bool gen = spec.arch == config::Arch::Gan3dGenerator;
@@ -122,6 +134,11 @@ std::shared_ptr<Model> build(const config::ModelSpec& s, const ModelInput& in,
                                                    "resnet");
     case config::Arch::Torchscript:
       return load_torchscript(s.path, step);
+    case config::Arch::Unet1d:
+      return std::make_shared<NativeModel<Unet1d>>(
+          Unet1d(d[0], s.channels.at(0), s.depth, s.kernel),
+          "unet1d (channels " + std::to_string(s.channels.at(0)) + ", depth " +
+              std::to_string(s.depth) + ", kernel " + std::to_string(s.kernel) + ")");
     case config::Arch::Gan3dGenerator:
       return std::make_shared<NativeModel<Gan3dGenerator>>(
           Gan3dGenerator(s.latent, s.conditions, s.shape, s.channels),

@@ -3,10 +3,26 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "itwin/data/hdf5_write.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 
 namespace itwin::train {
+namespace {
+
+// A [N, K] tensor as a float32 array for write_hdf5 (series stay one row each).
+data::Array as_array(torch::Tensor t) {
+  t = t.to(torch::kFloat32).contiguous();
+  if (t.dim() == 1) t = t.unsqueeze(1);
+  data::Array a;
+  a.dtype = data::DType::F32;
+  a.shape = t.sizes().vec();
+  const auto* p = reinterpret_cast<const unsigned char*>(t.data_ptr<float>());
+  a.bytes.assign(p, p + t.numel() * sizeof(float));
+  return a;
+}
+
+}  // namespace
 
 Predictions predict(const config::PredictorSpec& spec, models::Model& model,
                     const data::DataSplits& data, const std::string& step,
@@ -64,6 +80,11 @@ Predictions predict(const config::PredictorSpec& spec, models::Model& model,
 }
 
 void save_predictions(const Predictions& p, const config::SaverSpec& spec) {
+  if (spec.format == config::SaveFormat::Hdf5) {  // e.g. predicted noise series [N, T]
+    data::write_hdf5(spec.path,
+                     {{"prediction", as_array(p.values), {}}, {"label", as_array(p.labels), {}}});
+    return;
+  }
   auto v = p.values.to(torch::kFloat64).contiguous();
   if (v.dim() == 1) v = v.unsqueeze(1);
   auto y = p.labels.to(torch::kFloat64).contiguous();

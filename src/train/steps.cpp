@@ -141,7 +141,8 @@ class TorchSteps : public StepRunner {
     if (data_) {
       in.sample_shape = data_->sample_shape;
       in.outputs = data_->classification ? data_->num_classes : data_->num_targets;
-      if (std::string why = models::input_problem(spec, in); !why.empty()) config_problem(s, why);
+      if (std::string why = models::input_problem(spec, in); !why.empty())
+        config_problem(s, why + " (data: " + data_->description + ")");  // which file, dataset
     }
     torch::manual_seed(cfg_.run.seed);  // the same initial weights for the same seed
     model_ = models::build_model(spec, in, s.name);

@@ -97,12 +97,14 @@ struct ModelSpec {
   int64_t hidden_size = 64;             ///< lstm
   int64_t layers = 1;                   ///< lstm
   double dropout = 0.5;
-  std::vector<int64_t> channels = {16, 32, 64};  ///< resnet stage widths
+  std::vector<int64_t> channels = {16, 32, 64};  ///< resnet stage widths; unet1d: {first width}
   int64_t blocks = 1;                            ///< resnet blocks per stage
   GanRole role = GanRole::None;  ///< mlp, torchscript: its part in a GAN (gan3d_*: implied)
   int64_t latent = 64;           ///< generators: noise dimensions
   std::vector<int64_t> shape = {25, 25, 25};  ///< gan3d_*: the sample grid [X, Y, Z]
   int64_t conditions = 1;  ///< gan3d_*: conditioning values per sample (energy, angle)
+  int64_t depth = 3;       ///< unet1d: down-sampling levels (widths channels * 2^level)
+  int64_t kernel = 7;      ///< unet1d: convolution kernel (odd)
 };
 
 struct OptimizerSpec {
