@@ -6,6 +6,7 @@
 #include <random>
 
 #include "hdf5_dataset.hpp"
+#include "hdf5_stream.hpp"
 #include "itwin/data/array.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
@@ -137,6 +138,16 @@ TensorData gather(const TensorData& d, const std::vector<int64_t>& order, size_t
 
 namespace {
 
+// Inputs must be finite: the first bad sample, named.
+void require_finite(const torch::Tensor& x, const std::string& what) {
+  if (x.numel() == 0) return;
+  auto bad = torch::logical_not(torch::isfinite(x)).reshape({x.size(0), -1}).any(1);
+  if (!bad.any().item<bool>()) return;
+  throw RuntimeError(what + " has a NaN or infinite value in row " +
+                     std::to_string(bad.nonzero()[0][0].item<int64_t>()) +
+                     ": inputs must be finite (fix the file or leave the row out)");
+}
+
 struct Loaded {
   TensorData pool, test;
   bool integral_labels = true;
@@ -207,6 +218,7 @@ Loaded read_format(const config::DatasetSpec& spec, uint64_t seed, const std::st
       Loaded l;
       auto a = read_hdf5_dataset(spec, who);
       l.pool = {to_tensor(a.x).to(torch::kFloat32), to_tensor(a.y)};
+      require_finite(l.pool.x, who + ": " + spec.path + ": dataset '" + spec.x_key + "'");
       l.integral_labels = a.y.dtype == DType::I64;
       l.description = a.description;
       return l;
@@ -234,6 +246,8 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed,
                           config::data_format_catalog().name(spec.format) +
                           (spec.path.empty() ? "" : " " + spec.path) + ")";
   if (spec.format == config::DataFormat::Netcdf) return load_windows(spec, seed, who);
+  if (spec.format == config::DataFormat::Hdf5 && spec.stream.mode != config::StreamMode::Off)
+    return load_hdf5_blocks(spec, seed, who);  // in blocks: data larger than memory
   DataSplits s;
   Loaded loaded = read_format(spec, seed, who);
   TensorData pool = std::move(loaded.pool), test = std::move(loaded.test);

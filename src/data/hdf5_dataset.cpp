@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "itwin/data/datacube.hpp"
 #include "itwin/data/hdf5.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
@@ -17,22 +18,30 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 }
 
 const H5Dataset& numeric(const Hdf5File& f, const std::string& name, const std::string& who) {
-  const H5Dataset& d = f.dataset(name);  // a missing one: the error lists the file's datasets
+  if (!f.find(name)) {
+    try {
+      f.dataset(name);  // a missing one: the error lists the file's datasets
+    } catch (const Error& e) {
+      throw DataMismatch(who + ": " + e.what());
+    }
+  }
+  const H5Dataset& d = f.dataset(name);
   if (!d.dtype)
-    throw RuntimeError(who + ": dataset '" + d.name + "' has type " + d.type + ", not numbers");
+    throw DataMismatch(who + ": dataset '" + d.name + "' has type " + d.type + ", not numbers");
   if (d.shape.empty())
-    throw RuntimeError(who + ": dataset '" + d.name +
+    throw DataMismatch(who + ": dataset '" + d.name +
                        "' is a scalar; it needs a first (sample) dimension");
   return d;
 }
 
 }  // namespace
 
-Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string& who) {
+Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string& who, bool read_x) {
   Hdf5File f(spec.path);
   Hdf5Arrays out;
   const H5Dataset& xd = numeric(f, spec.x_key, who);
   const int64_t n = xd.shape[0];
+  out.x_shape = xd.shape;
   out.description = "hdf5 " + spec.path + ": " + xd.describe();
   // The columns of y: each dataset [N] or [N, k], in the order listed.
   std::vector<Array> cols;
@@ -41,7 +50,7 @@ Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string&
   for (const auto& name : spec.y_keys) {
     const H5Dataset& yd = numeric(f, name, who);
     if (yd.shape[0] != n || yd.shape.size() > 2) {
-      throw RuntimeError(who + ": dataset '" + yd.name + "' has shape " + shape_string(yd.shape) +
+      throw DataMismatch(who + ": dataset '" + yd.name + "' has shape " + shape_string(yd.shape) +
                          "; as y it must be [" + std::to_string(n) + "] or [" + std::to_string(n) +
                          ", k], one row per sample of '" + xd.name + "'");
     }
@@ -50,7 +59,7 @@ Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string&
     integral = integral && dtype_is_integral(*yd.dtype);
   }
   if (!spec.y_keys.empty()) out.description += "; y: " + join(spec.y_keys, ", ");
-  out.x = f.read(spec.x_key, memory_budget());
+  if (read_x) out.x = f.read(spec.x_key, memory_budget());
   // Interleave the columns into rows [N, width].
   out.y.dtype = integral && !cols.empty() ? DType::I64 : DType::F64;
   out.y.shape = {n, width};
