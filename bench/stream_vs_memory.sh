@@ -13,11 +13,11 @@
 # when it loads (not in samples/s). max_memory bounds what the process holds,
 # not what the kernel caches. Check `uptime` first: the machine must be quiet.
 #
-# usage: bench/stream_vs_memory.sh [REPEATS=3] [BUILD=build] [ROWS=9000] [FEATURES=4096] [MAX_MEMORY=64MiB] [EPOCHS=2]
+# usage: bench/stream_vs_memory.sh [REPEATS=3] [BUILD=build] [ROWS=9000] [FEATURES=4096] [MAX_MEMORY=64MiB] [EPOCHS=2] [BLOCK_ROWS=256]
 #   defaults: x [9000, 4096] float32 = 141 MiB, 2.2x max_memory; about 2-3 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-R=${1:-3} B=${2:-build} N=${3:-9000} F=${4:-4096} MEM=${5:-64MiB} EPOCHS=${6:-2}
+R=${1:-3} B=${2:-build} N=${3:-9000} F=${4:-4096} MEM=${5:-64MiB} EPOCHS=${6:-2} BLOCK=${7:-256}
 OUT=bench/out/stream; mkdir -p "$OUT"
 FILE=$OUT/rows.h5
 [ -x "$B/bench/make_rows" ] || { echo "build $B/bench/make_rows first (ninja -C $B bench/make_rows)"; exit 2; }
@@ -33,7 +33,7 @@ pipelines:
   training:
     steps:
       - {name: data, type: dataset, format: hdf5, path: $FILE, x: x, y: [y], task: regression,
-         split: {validation: 0, test: 0}, stream: $1, max_memory: $2, block_rows: 256}
+         split: {validation: 0, test: 0}, stream: $1, max_memory: $2, block_rows: $BLOCK}
       - {name: model, type: model, arch: mlp, hidden: [256]}
       - {name: train, type: trainer, loss: mse, epochs: $EPOCHS, batch_size: 64, test: false}
 YAML
