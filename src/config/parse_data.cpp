@@ -86,9 +86,15 @@ DatasetSpec parse_dataset(Reader& r) {
         if (y == d.x_key)
           r.fail("y", "names the samples' dataset '" + y + "' (x) as a label or condition too");
       }
+      parse_stream(r, d, "block_rows");
       break;
     case DataFormat::Netcdf:  // its own split, normalisation and windows
+      parse_stream(r, d, "block_steps");
       parse_netcdf(r, d);
+      if (d.stream.mode != StreamMode::Off && !d.netcdf.derived.empty())
+        r.fail("stream",
+               "cannot be used with derived variables: they are computed over the whole "
+               "cube in memory (set stream: false)");
       return d;
   }
   if (d.format == DataFormat::Npz || d.format == DataFormat::Npy || d.format == DataFormat::Csv ||

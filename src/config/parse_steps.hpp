@@ -13,6 +13,9 @@ namespace itwin::config {
 DatasetSpec parse_dataset(Reader& r);
 /// The keys of `format: netcdf` (parse_netcdf.cpp).
 void parse_netcdf(Reader& r, DatasetSpec& d);
+/// stream, max_memory, prefetch and `block_key` (block_rows, block_steps):
+/// the streaming keys of hdf5 and netcdf (parse_stream.cpp).
+void parse_stream(Reader& r, DatasetSpec& d, const char* block_key);
 ModelSpec parse_model(Reader& r);
 TrainerSpec parse_trainer(Reader& r);
 PredictorSpec parse_predictor(Reader& r);

@@ -146,7 +146,7 @@ std::vector<float> derive(const Reading& rd, const config::DerivedUse& u) {
 
 }  // namespace
 
-RawCube read_cube(const config::DatasetSpec& spec, const std::string& who) {
+RawCube read_cube(const config::DatasetSpec& spec, const std::string& who, bool read_dynamic) {
   const config::NetcdfSpec& n = spec.netcdf;
   NetcdfFile file(spec.path);
   Reading rd{n, file, who};
@@ -159,9 +159,9 @@ RawCube read_cube(const config::DatasetSpec& spec, const std::string& who) {
   }
   // Everything held at once: the variables as read, then the windowed copy.
   const size_t per_var = static_cast<size_t>(rd.n_time * rd.n_catchments);
+  const size_t held = read_dynamic ? n.dynamic.size() + n.derived.size() : 0;
   checked_bytes(
-      {static_cast<int64_t>(2 * (n.dynamic.size() + n.derived.size() + n.targets.size() + 1)),
-       static_cast<int64_t>(per_var)},
+      {static_cast<int64_t>(2 * (held + n.targets.size() + 1)), static_cast<int64_t>(per_var)},
       DType::F32, who + ": " + spec.path);
   const std::vector<std::string> dyn_dims{n.time_dim, n.space_dim}, static_dims{n.space_dim};
   // Check every name before reading anything: a typo is reported at once.
@@ -174,6 +174,10 @@ RawCube read_cube(const config::DatasetSpec& spec, const std::string& who) {
   c.n_time = rd.n_time;
   c.n_catchments = rd.n_catchments;
   for (const auto& v : n.dynamic) {
+    if (!read_dynamic) {  // streamed: read in blocks of time steps later (window_stream.cpp)
+      c.dynamic_names.push_back(v);
+      continue;
+    }
     c.dynamic.push_back(rd.read(v, dyn_dims, "dynamic"));
     rd.require_complete(c.dynamic.back(), v, "dynamic input", true);
     c.dynamic_names.push_back(v);

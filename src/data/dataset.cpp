@@ -6,6 +6,7 @@
 #include <random>
 
 #include "hdf5_dataset.hpp"
+#include "hdf5_stream.hpp"
 #include "itwin/data/array.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/strings.hpp"
@@ -234,6 +235,8 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed,
                           config::data_format_catalog().name(spec.format) +
                           (spec.path.empty() ? "" : " " + spec.path) + ")";
   if (spec.format == config::DataFormat::Netcdf) return load_windows(spec, seed, who);
+  if (spec.format == config::DataFormat::Hdf5 && spec.stream.mode != config::StreamMode::Off)
+    return load_hdf5_blocks(spec, seed, who);  // in blocks: data larger than memory
   DataSplits s;
   Loaded loaded = read_format(spec, seed, who);
   TensorData pool = std::move(loaded.pool), test = std::move(loaded.test);

@@ -22,7 +22,7 @@ const H5Dataset& numeric(const Hdf5File& f, const std::string& name, const std::
   if (!f.find(name)) {  // the config names what the file lacks: exit 2 at the step
     try {
       f.dataset(name);
-    } catch (const RuntimeError& e) {  // its message lists the file's datasets, did-you-mean
+    } catch (const Error& e) {  // its message lists the file's datasets, did-you-mean
       throw DataMismatch(e.what());
     }
   }
@@ -52,11 +52,12 @@ void check_finite(const Array& a, const Hdf5File& f, const H5Dataset& d, const s
 
 }  // namespace
 
-Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string& who) {
+Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string& who, bool read_x) {
   Hdf5File f(spec.path);
   Hdf5Arrays out;
   const H5Dataset& xd = numeric(f, spec.x_key, who);
   const int64_t n = xd.shape[0];
+  out.x_shape = xd.shape;
   out.description = "hdf5 " + spec.path + ": " + xd.describe();
   // The columns of y: each dataset [N] or [N, k], in the order listed.
   std::vector<Array> cols;
@@ -75,8 +76,10 @@ Hdf5Arrays read_hdf5_dataset(const config::DatasetSpec& spec, const std::string&
     integral = integral && dtype_is_integral(*yd.dtype);
   }
   if (!spec.y_keys.empty()) out.description += "; y: " + join(spec.y_keys, ", ");
-  out.x = f.read(spec.x_key, memory_budget());
-  check_finite(out.x, f, xd, who);
+  if (read_x) {  // streamed: the blocks are read (and checked) as training reaches them
+    out.x = f.read(spec.x_key, memory_budget());
+    check_finite(out.x, f, xd, who);
+  }
   // Interleave the columns into rows [N, width].
   out.y.dtype = integral && !cols.empty() ? DType::I64 : DType::F64;
   out.y.shape = {n, width};

@@ -38,17 +38,21 @@ class WindowSamples : public Samples {
 
 }  // namespace
 
+void limit_windows(std::vector<Window>& windows, int64_t limit, uint64_t seed) {
+  if (limit <= 0 || static_cast<int64_t>(windows.size()) <= limit) return;
+  // A seeded subset, kept in catchment and time order.
+  auto pick = permutation(static_cast<int64_t>(windows.size()), seed, ~1ull);
+  pick.resize(static_cast<size_t>(limit));
+  std::sort(pick.begin(), pick.end());
+  std::vector<Window> kept;
+  for (int64_t i : pick) kept.push_back(windows[static_cast<size_t>(i)]);
+  windows = std::move(kept);
+}
+
 DataSplits load_windows(const config::DatasetSpec& spec, uint64_t seed, const std::string& who) {
+  if (spec.stream.mode != config::StreamMode::Off) return load_window_blocks(spec, seed, who);
   WindowSplits w = cut_windows(read_cube(spec, who), spec, seed, who);
-  if (spec.limit > 0 && static_cast<int64_t>(w.train.size()) > spec.limit) {
-    // A seeded subset, kept in catchment and time order.
-    auto pick = permutation(static_cast<int64_t>(w.train.size()), seed, ~1ull);
-    pick.resize(static_cast<size_t>(spec.limit));
-    std::sort(pick.begin(), pick.end());
-    std::vector<Window> kept;
-    for (int64_t i : pick) kept.push_back(w.train[static_cast<size_t>(i)]);
-    w.train = std::move(kept);
-  }
+  limit_windows(w.train, spec.limit, seed);
   DataSplits s;
   s.classification = false;
   s.num_targets = w.cube.num_targets();

@@ -11,6 +11,7 @@
 
 #include "itwin/config/catalogs.hpp"
 #include "itwin/config/netcdf_spec.hpp"
+#include "itwin/config/stream_spec.hpp"
 
 namespace itwin::config {
 
@@ -86,6 +87,7 @@ struct DatasetSpec {
   int64_t limit = 0;    ///< keep at most this many training samples (0 = all)
   NormalizeKind normalize = NormalizeKind::None;
   std::vector<double> mean, std;  ///< for `fixed`
+  StreamSpec stream;              ///< hdf5, netcdf: data larger than memory
 };
 
 /// `type: model`

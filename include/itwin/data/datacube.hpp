@@ -38,7 +38,10 @@ struct RawCube {
 /// that cannot be read, a missing value (NaN or fill value) in an input
 /// (naming the file, variable, time and catchment) or a failing derived
 /// variable. `who` starts the messages ("step 'data' (netcdf d.nc)").
-RawCube read_cube(const config::DatasetSpec& spec, const std::string& who);
+/// `read_dynamic` false (a streamed cube): the dynamic inputs are checked and
+/// named but not read (`dynamic` stays empty); derived variables are not allowed.
+RawCube read_cube(const config::DatasetSpec& spec, const std::string& who,
+                  bool read_dynamic = true);
 
 /// One window: the catchment and the time of its target; its inputs are the
 /// seq_length steps ending at time - lag.
