@@ -275,3 +275,65 @@ TEST_CASE("slurm: a study is one job; its trials are job steps, one-rank and two
   INFO(trial.out);
   CHECK_THAT(trial.out, Contains("distributed: 2 ranks (pmix launcher)"));
 }
+
+TEST_CASE(
+    "slurm: a study requeued by the warning signal continues; no trial starts again from "
+    "scratch",
+    "[slurm][cluster][hpo]") {
+  auto& c = cluster();
+  const std::string runs = c.dir.path() + "/runs";
+  // Two one-rank trials of many cheap epochs: both are mid-training when the signal comes.
+  std::string cfg = c.dir.write(
+      "requeue.yaml", pipeline("rq", 1000, 40) +
+                          "hpo:\n  trials: 2\n  space:\n    "
+                          "pipelines.training.steps.train.optimizer.lr: {type: uniform, low: "
+                          "0.01, high: 0.1}\n");
+  std::string id = submit(cfg + " --command hpo --nodes 2 --run-root " + runs);
+  const std::string study = runs + "/rq-" + id;
+  // Act once both trials have reported an epoch (each has a checkpoint) and none has ended.
+  REQUIRE(until(
+      [&] {
+        auto results = journal_lines(study, "\"event\":\"result\"");
+        auto of = [&](const std::string& t) {
+          return std::any_of(results.begin(), results.end(), [&](const std::string& l) {
+            return l.find("\"trial\":" + t + ",") != std::string::npos;
+          });
+        };
+        return of("0") && of("1") && journal_lines(study, "\"event\":\"end\"").empty();
+      },
+      300));
+  REQUIRE(run_shell("scancel --signal=USR1 --batch " + id).exit_code == 0);
+  REQUIRE(until([&] { return state(id) == "PENDING"; }, 120));
+  REQUIRE(until([&] { return run_shell("pgrep -f 'slurmstepd: \\[" + id + "\\.'").exit_code != 0; },
+                60));
+  REQUIRE(run_shell("scontrol update JobId=" + id + " StartTime=now").exit_code == 0);
+  CHECK_THAT(jobs("wait " + id + " --timeout 300 --interval 0.2"), Contains("COMPLETED"));
+  auto logs = jobs("logs " + id);
+  INFO(logs);
+  CHECK_THAT(logs, Contains("requeueing (restart 1 of"));
+  CHECK_THAT(logs, Contains("continuing study"));
+  // Two sessions; each trial started new once, never restarted from scratch, and at least one
+  // was resumed from its checkpoint; both completed with every epoch once.
+  CHECK(journal_lines(study, "\"event\":\"session\"").size() == 2);
+  CHECK(journal_lines(study, "\"kind\":\"new\"").size() == 2);
+  CHECK(journal_lines(study, "\"kind\":\"restart\"").empty());
+  CHECK(journal_lines(study, "\"kind\":\"resume\"").size() >= 1);
+  auto ends = journal_lines(study, "\"event\":\"end\"");
+  CHECK(journal_lines(study, "\"status\":\"INTERRUPTED\"").size() >= 1);
+  CHECK(std::count_if(ends.begin(), ends.end(), [](const std::string& l) {
+          return l.find("\"status\":\"COMPLETED\"") != std::string::npos;
+        }) == 2);
+  for (const char* t : {"0000", "0001"}) {
+    std::ifstream in(study + "/trials/" + t + "/metrics.jsonl");
+    int next = 1;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"train_loss\"") == std::string::npos ||
+          line.find("\"per_step\":true") != std::string::npos)
+        continue;
+      auto at = line.find("\"epoch\":");
+      REQUIRE(at != std::string::npos);
+      CHECK(std::stoi(line.substr(at + 8)) == next++);
+    }
+    CHECK(next == 41);
+  }
+}
