@@ -6,9 +6,11 @@
 #include "itwin/cli/commands.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/log.hpp"
+#include "itwin/util/startup_trace.hpp"
 #include "itwin/util/version.hpp"
 
 int main(int argc, char** argv) {
+  itwin::startup_mark("main");  // with ITWIN_STARTUP_TRACE only: exec -> main is loading
   using itwin::cli::Runner;
   CLI::App app{
       "itwin: AI workflows from a YAML file to a trained, tracked model, on a laptop or a SLURM "
