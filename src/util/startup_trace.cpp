@@ -2,6 +2,7 @@
 #include "itwin/util/startup_trace.hpp"
 
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,8 +19,9 @@ double now_unix() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// When the kernel started this process, in unix seconds (clock-tick resolution): btime from
-// /proc/stat plus field 22 of /proc/self/stat; 0 when unreadable.
+// When the kernel started this process, in unix seconds (clock-tick resolution): its age is
+// CLOCK_BOOTTIME now minus field 22 of /proc/self/stat (start time after boot, in ticks).
+// /proc/stat's btime is whole seconds, too coarse to place it. 0 when unreadable.
 double process_start_unix() {
   std::ifstream stat("/proc/self/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
@@ -29,17 +31,12 @@ double process_start_unix() {
   std::string f;
   for (int i = 3; i <= 22 && fields >> f; ++i) {
   }
-  double ticks = std::atof(f.c_str());
-  std::ifstream boot("/proc/stat");
-  for (std::string key; boot >> key;) {
-    if (key == "btime") {
-      double btime = 0;
-      boot >> btime;
-      return btime + ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-    }
-    boot.ignore(1 << 16, '\n');
-  }
-  return 0;
+  const double started = std::atof(f.c_str()) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  timespec boot{};
+  if (started <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0) return 0;
+  const double age =
+      static_cast<double>(boot.tv_sec) + static_cast<double>(boot.tv_nsec) * 1e-9 - started;
+  return now_unix() - age;
 }
 
 void append(const char* path, const char* what, double t) {
