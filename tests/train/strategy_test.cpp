@@ -57,7 +57,7 @@ TEST_CASE("ddp: progress thread, polling, gloo and any bucket size give the same
   for (const auto& v :
        {Variant{"polling", "ITWIN_MPI_PROGRESS_THREAD=0", "--set distributed.backend=mpi"},
         Variant{"tiny-buckets", "",
-                "--set distributed.backend=mpi --set distributed.bucket_mb=0.0005"},
+                "--set distributed.backend=mpi --set distributed.bucket_mb=0.001"},
         Variant{"gloo", "", "--set distributed.backend=gloo"}}) {
     SECTION(v.name) {
       const std::string dir = d.path() + "/" + v.name;
