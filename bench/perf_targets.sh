@@ -42,7 +42,7 @@ itwin_run() {  # MODEL STEPS -> "samples_per_s exposed_share_pct"
   local sps exp all
   sps=$(sed -n 's/.*"samples_per_s":\([0-9.]*\).*/\1/p' "$dir/metrics.jsonl" | head -1)
   exp=$(profile_ms "$dir/summary.json" comm_exposed) all=$(profile_ms "$dir/summary.json" comm)
-  echo "$sps $(awk -v e="$exp" -v a="$all" 'BEGIN {print a > 0 ? 100 * e / a : -1}')"
+  echo "$sps $(awk -v e="$exp" -v a="$all" 'BEGIN {print (a > 0 ? 100 * e / a : -1)}')"
 }
 
 torch_run() {  # MODEL STEPS -> samples_per_s
@@ -85,7 +85,8 @@ for model in mlp10m cnn; do
     read -r a b < <(itwin_run $model $steps); s+=("$a"); e+=("$b")
     t+=("$(torch_run $model $steps)")
   done
-  sps[$model]=$(median "${s[@]}") exposed[$model]=$(median "${e[@]}") tsps[$model]=$(median "${t[@]}")
+  sps[$model]=$(printf '%.0f' "$(median "${s[@]}")") exposed[$model]=$(printf '%.1f' "$(median "${e[@]}")")
+  tsps[$model]=$(printf '%.0f' "$(median "${t[@]}")")
   echo "   $model: itwin mpi samples/s ${s[*]} (exposed comm % ${e[*]}); torchrun samples/s ${t[*]}"
 done
 declare -a rows=() lean=()
