@@ -2,7 +2,9 @@
 # Data-parallel training throughput and time-to-first-step, side by side:
 #   itwin 1 rank (2 threads) | itwin 2 ranks mpi | itwin 2 ranks gloo | PyTorch DDP (gloo) under torchrun, 2 ranks
 # on the Fashion-MNIST CNN and on a 9.9M-parameter MLP, per-rank batch 64,
-# the same number of steps each. Repeats R times, reports medians and ratios.
+# the same number of steps each. Repeats R times, reports medians and ratios,
+# and for itwin the share of the gradient communication that was exposed
+# (comm_exposed / comm from summary.json's profile: waited for after backward).
 # usage: [MODELS="cnn mlp10m"] bench/ddp_vs_torchrun.sh [R=3] [BUILD=build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +15,13 @@ unset OMP_NUM_THREADS
 now() { date +%s.%N; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 json_field() { sed -n "s/.*\"$2\": *\([0-9.e+-]*\).*/\1/p" "$1" | head -1; }
+# Exposed / all gradient communication in %, from summary.json's whole-run profile ("-" for one rank).
+exposed_pct() {
+  python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["profile"]["ms_per_step"]
+print("%.1f" % (100 * m["comm_exposed"] / m["comm"]) if m.get("comm", 0) > 0 else "-")' "$1"
+}
 
-itwin_run() {  # MODEL STEPS NPROC BACKEND -> "samples_per_s first_step_s"
+itwin_run() {  # MODEL STEPS NPROC BACKEND -> "samples_per_s first_step_s exposed_comm_pct"
   local model=$1 steps=$2 np=$3 backend=$4 dir=$OUT/itwin-run
   local arch="{name: model, type: model, arch: cnn, dropout: 0.25}"
   [ "$model" = mlp10m ] && arch="{name: model, type: model, arch: mlp, hidden: [2560, 2560, 512], dropout: 0}"
@@ -25,21 +32,22 @@ itwin_run() {  # MODEL STEPS NPROC BACKEND -> "samples_per_s first_step_s"
     --set pipelines.training.steps.train.test=false --set "pipelines.training.steps.model=$arch" >/dev/null 2>&1
   local sps first; sps=$(sed -n 's/.*"samples_per_s":\([0-9.]*\).*/\1/p' "$dir/metrics.jsonl" | head -1)
   first=$(json_field "$dir/summary.json" first_step_unix)
-  echo "$sps $(awk -v a="$first" -v b="$t0" 'BEGIN {print a - b}')"
+  echo "$sps $(awk -v a="$first" -v b="$t0" 'BEGIN {print a - b}') $(exposed_pct "$dir/summary.json")"
 }
 
-torch_run() {  # MODEL STEPS -> "samples_per_s first_step_s"
+torch_run() {  # MODEL STEPS -> "samples_per_s first_step_s -"
   local t0; t0=$(now)
   OMP_NUM_THREADS=1 torchrun --standalone --nnodes 1 --nproc_per_node 2 --redirects 9:0 --tee 9:0 \
     bench/torch_ddp.py "$1" 64 "$2" "$OUT/torch.json" >/dev/null 2>&1
-  echo "$(json_field "$OUT/torch.json" samples_per_s) $(awk -v a="$(json_field "$OUT/torch.json" first_step_unix)" -v b="$t0" 'BEGIN {print a - b}')"
+  echo "$(json_field "$OUT/torch.json" samples_per_s) $(awk -v a="$(json_field "$OUT/torch.json" first_step_unix)" -v b="$t0" 'BEGIN {print a - b}') -"
 }
 
-report() {  # LABEL then pairs
+report() {  # LABEL then triples
   local label=$1; shift
-  local s=() f=()
-  while [ $# -gt 0 ]; do s+=("$1"); f+=("$2"); shift 2; done
-  printf '%-22s samples/s %8.0f   first step %6.2f s   (runs: %s)\n' "$label" "$(median "${s[@]}")" "$(median "${f[@]}")" "${s[*]}"
+  local s=() f=() e=()
+  while [ $# -gt 0 ]; do s+=("$1"); f+=("$2"); [ "$3" != - ] && e+=("$3"); shift 3; done
+  local exposed=-; [ ${#e[@]} -gt 0 ] && exposed=$(median "${e[@]}")
+  printf '%-22s samples/s %8.0f   first step %6.2f s   exposed comm %5s %%   (runs: %s)\n' "$label" "$(median "${s[@]}")" "$(median "${f[@]}")" "$exposed" "${s[*]}"
   echo "$label $(median "${s[@]}") $(median "${f[@]}")" >> "$OUT/summary.txt"
 }
 

@@ -7,9 +7,11 @@
 #include "itwin/util/error.hpp"
 #include "itwin/util/log.hpp"
 #include "itwin/util/signals.hpp"
+#include "itwin/util/startup_trace.hpp"
 #include "itwin/util/version.hpp"
 
 int main(int argc, char** argv) {
+  itwin::startup_mark("main");  // with ITWIN_STARTUP_TRACE only: exec -> main is loading
   itwin::install_crash_reporter();
   using itwin::cli::Runner;
   CLI::App app{

@@ -118,6 +118,7 @@ class TimedWork : public Work {
     b_->comm_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
   }
   bool test() override { return w_->test(); }
+  double completed_at() override { return w_->completed_at(); }
 
  private:
   std::unique_ptr<Work> w_;

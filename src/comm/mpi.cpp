@@ -9,9 +9,13 @@
 #include <sched.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace itwin::comm {
@@ -30,15 +34,33 @@ void sum16(void* in, void* inout, int* len, MPI_Datatype*) {
 // Every collective is non-blocking and waited for with a deadline
 // (distributed.timeout): a rank that stops answering (frozen, SIGSTOP, a
 // hung node) ends the job naming it, instead of hanging it forever.
+//
+// Asynchronous allreduces (ddp's gradient buckets) make progress only inside
+// MPI calls. The trainer's thread is busy in backward's matrix products then,
+// so a progress thread tests them every ~50 us while any is in flight and
+// sleeps otherwise; with it the buckets travel while backward computes. Every
+// MPI call holds mpi_ (MPI_THREAD_SERIALIZED); without that thread level the
+// buckets progress only when the trainer polls them.
 class MpiBackend : public Backend {
  public:
-  MpiBackend(MPI_Comm comm, int rank, int world, double timeout_s)
+  MpiBackend(MPI_Comm comm, int rank, int world, double timeout_s, bool threaded)
       : Backend("mpi", rank, world), comm_(comm), timeout_(timeout_s) {
     MPI_Op_create(&sum16<half_to_float, float_to_half>, 1, &half_sum_);
     MPI_Op_create(&sum16<bf16_to_float, float_to_bf16>, 1, &bf16_sum_);
     MPI_Comm_dup(comm_, &probe_);
+    const char* env = std::getenv("ITWIN_MPI_PROGRESS_THREAD");  // "0": poll from the trainer only
+    if (threaded && !(env && std::string(env) == "0"))
+      progress_ = std::thread([this] { progress_loop(); });
   }
   ~MpiBackend() override {
+    if (progress_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lk(mpi_);
+        stop_ = true;
+      }
+      wake_.notify_all();
+      progress_.join();
+    }
     MPI_Op_free(&half_sum_);
     MPI_Op_free(&bf16_sum_);
     MPI_Comm_free(&probe_);
@@ -58,7 +80,10 @@ class MpiBackend : public Backend {
                                              std::chrono::duration<double>(timeout_));
     int flag = 0;
     for (long spins = 0;; ++spins) {
-      check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), op);
+      {
+        std::lock_guard<std::mutex> lk(mpi_);
+        check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), op);
+      }
       if (flag) return;
       if (spins < 2000) {
         sched_yield();
@@ -75,6 +100,7 @@ class MpiBackend : public Backend {
   // Every rank that timed out says it is alive to all the others on a side
   // communicator; those not heard from within a grace period are named.
   [[noreturn]] void unresponsive(const char* op) const {
+    std::unique_lock<std::mutex> lk(mpi_);  // held to the end: the job is ending
     const int tag = 77;
     const double grace = std::max(2.0, std::min(30.0, timeout_ / 10));
     char token = 1;
@@ -149,58 +175,144 @@ class MpiBackend : public Backend {
     return static_cast<int>(count);
   }
 
-  void do_allreduce(void* data, size_t count, DType t, ReduceOp op) override {
+  // Starts a collective under the lock, then waits for it.
+  template <typename Start>
+  void blocking(const char* op, Start start) {
     MPI_Request req;
-    check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, op), comm_, &req),
-          "allreduce");
-    wait(req, "allreduce");
+    {
+      std::lock_guard<std::mutex> lk(mpi_);
+      check(start(&req), op);
+    }
+    wait(req, op);
   }
-  std::unique_ptr<Work> do_allreduce_async(void* data, size_t count, DType t) override {
-    struct MpiWork : Work {
-      MPI_Request req;
-      const MpiBackend* b;
-      bool done = false;
-      void wait() override {
+
+  void do_allreduce(void* data, size_t count, DType t, ReduceOp op) override {
+    blocking("allreduce", [&](MPI_Request* r) {
+      return MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, op), comm_, r);
+    });
+  }
+
+  // An asynchronous allreduce: the progress thread (when there is one) tests
+  // it and notes when it completed; else test() and wait() drive it.
+  struct MpiWork : Work {
+    MPI_Request req = MPI_REQUEST_NULL;
+    MpiBackend* b = nullptr;
+    bool done = false;  ///< guarded by b->mpi_
+    int rc = MPI_SUCCESS;
+    double completed = 0;
+    ~MpiWork() override {
+      // Dropped before completing (an error unwinds the step): the progress
+      // thread forgets it; the request is left to MPI_Finalize or the abort
+      // that follows, since waiting here could hang on a peer that is gone.
+      std::lock_guard<std::mutex> lk(b->mpi_);
+      if (!done)
+        b->pending_.erase(std::remove(b->pending_.begin(), b->pending_.end(), this),
+                          b->pending_.end());
+    }
+    void wait() override {
+      if (!b->progress_.joinable()) {
         if (!done) b->wait(req, "allreduce (async)");
         done = true;
+        return;
       }
-      bool test() override {
-        if (done) return true;
+      const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                               std::chrono::duration<double>(b->timeout_));
+      std::unique_lock<std::mutex> lk(b->mpi_);
+      if (!b->done_.wait_until(lk, deadline, [&] { return done; })) {
+        lk.unlock();
+        b->unresponsive("allreduce (async)");
+      }
+      b->check(rc, "allreduce (async)");
+    }
+    bool test() override {
+      std::lock_guard<std::mutex> lk(b->mpi_);
+      if (!done && !b->progress_.joinable()) {
         int flag = 0;
         b->check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), "allreduce (async)");
         done = flag != 0;
-        return done;
+        if (done) completed = now_s();
       }
-    };
-    auto w = std::make_unique<MpiWork>();
-    w->b = this;
-    check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, ReduceOp::Sum), comm_,
-                         &w->req),
-          "allreduce (async)");
-    return w;
-  }
-  void do_broadcast(void* data, size_t count, DType t, int root) override {
-    MPI_Request req;
-    check(MPI_Ibcast(data, n(count), type(t), root, comm_, &req), "broadcast");
-    wait(req, "broadcast");
-  }
-  void do_allgather(const void* in, void* out, size_t count, DType t) override {
-    MPI_Request req;
-    check(MPI_Iallgather(in, n(count), type(t), out, n(count), type(t), comm_, &req), "allgather");
-    wait(req, "allgather");
-  }
-  void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) override {
-    MPI_Request req;
-    check(MPI_Ireduce_scatter_block(in, out, n(count), type(t), op_for(t, op), comm_, &req),
-          "reduce_scatter");
-    wait(req, "reduce_scatter");
-  }
-  void do_barrier() override {
-    MPI_Request req;
-    check(MPI_Ibarrier(comm_, &req), "barrier");
-    wait(req, "barrier");
+      if (done) b->check(rc, "allreduce (async)");
+      return done;
+    }
+    double completed_at() override {
+      std::lock_guard<std::mutex> lk(b->mpi_);
+      return done ? completed : 0;
+    }
+  };
+
+  static double now_s() {
+    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
   }
 
+  std::unique_ptr<Work> do_allreduce_async(void* data, size_t count, DType t) override {
+    auto w = std::make_unique<MpiWork>();
+    w->b = this;
+    {
+      std::lock_guard<std::mutex> lk(mpi_);
+      check(MPI_Iallreduce(MPI_IN_PLACE, data, n(count), type(t), op_for(t, ReduceOp::Sum), comm_,
+                           &w->req),
+            "allreduce (async)");
+      if (progress_.joinable()) pending_.push_back(w.get());
+    }
+    wake_.notify_one();
+    return w;
+  }
+
+  // The progress thread: while collectives are in flight, tests them every
+  // ~50 us (the sleep leaves the core to backward between tests).
+  void progress_loop() {
+    std::unique_lock<std::mutex> lk(mpi_);
+    while (!stop_) {
+      if (pending_.empty()) {
+        wake_.wait(lk);
+        continue;
+      }
+      bool any = false;
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        int flag = 0;
+        int rc = MPI_Test(&(*it)->req, &flag, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS || flag) {
+          (*it)->rc = rc;
+          (*it)->done = true;
+          (*it)->completed = now_s();
+          it = pending_.erase(it);
+          any = true;
+        } else {
+          ++it;
+        }
+      }
+      if (any) done_.notify_all();
+      lk.unlock();
+      timespec ts{0, 50000};
+      nanosleep(&ts, nullptr);
+      lk.lock();
+    }
+  }
+
+  void do_broadcast(void* data, size_t count, DType t, int root) override {
+    blocking("broadcast",
+             [&](MPI_Request* r) { return MPI_Ibcast(data, n(count), type(t), root, comm_, r); });
+  }
+  void do_allgather(const void* in, void* out, size_t count, DType t) override {
+    blocking("allgather", [&](MPI_Request* r) {
+      return MPI_Iallgather(in, n(count), type(t), out, n(count), type(t), comm_, r);
+    });
+  }
+  void do_reduce_scatter(const void* in, void* out, size_t count, DType t, ReduceOp op) override {
+    blocking("reduce_scatter", [&](MPI_Request* r) {
+      return MPI_Ireduce_scatter_block(in, out, n(count), type(t), op_for(t, op), comm_, r);
+    });
+  }
+  void do_barrier() override {
+    blocking("barrier", [&](MPI_Request* r) { return MPI_Ibarrier(comm_, r); });
+  }
+
+  mutable std::mutex mpi_;  ///< held by every MPI call (MPI_THREAD_SERIALIZED)
+  std::condition_variable wake_, done_;
+  std::vector<MpiWork*> pending_;  ///< async collectives the progress thread tests
+  bool stop_ = false;
+  std::thread progress_;
   MPI_Comm comm_, probe_;
   double timeout_;
   MPI_Op half_sum_, bf16_sum_;
@@ -217,11 +329,10 @@ std::string mpi_library_version() {
 }
 
 std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
-  int inited = 0;
+  int inited = 0, provided = 0;
   MPI_Initialized(&inited);
   if (!inited) {
-    int provided = 0;
-    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
       throw RuntimeError(
           "mpi: MPI_Init failed (is this process started by mpirun or srun --mpi=pmix?)");
     }
@@ -238,7 +349,9 @@ std::unique_ptr<Backend> make_mpi(const BackendOptions& o) {
                        std::to_string(world) + ", the launcher's environment said " +
                        std::to_string(o.rank) + " of " + std::to_string(o.world));
   }
-  return std::make_unique<MpiBackend>(comm, rank, world, o.timeout_s);
+  if (inited) MPI_Query_thread(&provided);
+  return std::make_unique<MpiBackend>(comm, rank, world, o.timeout_s,
+                                      provided >= MPI_THREAD_SERIALIZED);
 }
 
 }  // namespace itwin::comm

@@ -23,6 +23,7 @@
 #include "itwin/util/error.hpp"
 #include "itwin/util/log.hpp"
 #include "itwin/util/signals.hpp"
+#include "itwin/util/startup_trace.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "rank_sync.hpp"
 #include "steps.hpp"
@@ -70,6 +71,7 @@ const char* status_of(const Error& e) {
 
 void run_steps(RunSession& session, StepRunner& steps, const config::Pipeline& pipeline) {
   for (const auto& step : pipeline.steps) {
+    startup_mark(("step " + step.name).c_str());
     check_stop(session.comm(), step.name);
     if (!session.is_open()) {
       // Until the run directory exists, every step's outcome is agreed: a
@@ -99,6 +101,7 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline,
   const CpuSnapshot start = cpu_snapshot();  // who else is busy, measured while the data loads
   launch::Joined j = launch::join_world(cfg.distributed.backend, cfg.distributed.rendezvous,
                                         cfg.distributed.timeout);
+  startup_mark("joined");
   comm::Backend& comm = *j.comm;
   init_logging(comm.rank(), comm.world());
   const Threads threads = thread_count(cfg, opts, j.world.local_world);
@@ -107,6 +110,7 @@ void run_pipeline(const config::Config& cfg, const config::Pipeline& pipeline,
   if (!std::getenv("OPENBLAS_NUM_THREADS")) set_blas_threads(1);
   RunSession session(comm, j.world, j.backend, cfg, pipeline, with_parents(cfg, opts),
                      threads.count);
+  startup_mark("session");
   try {
     auto steps = make_step_runner(cfg, threads, start);
     run_steps(session, *steps, pipeline);

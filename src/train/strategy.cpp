@@ -1,7 +1,9 @@
 // Strategies: local (one rank) and ddp (bucketed, overlapped allreduce).
 #include "itwin/train/strategy.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "itwin/util/error.hpp"
 #include "zero1.hpp"
@@ -66,10 +68,36 @@ class LocalStrategy : public Strategy {
   std::vector<torch::Tensor> params_;
 };
 
+// The module a parameter belongs to: its state name up to the last dot
+// ("layers.2.weight" -> "layers.2"); "" when it has no name.
+std::vector<std::string> module_of(models::Model& model, const std::vector<torch::Tensor>& params) {
+  std::vector<std::string> out(params.size());
+  auto state = model.state();
+  for (size_t k = 0; k < params.size(); ++k) {
+    for (const auto& [name, t] : state) {
+      if (!t.is_same(params[k])) continue;
+      auto dot = name.rfind('.');
+      out[k] = dot == std::string::npos ? "" : name.substr(0, dot);
+      break;
+    }
+  }
+  return out;
+}
+
 // DDP: parameters go into buckets in reverse order (the order backward
 // produces their gradients). A hook on each parameter copies its gradient
 // into its bucket; a full bucket starts an asynchronous allreduce while
-// backward goes on with the earlier layers.
+// backward goes on with the earlier layers (the backend makes it progress:
+// MPI's progress thread, Gloo's own threads). A module's parameters share a
+// bucket: its weight and bias get their gradients from one autograd node, so
+// a bucket that held the bias of the next layer down would wait for that
+// whole layer's backward before it could start.
+//
+// Between the reduction and the next backward the gradients are views into
+// the buckets (the average is made in place, nothing is copied out); the
+// next backward starts with no gradients at all, so that autograd hands each
+// parameter its fresh gradient instead of adding it to zeros, and zeroing
+// them after the step costs nothing. The values are the same as with copies.
 class DdpStrategy : public Strategy {
  public:
   DdpStrategy(const config::DistributedSpec& spec, comm::Backend& comm)
@@ -82,24 +110,52 @@ class DdpStrategy : public Strategy {
     broadcast_tensors(comm_, all);
     const int64_t cap =
         std::max<int64_t>(1, static_cast<int64_t>(spec_.bucket_mb * 1024 * 1024 / 4));
+    const auto module = module_of(model, params_);
     where_.assign(params_.size(), {0, 0});
     for (size_t k = params_.size(); k-- > 0;) {
-      int64_t n = params_[k].numel();
+      // This parameter and the rest of its module (backward reaches them together).
+      int64_t n = 0;
+      size_t first = k;
+      while (true) {
+        n += params_[first].numel();
+        if (first == 0 || module[first].empty() || module[first - 1] != module[first]) break;
+        --first;
+      }
       if (buckets_.empty() || (buckets_.back().numel > 0 && buckets_.back().numel + n > cap))
         buckets_.emplace_back();
-      auto& b = buckets_.back();
-      where_[k] = {buckets_.size() - 1, b.numel};
-      b.params.push_back(k);
-      b.numel += n;
+      for (size_t j = k + 1; j-- > first;) {
+        auto& b = buckets_.back();
+        where_[j] = {buckets_.size() - 1, b.numel};
+        b.params.push_back(j);
+        b.numel += params_[j].numel();
+      }
+      k = first;
     }
     auto wire = wire_type(spec_.compression);
+    // Dividing by a power of two is exact (for normal floats), so for such worlds each rank scales
+    // its gradients as it copies them into the buckets, and the sum the
+    // allreduce returns is already the average (no pass over the buckets
+    // after backward). Otherwise, and before a 16-bit wire, the sum is scaled.
+    const int world = comm_.world();
+    inv_ = 1.0 / world;
+    pre_scale_ = (world & (world - 1)) == 0 && wire == torch::kFloat32;
     const auto on = params_.empty() ? torch::TensorOptions() : params_[0].options();
     for (auto& b : buckets_) {
       b.flat = torch::zeros({b.numel}, on.dtype(torch::kFloat32));
       b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, on.dtype(wire));
       b.host = staging_buffer(b.wire, comm_);
     }
+    grad_view_.assign(params_.size(), torch::Tensor());
     for (size_t k = 0; k < params_.size(); ++k) {
+      const auto& p = params_[k];
+      if (p.scalar_type() == torch::kFloat32 && p.device() == on.device() && p.is_contiguous()) {
+        // A tensor on the bucket's memory that is not an autograd view (set_,
+        // not narrow): an optimizer's zero_grad may detach_ it.
+        const auto& flat = buckets_[where_[k].first].flat;
+        torch::NoGradGuard ng;
+        grad_view_[k] = torch::empty({0}, flat.options());
+        grad_view_[k].set_(flat.storage(), flat.storage_offset() + where_[k].second, p.sizes());
+      }
       params_[k].register_hook([this, k](torch::Tensor g) { on_grad(k, g); });
     }
   }
@@ -107,7 +163,14 @@ class DdpStrategy : public Strategy {
   std::vector<torch::Tensor> optimizer_params(models::Model&) override { return params_; }
 
   void before_backward(bool sync) override {
-    fresh_ = micro_++ == 0;  // first micro-step since the last reduction: p.grad() holds zeros
+    fresh_ = micro_++ == 0;  // first micro-step since the last reduction
+    if (fresh_) {
+      // Gradients left from the last step (views into the buckets, or zeros)
+      // go: autograd then hands each parameter its new gradient as it is.
+      for (auto& p : params_) {
+        if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+      }
+    }
     sync_ = sync;
     if (!sync) return;
     got_.assign(params_.size(), false);
@@ -124,28 +187,34 @@ class DdpStrategy : public Strategy {
       for (size_t k : b.params) {
         if (got_[k]) continue;
         auto slot = b.flat.narrow(0, where_[k].second, params_[k].numel());
-        if (params_[k].grad().defined())
-          slot.copy_(params_[k].grad().reshape(-1));
-        else
+        if (!params_[k].grad().defined())
           slot.zero_();
+        else if (pre_scale_)
+          torch::mul_out(slot, params_[k].grad().reshape(-1), inv_);
+        else
+          slot.copy_(params_[k].grad().reshape(-1));
       }
       launch(b);
     }
-    const double inv = 1.0 / comm_.world();
     torch::NoGradGuard ng;
     for (auto& b : buckets_) {
       b.work->wait();
       finished(b);
       if (b.host.defined()) b.wire.copy_(b.host);
       if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
-      b.flat.mul_(inv);
+      if (!pre_scale_) b.flat.mul_(inv_);
       for (size_t k : b.params) {
         auto& p = params_[k];
-        auto avg = b.flat.narrow(0, where_[k].second, p.numel()).view_as(p);
-        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-        p.mutable_grad().copy_(avg);
+        if (grad_view_[k].defined()) {
+          p.mutable_grad() =
+              grad_view_[k];  // no copy: the bucket is the gradient until the next backward
+        } else {
+          if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+          p.mutable_grad().copy_(b.flat.narrow(0, where_[k].second, p.numel()).view_as(p));
+        }
       }
     }
+    comm_seconds_ += in_flight_seconds();
     sync_ = false;
     micro_ = 0;
   }
@@ -153,6 +222,11 @@ class DdpStrategy : public Strategy {
   void step(torch::optim::Optimizer& opt, double grad_clip) override {
     clip(params_, grad_clip);  // gradients are identical on every rank now
     opt.step();
+    // Used: zeroing the gradients after the step is then free (the next
+    // backward drops them anyway).
+    for (auto& p : params_) {
+      if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+    }
   }
 
   double take_comm_seconds() override {
@@ -182,14 +256,34 @@ class DdpStrategy : public Strategy {
     size_t ready = 0;
     std::unique_ptr<comm::Work> work;
     Clock::time_point launched;
-    bool done = false;  ///< its collective was seen complete (the span is counted)
+    Clock::time_point ended;
+    bool done = false;  ///< its collective was seen complete (ended is set)
   };
 
-  // A bucket's collective has completed: count its span in flight.
+  // A bucket's collective has completed: note when (the backend's own
+  // completion time where it knows it, e.g. MPI's progress thread; else now).
   void finished(Bucket& b) {
     if (b.done) return;
     b.done = true;
-    comm_seconds_ += std::chrono::duration<double>(Clock::now() - b.launched).count();
+    const double at = b.work->completed_at();
+    b.ended = at > 0 ? Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(at)))
+                     : Clock::now();
+  }
+
+  // The time at least one gradient collective was in flight this step (the
+  // union of the buckets' spans: buckets in flight together count once).
+  double in_flight_seconds() const {
+    std::vector<std::pair<Clock::time_point, Clock::time_point>> spans;
+    for (const auto& b : buckets_) spans.emplace_back(b.launched, std::max(b.launched, b.ended));
+    std::sort(spans.begin(), spans.end());
+    double total = 0;
+    for (size_t i = 0; i < spans.size();) {
+      auto [from, to] = spans[i];
+      for (++i; i < spans.size() && spans[i].first <= to; ++i) to = std::max(to, spans[i].second);
+      total += std::chrono::duration<double>(to - from).count();
+    }
+    return total;
   }
 
   // Polls the collectives in flight: records completions and, for MPI, drives
@@ -207,8 +301,14 @@ class DdpStrategy : public Strategy {
     auto& b = buckets_[where_[k].first];
     auto slot = b.flat.narrow(0, where_[k].second, p.numel());
     // The hook sees this micro-step's gradient; earlier micro-steps sit in p.grad().
-    slot.copy_(g.reshape(-1));
-    if (!fresh_ && p.grad().defined()) slot.add_(p.grad().reshape(-1));
+    if (!fresh_ && p.grad().defined()) {
+      torch::add_out(slot, g.reshape(-1), p.grad().reshape(-1));
+      if (pre_scale_) slot.mul_(inv_);
+    } else if (pre_scale_) {
+      torch::mul_out(slot, g.reshape(-1), inv_);  // the copy into the bucket, scaled on the way
+    } else {
+      slot.copy_(g.reshape(-1));
+    }
     got_[k] = true;
     if (++b.ready == b.params.size()) launch(b);
     poll();
@@ -229,6 +329,9 @@ class DdpStrategy : public Strategy {
   std::vector<Bucket> buckets_;
   std::vector<std::pair<size_t, int64_t>> where_;  // parameter -> (bucket, offset)
   std::vector<bool> got_;
+  std::vector<torch::Tensor> grad_view_;  ///< a parameter's gradient on its bucket (float32 ones)
+  double inv_ = 1;                        ///< 1 / world
+  bool pre_scale_ = false;  ///< gradients enter the buckets already divided by the world
   bool sync_ = false;
   bool fresh_ = true;
   int micro_ = 0;

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -163,11 +165,12 @@ TEST_CASE("slurm: the warning signal checkpoints, requeues and resumes to the sa
   CHECK(same.exit_code == 0);
 }
 
-TEST_CASE("slurm: a scaling study submits one job per node count", "[slurm][cluster]") {
+TEST_CASE("slurm: a scaling study submits one job per node count; itwin report compares them",
+          "[slurm][cluster][report]") {
   auto& c = cluster();
-  std::string cfg = c.dir.write("scale.yaml", pipeline("scale", 2000, 1));
-  auto r = run_shell(itwin_bin() + " submit " + cfg + " --scaling 1,2 --run-root " + c.dir.path() +
-                     "/runs");
+  std::string cfg = c.dir.write("scale.yaml", pipeline("scale", 2000, 2));
+  const std::string runs = c.dir.path() + "/runs";
+  auto r = run_shell(itwin_bin() + " submit " + cfg + " --scaling 1,2 --run-root " + runs);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   std::vector<std::string> ids;
@@ -178,11 +181,52 @@ TEST_CASE("slurm: a scaling study submits one job per node count", "[slurm][clus
     ids.push_back(m[1]);
   }
   REQUIRE(ids.size() == 2);
-  for (const auto& id : ids) jobs("wait " + id + " --timeout 300 --interval 0.2");
+  for (const auto& id : ids) {
+    CHECK_THAT(jobs("wait " + id + " --timeout 300 --interval 0.2"), Contains("COMPLETED"));
+  }
   auto list = jobs("list --json");
   CHECK_THAT(list, Contains("scale-n1"));
   CHECK_THAT(list, Contains("scale-n2"));
   CHECK_THAT(list, Contains("\"group\": \"scale-scaling-"));
+
+  // The study the submission wrote, then the report on it: both world sizes.
+  std::string study;
+  for (const auto& e : fs::directory_iterator(runs)) {
+    if (e.path().filename().string().rfind("scale-scaling-", 0) == 0) study = e.path().string();
+  }
+  REQUIRE(fs::exists(study + "/scaling.json"));
+  const std::string out = c.dir.path() + "/scale-report";
+  auto rep = run_shell(itwin_bin() + " report " + study + " --out " + out + " --json", 300);
+  INFO(rep.out);
+  REQUIRE(rep.exit_code == 0);
+  std::ifstream report_json(out + "/report.json");
+  auto j = nlohmann::json::parse(report_json, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  CHECK(j["runs"] == 2);
+  CHECK(j["skipped"].empty());
+  REQUIRE(j["groups"].size() == 2);
+  std::map<int, nlohmann::json> by_ranks;
+  for (const auto& g : j["groups"]) by_ranks[g["ranks"].get<int>()] = g;
+  REQUIRE(by_ranks.count(1) == 1);
+  REQUIRE(by_ranks.count(2) == 1);
+  CHECK(by_ranks[1]["backend"] == "local");
+  CHECK(by_ranks[2]["backend"] == "mpi");
+  CHECK(by_ranks[2]["nodes"] >= 1);  // the local cluster's two slurmd share one host name
+  CHECK(by_ranks[2]["baseline"] == by_ranks[1]["label"]);
+  for (const char* k : {"epoch_time_s", "speedup", "efficiency_pct", "samples_per_s", "compute_pct",
+                        "comm_hidden_pct"}) {
+    INFO(k);
+    CHECK(by_ranks[2][k].is_number());
+    CHECK(by_ranks[1]["epoch_time_s"].is_number());
+  }
+  for (const char* f : {"report.txt", "report.md", "report.csv", "report.json", "report.html",
+                        "plots/epoch_time.png", "plots/speedup.svg", "plots/efficiency.png"}) {
+    INFO(f);
+    CHECK(fs::file_size(out + "/" + f) > 0);
+  }
+  auto md = run_shell("cat " + out + "/report.md");
+  CHECK_THAT(md.out, Contains("mpi/ddp "));
+  CHECK_THAT(md.out, Contains("local/ddp 1x1"));
 }
 
 TEST_CASE("slurm: sbatch errors are shown; bad requests never reach sbatch", "[slurm][cluster]") {

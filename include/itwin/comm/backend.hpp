@@ -34,6 +34,10 @@ class Work {
   /// backend cannot tell). For MPI this also drives progress, so callers poll
   /// it while they compute to overlap communication.
   virtual bool test() { return false; }
+  /// When the collective completed, in seconds of std::chrono::steady_clock
+  /// since its epoch, where the backend saw it happen (MPI's progress
+  /// thread); 0 when not known (yet).
+  virtual double completed_at() { return 0; }
 };
 
 class Backend {
