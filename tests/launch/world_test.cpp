@@ -135,4 +135,17 @@ TEST_CASE("spawn: the mpirun command line", "[launch]") {
   CHECK(std::find(cmd.begin(), cmd.end(), "--oversubscribe") != cmd.end());
   CHECK(cmd[cmd.size() - 5] == "/opt/itwin");
   CHECK(cmd.back() == "a=b c");  // one argument, no shell in between
+  // One host: shared memory, no UCX probing; unless the user chose.
+  auto has = [](const std::vector<std::string>& c, const std::string& k, const std::string& v) {
+    for (size_t i = 0; i + 2 < c.size(); ++i)
+      if (c[i] == "--mca" && c[i + 1] == k && c[i + 2] == v) return true;
+    return false;
+  };
+  unsetenv("OMPI_MCA_btl");
+  CHECK(has(cmd, "pml", "ob1"));
+  CHECK(has(launch::mpirun_command(o, "/opt/itwin"), "btl", "self,vader"));
+  setenv("OMPI_MCA_btl", "self,tcp", 1);
+  auto mine = launch::mpirun_command(o, "/opt/itwin");
+  CHECK_FALSE(std::find(mine.begin(), mine.end(), "self,vader") != mine.end());
+  unsetenv("OMPI_MCA_btl");
 }
