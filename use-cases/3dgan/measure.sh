@@ -12,13 +12,14 @@
 #   ITWIN (build/src/itwin)  SAMPLES (showers generated; 80/10/10 % train/validation/test)
 #   GRID (25,25,25)  EPOCHS  BATCH (per rank)  COUNT (showers per energy for infer)
 #   G_CHANNELS (32,16,8)  D_CHANNELS (8,16,32)  LATENT (64)  BACKEND (auto)  CORES (2)
+#   PYTHON (/usr/bin/python3: Debian's, with numpy and h5py)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-runs/3dgan-measure}
 ITWIN=${ITWIN:-$root/build/src/itwin}
 SAMPLES=${SAMPLES:-600} GRID=${GRID:-25,25,25} EPOCHS=${EPOCHS:-4} BATCH=${BATCH:-32}
 COUNT=${COUNT:-40} G_CHANNELS=${G_CHANNELS:-32,16,8} D_CHANNELS=${D_CHANNELS:-8,16,32}
-LATENT=${LATENT:-64} BACKEND=${BACKEND:-auto} CORES=${CORES:-2}
+LATENT=${LATENT:-64} BACKEND=${BACKEND:-auto} CORES=${CORES:-2} PYTHON=${PYTHON:-/usr/bin/python3}
 cfg=$root/use-cases/3dgan/pipeline.yaml
 
 if [[ -e $OUT ]]; then
@@ -51,7 +52,7 @@ common=(--set "vars.data=$OUT/showers.h5" --set "vars.grid=[$GRID]"
   --set "distributed.backend=$BACKEND" --set "loggers=[jsonl]")
 
 t_all=$(now)
-step data python3 "$root/use-cases/3dgan/generate.py" --out "$OUT/showers.h5" \
+step data "$PYTHON" "$root/use-cases/3dgan/generate.py" --out "$OUT/showers.h5" \
   --samples "$SAMPLES" --grid "$GRID"
 step train-1rank "$ITWIN" train "$cfg" --threads "$CORES" --run-dir "$OUT/train-1rank" "${common[@]}"
 step train-2ranks "$ITWIN" train "$cfg" --nproc 2 --threads $((CORES > 2 ? CORES / 2 : 1)) \
@@ -62,7 +63,7 @@ step infer "$ITWIN" infer "$cfg" --threads "$CORES" --run-dir "$OUT/infer" "${co
   --set "pipelines.inference.steps.generate.path=$OUT/generated.h5"
 total=$(secs "$t_all" "$(now)")
 
-python3 - "$OUT" "$total" <<'PY'
+"$PYTHON" - "$OUT" "$total" <<'PY'
 import json, re, sys
 
 out, total = sys.argv[1], sys.argv[2]
