@@ -106,6 +106,7 @@ GanTrainerSpec parse_gan_trainer(Reader& r) {
   t.test = r.get_bool("test", t.test);
   t.log_every = r.get_int("log_every", t.log_every, 1);
   t.max_steps = r.get_int("max_steps", t.max_steps, 0);
+  t.precision = r.get_enum("precision", precision_catalog(), t.precision);
   return t;
 }
 

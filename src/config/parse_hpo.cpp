@@ -238,7 +238,7 @@ int64_t trainer_epochs(const Step& t) {
   return std::get<TrainerSpec>(t.spec).epochs;
 }
 
-// What a gan_trainer reports every epoch (src/train/gan_trainer.cpp): its
+// What a gan_trainer reports every epoch (src/train/gan_epoch.cpp): its
 // losses, and the physics distances on the validation split.
 std::vector<std::string> gan_epoch_metrics(const GanTrainerSpec& g, bool validation) {
   std::vector<std::string> out = {"train_d_loss", "train_d_real", "train_d_fake", "train_g_loss"};

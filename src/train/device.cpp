@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "itwin/train/checkpoint.hpp"
 #include "itwin/train/runtime_info.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin_build.h"
@@ -123,6 +124,15 @@ void LossScaler::update(bool finite) {
     scale_ *= 2;
     growth_ = 0;
   }
+}
+
+void LossScaler::save(TrainState& st) const {
+  st.loss_scale = enabled_ ? scale_ : 0;
+  st.scale_growth = growth_;
+}
+
+void LossScaler::load(const TrainState& st) {
+  if (st.loss_scale > 0) restore(st.loss_scale, st.scale_growth);
 }
 
 }  // namespace itwin::train

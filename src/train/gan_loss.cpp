@@ -60,14 +60,18 @@ torch::Tensor generator_loss(config::GanLoss loss, const torch::Tensor& fake) {
 }
 
 torch::Tensor gradient_penalty(models::Model& discriminator, const torch::Tensor& real,
-                               const torch::Tensor& generated, const torch::Tensor& eps) {
+                               const torch::Tensor& generated, const torch::Tensor& eps,
+                               double loss_scale) {
   std::vector<int64_t> view(static_cast<size_t>(real.dim()), 1);
   view[0] = real.size(0);
   auto e = eps.view(view);
   auto x_hat = (e * real.detach() + (1 - e) * generated.detach()).requires_grad_(true);
-  auto score = discriminator.forward(x_hat).select(1, 0);
-  auto grad = torch::autograd::grad({score.sum()}, {x_hat}, {}, /*retain_graph=*/true,
+  auto score = discriminator.forward(x_hat).select(1, 0).sum();
+  if (loss_scale != 1.0) score = score * loss_scale;
+  auto grad = torch::autograd::grad({score}, {x_hat}, {}, /*retain_graph=*/true,
                                     /*create_graph=*/true)[0];
+  if (loss_scale != 1.0) grad = grad / loss_scale;
+  grad = grad.to(torch::kFloat32);
   return (grad.flatten(1).norm(2, 1) - 1).pow(2).mean();
 }
 

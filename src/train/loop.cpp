@@ -1,9 +1,11 @@
 // The pieces every training loop shares: checkpoint names, monitored values,
-// stop requests, the resume point and the end of an epoch.
+// stop requests, the resume point, the start of an epoch and a stop inside
+// it, the fp16 overflow agreement and the end of an epoch.
 #include "loop.hpp"
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -102,6 +104,54 @@ std::optional<std::string> resume_point(comm::Backend& comm, const std::string& 
     spdlog::warn("resuming from {}; these checkpoints cannot be read:{}", *scan.latest, bad);
   *step = scan.latest_step;
   return scan.latest;
+}
+
+EpochStart begin_epoch(const data::Split& train, const EpochShape& shape, int64_t epoch,
+                       const comm::Backend& comm, TrainState& st, std::vector<double>& sums,
+                       Progress& progress) {
+  EpochStart e;
+  e.order = train.samples().epoch_order(shape.shuffle, shape.seed, static_cast<uint64_t>(epoch),
+                                        comm.rank(), comm.world(), shape.drop_last);
+  const auto batch = static_cast<size_t>(shape.batch);
+  e.steps = static_cast<int64_t>((e.order.size() + batch - 1) / batch);
+  if (shape.max_steps > 0) e.steps = std::min(e.steps, shape.max_steps);
+  progress.begin_epoch(epoch + 1, shape.epochs, e.steps);
+  if (st.epoch_step > 0) {  // a mid-epoch checkpoint: continue where it stopped
+    e.first = st.epoch_step;
+    const bool lead = comm.rank() == 0;  // rank 0 holds the sums over all ranks
+    if (lead && st.epoch_sums.size() == sums.size()) sums = st.epoch_sums;
+    if (lead) e.carried_samples = st.epoch_samples;
+    e.carried_seconds = st.epoch_seconds;
+    st.epoch_step = 0;
+  }
+  train.samples().begin_pass(e.order, static_cast<size_t>(e.first) * batch, batch);
+  return e;
+}
+
+void stop_mid_epoch(comm::Backend& comm, const std::string& ckpt_root, int sig, int64_t epoch,
+                    int64_t steps, std::vector<double>& sums, int64_t samples, double seconds,
+                    TrainState& st, const std::function<void(const std::string&)>& write) {
+  const bool many = comm.world() > 1;
+  if (many) comm.allreduce(sums.data(), sums.size(), comm::DType::F64);
+  double done = static_cast<double>(samples);
+  if (many) comm.allreduce(&done, 1, comm::DType::F64);
+  st.epoch_step = steps;
+  st.epoch_sums = sums;
+  st.epoch_samples = static_cast<int64_t>(done);
+  st.epoch_seconds = seconds;
+  const std::string name = checkpoint_name(epoch + 1, steps);
+  write(name);
+  if (many) comm.barrier();
+  stopped(sig, "at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(steps),
+          ckpt_root, name);
+}
+
+bool unscale_agreed(const LossScaler& scaler, const std::vector<torch::Tensor>& params,
+                    comm::Backend& comm) {
+  if (!scaler.enabled()) return true;
+  int32_t bad = scaler.unscale(params) ? 0 : 1;
+  if (comm.world() > 1) comm.allreduce(&bad, 1, comm::DType::I32, comm::ReduceOp::Max);
+  return bad == 0;
 }
 
 EpochEnd end_of_epoch(comm::Backend& comm, const std::string& ckpt_root, const EpochPolicy& policy,

@@ -164,7 +164,7 @@ void Trainer::resume() {
   st_ = load_checkpoint(*from, nullptr, replicated ? opt_.get() : nullptr);
   if (!replicated) load_optimizer_shard(*from, *opt_, rank_, world_);
   result_.resumed = true;
-  if (st_.loss_scale > 0) scaler_.restore(st_.loss_scale, st_.scale_growth);
+  scaler_.load(st_);
   if (!st_.history.empty()) last_ = st_.history.back();
   spdlog::info("resuming from {} ({} epochs done, step {})", *from, st_.epochs_done, st_.step);
 }
@@ -173,8 +173,7 @@ void Trainer::resume() {
 // with a sharded optimizer (zero1) each rank first puts its shard there.
 void Trainer::write_checkpoint(const std::string& name) {
   auto t0 = Clock::now();
-  st_.loss_scale = scaler_.enabled() ? scaler_.value() : 0;
-  st_.scale_growth = scaler_.growth();
+  scaler_.save(st_);
   std::vector<std::string> shards;
   if (!strategy_->replicated_optimizer()) {
     save_optimizer_shard(ckpt_root_, name, *opt_, rank_);
@@ -246,12 +245,7 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
     laps.lap(Phase::CommExposed);
     // fp16: a step whose gradients overflowed is skipped on every rank, and the loss scale backs
     // off.
-    bool finite = !scaler_.enabled() || scaler_.unscale(strategy_->optimizer_params(model_));
-    if (scaler_.enabled() && world_ > 1) {
-      int32_t bad = finite ? 0 : 1;
-      comm_->allreduce(&bad, 1, comm::DType::I32, comm::ReduceOp::Max);
-      finite = bad == 0;
-    }
+    const bool finite = unscale_agreed(scaler_, strategy_->optimizer_params(model_), *comm_);
     if (finite) strategy_->step(*opt_, spec_.grad_clip);
     scaler_.update(finite);
     zero_grads();
@@ -286,42 +280,24 @@ void Trainer::run_epoch(int64_t epoch) {
              {}};
   set_lr(*opt_, e.lr);
   model_.set_training(true);
-  // This rank's share of the epoch (DistributedSampler semantics).
-  e.order = data_.train.samples().epoch_order(
-      data_.shuffle, env_.run.seed, static_cast<uint64_t>(epoch), rank_, world_, spec_.drop_last);
-  const auto batch = static_cast<size_t>(spec_.batch_size);
-  e.steps = static_cast<int64_t>((e.order.size() + batch - 1) / batch);
-  if (spec_.max_steps > 0) e.steps = std::min(e.steps, spec_.max_steps);
-  progress_.begin_epoch(epoch + 1, spec_.epochs, e.steps);
-  int64_t first = 0;
-  if (st_.epoch_step > 0) {  // a mid-epoch checkpoint: continue where it stopped
-    first = st_.epoch_step;
-    if (lead_ && st_.epoch_sums.size() == e.sums.sums().size()) e.sums.sums() = st_.epoch_sums;
-    if (lead_) e.samples = e.carried_samples = st_.epoch_samples;
-    e.carried_seconds = st_.epoch_seconds;
-    st_.epoch_step = 0;
-  }
-  data_.train.samples().begin_pass(e.order, static_cast<size_t>(first) * batch, batch);
+  EpochStart start = begin_epoch(data_.train,
+                                 {data_.shuffle, env_.run.seed, spec_.epochs, spec_.batch_size,
+                                  spec_.max_steps, spec_.drop_last},
+                                 epoch, *comm_, st_, e.sums.sums(), progress_);
+  e.order = std::move(start.order);
+  e.steps = start.steps;
+  e.samples = e.carried_samples = start.carried_samples;
+  e.carried_seconds = start.carried_seconds;
   zero_grads();
-  for (int64_t i = first; i < e.steps; ++i) {
+  for (int64_t i = start.first; i < e.steps; ++i) {
     train_step(e, i);
     // Stop requests: every rank agrees at the same optimizer-step boundary
     // (every step alone, every 10th and the last with several ranks).
     const bool boundary = (i + 1) % spec_.grad_accum == 0 || i + 1 == e.steps;
     if (!boundary || i + 1 == e.steps || (world_ > 1 && (i + 1) % 10 != 0)) continue;
     if (int sig = agreed_stop(*comm_)) {
-      reduce_sums(e.sums, comm_);
-      double done = static_cast<double>(e.samples);
-      if (world_ > 1) comm_->allreduce(&done, 1, comm::DType::F64);
-      st_.epoch_step = i + 1;
-      st_.epoch_sums = e.sums.sums();
-      st_.epoch_samples = static_cast<int64_t>(done);
-      st_.epoch_seconds = e.seconds();
-      const std::string name = checkpoint_name(epoch + 1, i + 1);
-      write_checkpoint(name);
-      if (world_ > 1) comm_->barrier();
-      stopped(sig, "at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(i + 1),
-              ckpt_root_, name);
+      stop_mid_epoch(*comm_, ckpt_root_, sig, epoch, i + 1, e.sums.sums(), e.samples, e.seconds(),
+                     st_, [this](const std::string& name) { write_checkpoint(name); });
     }
   }
   const bool early = end_epoch(epoch, e);

@@ -213,6 +213,51 @@ TEST_CASE("gan e2e: a run killed with SIGKILL resumes to the weights of an unint
   }
 }
 
+TEST_CASE(
+    "gan e2e: SIGTERM mid-epoch writes a step checkpoint, exits 75, and the resumed run ends with "
+    "the uninterrupted weights",
+    "[gan][python][stop]") {
+  TempDir d;
+  std::string data = d.path() + "/mix.h5";
+  ok(run_shell(helper("mixture " + data + " 8064")));  // 8000 training samples: 500 steps of 16
+  std::string cfg = d.write("p.yaml", mlp_gan(data, 3, 16, 16));
+  ok(run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + d.path() + "/whole",
+               300));
+
+  // The same run, asked to stop once its first epoch is logged: the signal lands in epoch 2.
+  const std::string dir = d.path() + "/split";
+  auto p = start_background({itwin_bin(), "train", cfg, "--threads", "1", "--run-dir", dir},
+                            dir + ".log");
+  auto epochs_logged = [&] {
+    std::ifstream in(dir + "/metrics.jsonl");
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+      n += line.find("\"epoch_time_s\"") != std::string::npos;
+    return n;
+  };
+  bool ready = wait_until([&] { return epochs_logged() >= 1; }, 120);
+  INFO(p.output());
+  REQUIRE(ready);
+  kill(p.pid, SIGTERM);
+  CHECK(p.wait(120) == 75);
+  CHECK_THAT(p.output(), Contains("stopped by signal 15"));
+  bool mid_epoch = false;
+  for (const auto& e : fs::directory_iterator(dir + "/checkpoints"))
+    mid_epoch = mid_epoch || e.path().filename().string().rfind("epoch-0002-step-", 0) == 0;
+  CHECK(mid_epoch);
+
+  auto resumed =
+      run_shell(itwin_bin() + " train " + cfg + " --threads 1 --resume --run-dir " + dir, 300);
+  INFO(resumed.out);
+  REQUIRE(resumed.exit_code == 0);
+  for (const char* net : {"generator.pt", "discriminator.pt"}) {
+    auto same = run_shell(
+        pytorch_helper("same-state " + d.path() + "/whole/" + net + " " + dir + "/" + net));
+    INFO(net << ": " << same.out);
+    CHECK(same.exit_code == 0);
+  }
+}
+
 TEST_CASE("gan e2e: bad configs exit 2 at file:line:col, before anything is written", "[gan]") {
   TempDir d;
   const std::string head =

@@ -14,16 +14,12 @@
 #include <filesystem>
 
 #include "../helpers.hpp"
+#include "fixtures.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
 
 namespace {
-
-struct NullSink : track::MetricSink {
-  std::vector<track::MetricPoint> points;
-  void log(const track::MetricPoint& p) override { points.push_back(p); }
-};
 
 // x ~ 0.5 N(-2, 0.5^2) + 0.5 N(2, 0.5^2), one value per sample, no conditions.
 data::DataSplits mixture(int64_t n = 1024, int64_t val = 512) {
@@ -84,19 +80,11 @@ config::GanTrainerSpec spec(int64_t epochs) {
 
 train::GanResult fit(const config::GanTrainerSpec& s, Pair& p, const data::DataSplits& d,
                      const std::string& dir, bool resume = false, int64_t until = 0) {
-  static NullSink sink;
-  static config::RunSpec run;
-  train::TrainerEnv env{run, dir, "", resume, false, sink};
-  env.until_epoch = until;
-  return train::train_gan(s, p.nets(), d, env);
+  test::TrainCall call(dir, resume, until);
+  return train::train_gan(s, p.nets(), d, call.env);
 }
 
-bool same(models::Model& a, models::Model& b) {
-  auto sa = a.state(), sb = b.state();
-  for (size_t i = 0; i < sa.size(); ++i)
-    if (!torch::equal(sa[i].second, sb[i].second)) return false;
-  return sa.size() == sb.size();
-}
+using test::same_weights;
 
 // A discriminator computing a fixed function of its input, for hand-computed penalties.
 struct FnModel : models::Model {
@@ -150,8 +138,8 @@ TEST_CASE("gan: critic_steps discriminator steps per generator step, counted", "
   test::TempDir t2;
   auto r2 = fit(s, q, few, t2.path());
   CHECK(r2.generator_steps == 0);
-  CHECK(same(*q.g, *fresh.g));
-  CHECK_FALSE(same(*q.d, *fresh.d));
+  CHECK(same_weights(*q.g, *fresh.g));
+  CHECK_FALSE(same_weights(*q.d, *fresh.d));
   CHECK_FALSE(r2.final_metrics.count("train_g_loss"));
 }
 
@@ -171,8 +159,8 @@ TEST_CASE("gan: a resumed run ends with the weights of an uninterrupted one", "[
   CHECK(r.resumed);
   CHECK(r.epochs_done == 4);
   CHECK(r.generator_steps == 10);  // 32 discriminator steps, one generator step per 3
-  CHECK(same(*a.g, *c.g));
-  CHECK(same(*a.d, *c.d));
+  CHECK(same_weights(*a.g, *c.g));
+  CHECK(same_weights(*a.d, *c.d));
 }
 
 TEST_CASE("gan: adversarial losses and the energy term match their formulas", "[train][gan]") {
@@ -250,4 +238,95 @@ TEST_CASE("gan: networks and data that do not fit are named", "[train][gan]") {
   s.energy_weight = 0;
   dist.strategy = config::StrategyKind::Zero1;
   CHECK_THROWS_WITH(train::gan_preflight(s, p.nets(), d, dist), Contains("zero1"));
+}
+
+TEST_CASE("gan precision: bf16 autocast trains on the CPU with finite losses; fp16 needs a GPU",
+          "[train][gan][precision]") {
+  torch::set_num_threads(1);
+  auto d = mixture(512, 128);
+  auto s = spec(3);
+  auto p32 = pair(d), p16 = pair(d);
+  test::TempDir a, b;
+  auto r32 = fit(s, p32, d, a.path());
+  s.precision = config::Precision::Bf16;
+  auto r16 = fit(s, p16, d, b.path());
+  for (const char* k : {"train_d_loss", "train_g_loss", "train_gp", "val_esum_dist"}) {
+    INFO(k << " " << r16.final_metrics.at(k));
+    CHECK(std::isfinite(r16.final_metrics.at(k)));
+  }
+  CHECK(r16.generator_steps == r32.generator_steps);
+  CHECK_FALSE(same_weights(*p32.g, *p16.g));  // it really ran in bfloat16
+  // bfloat16 keeps 8 bits of mantissa: the same training lands close to float32's.
+  CHECK(std::abs(r16.final_metrics.at("val_esum_dist") - r32.final_metrics.at("val_esum_dist")) <
+        0.15);
+  s.precision = config::Precision::Fp16;
+  auto p = pair(d);
+  test::TempDir c;
+  CHECK_THROWS_WITH(fit(s, p, d, c.path()), Contains("fp16 needs a GPU"));
+}
+
+TEST_CASE("gan precision: a resumed bf16 run ends with the weights of an uninterrupted one",
+          "[train][gan][precision]") {
+  torch::set_num_threads(1);
+  auto d = mixture(512, 128);
+  auto s = spec(4);
+  s.critic_steps = 3;
+  s.precision = config::Precision::Bf16;
+  test::TempDir whole, split;
+  auto a = pair(d);
+  fit(s, a, d, whole.path());
+  auto b = pair(d);
+  CHECK(fit(s, b, d, split.path(), false, 2).paused);
+  auto c = pair(d, 99);
+  auto r = fit(s, c, d, split.path(), true);
+  CHECK(r.resumed);
+  CHECK(r.epochs_done == 4);
+  CHECK(same_weights(*a.g, *c.g));
+  CHECK(same_weights(*a.d, *c.d));
+}
+
+TEST_CASE("gan precision: the 3DGAN networks train in bf16 with every loss term",
+          "[train][gan][precision]") {
+  torch::set_num_threads(1);
+  torch::manual_seed(5);
+  // Showers of 8x8x8 cells whose totals follow the energy, with the energy as the condition.
+  auto showers = [](int64_t n) {
+    auto e = torch::rand({n, 1}) * 90 + 10;
+    auto x = torch::rand({n, 8, 8, 8}) * e.view({n, 1, 1, 1}) / 256;
+    return data::TensorData{x, e};
+  };
+  data::DataSplits d;
+  d.train = showers(64);
+  d.val = showers(16);
+  d.classification = false;
+  d.num_targets = 1;
+  d.sample_shape = {8, 8, 8};
+  auto make = [&](config::Arch arch, std::vector<int64_t> channels) {
+    config::ModelSpec m;
+    m.arch = arch;
+    m.latent = 8;
+    m.shape = {8, 8, 8};
+    m.conditions = 1;
+    m.channels = std::move(channels);
+    return models::build_model(m, {d.sample_shape, d.num_targets}, "net");
+  };
+  auto g = make(config::Arch::Gan3dGenerator, {8, 4});
+  auto dis = make(config::Arch::Gan3dDiscriminator, {4, 8});
+  auto s = spec(1);
+  s.batch_size = 16;
+  s.critic_steps = 1;
+  s.aux_weight = 0.1;
+  s.energy_weight = 1;
+  s.condition_scale = {100};
+  s.precision = config::Precision::Bf16;
+  test::TempDir t;
+  test::TrainCall call(t.path());
+  auto r = train::train_gan(s, {*g, *dis, 8}, d, call.env);
+  for (const char* k : {"train_d_loss", "train_g_loss", "train_gp", "train_aux", "train_g_aux",
+                        "train_energy", "val_phys_dist"}) {
+    INFO(k);
+    REQUIRE(r.final_metrics.count(k));
+    CHECK(std::isfinite(r.final_metrics.at(k)));
+  }
+  CHECK(r.generator_steps == 4);
 }

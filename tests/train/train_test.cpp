@@ -15,16 +15,12 @@
 
 #include "../helpers.hpp"
 #include "../names.hpp"
+#include "fixtures.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
 
 namespace {
-
-struct NullSink : track::MetricSink {
-  std::vector<track::MetricPoint> points;
-  void log(const track::MetricPoint& p) override { points.push_back(p); }
-};
 
 data::DataSplits blobs(int64_t samples = 600, double noise = 1.0) {
   config::DatasetSpec d;
@@ -70,19 +66,11 @@ std::shared_ptr<models::Model> model_for(const data::DataSplits& d, const std::s
 
 train::TrainResult fit(const config::TrainerSpec& spec, models::Model& m, const data::DataSplits& d,
                        const std::string& dir, bool resume = false) {
-  NullSink sink;
-  config::RunSpec run;
-  train::TrainerEnv env{run, dir, "", resume, false, sink};
-  return train::train_model(spec, m, d, env);
+  test::TrainCall call(dir, resume);
+  return train::train_model(spec, m, d, call.env);
 }
 
-bool same_weights(models::Model& a, models::Model& b) {
-  auto sa = a.state(), sb = b.state();
-  if (sa.size() != sb.size()) return false;
-  for (size_t i = 0; i < sa.size(); ++i)
-    if (sa[i].first != sb[i].first || !torch::equal(sa[i].second, sb[i].second)) return false;
-  return true;
-}
+using test::same_weights;
 
 config::TrainerSpec quick(int64_t epochs = 2) {
   config::TrainerSpec t;
@@ -164,7 +152,6 @@ TEST_CASE("train: every optimizer reduces a regression loss", "[train]") {
     spec.optimizer.momentum = std::string(name) == "sgd" ? 0.9 : 0.0;
     test::TempDir t;
     auto r = fit(spec, *m, d, t.path());
-    NullSink s;
     auto first = train::evaluate(spec, *model_for(d, "mlp"), d.val, "val_");
     CHECK(r.final_metrics.at("val_loss") < 0.7 * first.at("val_loss"));
   }
@@ -382,4 +369,31 @@ TEST_CASE("precision: the fp16 loss scale backs off on overflow and grows after 
   CHECK(s.value() == Approx(start));
   train::LossScaler off(false);
   CHECK(off.scale(torch::ones({1})).item<double>() == 1.0);
+}
+
+TEST_CASE("precision: the fp16 loss scale and its growth survive a checkpoint",
+          "[train][precision]") {
+  auto d = blobs();
+  auto m = model_for(d, "mlp");
+  auto opt = torch::optim::SGD(m->parameters(), torch::optim::SGDOptions(0.1));
+  train::LossScaler s(true);
+  s.update(false);                             // an overflow: the scale halves
+  for (int i = 0; i < 7; ++i) s.update(true);  // 7 finite steps towards the next growth
+  train::TrainState st;
+  s.save(st);
+  test::TempDir t;
+  train::save_checkpoint(t.path(), "epoch-0001", *m, opt, st, "");
+  train::LossScaler back(true);
+  back.load(train::load_checkpoint(t.path() + "/epoch-0001", nullptr, nullptr));
+  CHECK(back.value() == s.value());
+  CHECK(back.value() == Approx(32768.0));
+  CHECK(back.growth() == 7);
+  // Without loss scaling the checkpoint holds none, and loading it changes nothing.
+  train::LossScaler off(false);
+  train::TrainState none;
+  off.save(none);
+  CHECK(none.loss_scale == 0);
+  train::LossScaler fresh(true);
+  fresh.load(none);
+  CHECK(fresh.value() == Approx(65536.0));
 }

@@ -224,6 +224,7 @@ struct GanTrainerSpec {
   bool test = true;  ///< physics metrics on the test split after training
   int64_t log_every = 200;
   int64_t max_steps = 0;
+  Precision precision = Precision::Fp32;  ///< autocast and loss scaling, as the trainer's
 };
 
 /// `type: generate`

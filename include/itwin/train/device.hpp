@@ -12,6 +12,8 @@
 
 namespace itwin::train {
 
+struct TrainState;  // checkpoint.hpp
+
 struct DeviceChoice {
   torch::Device device = torch::kCPU;
   std::string name = "cpu";  ///< "cpu", "cuda:0", "cuda:0 (NVIDIA H200)"
@@ -61,6 +63,10 @@ class LossScaler {
     scale_ = scale;
     growth_ = growth;
   }
+  /// Into a checkpoint's state (loss_scale 0: no loss scaling), and back
+  /// from it (a state without a loss scale leaves this one as it is).
+  void save(TrainState& st) const;
+  void load(const TrainState& st);
 
  private:
   bool enabled_;

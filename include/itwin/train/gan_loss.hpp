@@ -46,8 +46,11 @@ torch::Tensor generator_loss(config::GanLoss loss, const torch::Tensor& fake);
 /// samples of (||d score / d x_hat||_2 - 1)^2 at x_hat = eps x + (1 - eps) g,
 /// eps [N] in [0, 1]; score = column 0 of `discriminator`'s output. Keeps the
 /// graph, so that its gradient reaches the discriminator's parameters.
+/// `loss_scale` (fp16 loss scaling): the inner gradient is taken of the
+/// scaled score and divided back, so that it does not underflow in float16.
 torch::Tensor gradient_penalty(models::Model& discriminator, const torch::Tensor& real,
-                               const torch::Tensor& generated, const torch::Tensor& eps);
+                               const torch::Tensor& generated, const torch::Tensor& eps,
+                               double loss_scale = 1.0);
 
 /// Total-energy consistency: mean |sum(x) / (ratio * energy) - 1| over
 /// samples, `ratio` the data's mean sum(x) / energy (the sampling fraction
