@@ -88,6 +88,10 @@ class ProcessRunner : public TrialRunner {
   }
 
   void signal(int64_t handle, int sig) override {
+    // srun turns SIGTERM (and SIGHUP, SIGQUIT) into SIGKILL of the step's tasks
+    // ("forcing job termination"), so a trial asked to checkpoint would be
+    // killed: the stop request that reaches the ranks intact is SIGUSR1.
+    if (env_.slurm && sig == SIGTERM) sig = SIGUSR1;
     if (pids_.count(static_cast<pid_t>(handle))) ::kill(static_cast<pid_t>(handle), sig);
   }
 

@@ -59,10 +59,12 @@ void Controller::reconcile() {
       queue_.push_back({id, read_outcome(dir).checkpoint ? "resume" : "restart"});
     } else if (t.status == Status::kRunning) {
       if (is_trial_process(t.pid, t.host, dir)) {
-        // It got SIGTERM when its controller died and is writing its checkpoint.
+        // It got SIGTERM when its controller died and is writing its checkpoint;
+        // SIGUSR1 asks the same of it and, unlike SIGTERM, passes through srun
+        // intact (srun kills a step's tasks on SIGTERM).
         table_.note("trial " + std::to_string(id) + ": waiting for its process " +
                     std::to_string(t.pid) + " from the earlier controller to stop");
-        ::kill(static_cast<pid_t>(t.pid), SIGTERM);
+        ::kill(static_cast<pid_t>(t.pid), SIGUSR1);
         wait_gone(t.pid, o_.stop_signal);
       }
       MetricsTail tail(dir + "/metrics.jsonl");

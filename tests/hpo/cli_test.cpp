@@ -25,10 +25,15 @@ using json = nlohmann::json;
 
 namespace {
 
-// The kill tests' trials: many cheap epochs, so a trial seen running after
-// its first epoch is still running when the test acts on it.
-constexpr int kLongEpochs = 40;
-constexpr int kSmallSamples = 1000;
+// The kill tests' trials: many cheap epochs (~4 s a trial on a quiet 2-core
+// machine, longer under load), so that a trial seen running after its first
+// epoch is still running when the test acts on it. The journal learns of
+// epochs only when the controller reads the trials' metrics (every 0.5 s),
+// and trials start up to ~1 s apart: a trial much shorter than that (40 x
+// 1000 samples, 0.3 s) could end before the journal showed two of them
+// running at once.
+constexpr int kLongEpochs = 60;
+constexpr int kSmallSamples = 8000;
 
 // A process's state letter from /proc (R, S, T stopped, Z zombie; 0: gone).
 char process_state(int64_t pid) {
