@@ -25,7 +25,9 @@ signal=""
 forward() {
   signal=$1
   echo "itwin job ${SLURM_JOB_ID}: received SIG$1; asking the ranks to checkpoint"
-  if [ -n "$ranks_pid" ]; then kill -s "$1" "$ranks_pid" 2>/dev/null || true; fi
+  # USR1 whatever came: srun answers TERM by killing its tasks (no checkpoint),
+  # and passes USR1 on; itwin treats both as a request to checkpoint and stop.
+  if [ -n "$ranks_pid" ]; then kill -s USR1 "$ranks_pid" 2>/dev/null || true; fi
 }
 trap 'forward USR1' USR1
 trap 'forward TERM' TERM
