@@ -194,4 +194,14 @@ EpochEnd end_of_epoch(comm::Backend& comm, const std::string& ckpt_root, const E
   return end;
 }
 
+std::vector<PhaseTimes> gather_profiles(comm::Backend& comm, const PhaseTimes& mine) {
+  auto raw = mine.raw();
+  std::vector<double> all(raw.size() * static_cast<size_t>(comm.world()));
+  comm.allgather(raw.data(), all.data(), raw.size(), comm::DType::F64);
+  std::vector<PhaseTimes> out;
+  for (int r = 0; r < comm.world(); ++r)
+    out.push_back(PhaseTimes::from_raw(all.data() + raw.size() * static_cast<size_t>(r)));
+  return out;
+}
+
 }  // namespace itwin::train

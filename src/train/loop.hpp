@@ -19,6 +19,7 @@
 #include "itwin/data/dataset.hpp"
 #include "itwin/train/checkpoint.hpp"
 #include "itwin/train/device.hpp"
+#include "itwin/train/profile.hpp"
 #include "itwin/train/progress.hpp"
 
 namespace itwin::train {
@@ -96,6 +97,9 @@ EpochStart begin_epoch(const data::Split& train, const EpochShape& shape, int64_
 /// skipped on every rank). true without loss scaling.
 bool unscale_agreed(const LossScaler& scaler, const std::vector<torch::Tensor>& params,
                     comm::Backend& comm);
+
+/// Every rank's phase times, in rank order (a collective: all ranks call it).
+std::vector<PhaseTimes> gather_profiles(comm::Backend& comm, const PhaseTimes& mine);
 
 /// How an epoch ends (from the trainer's spec and the run).
 struct EpochPolicy {

@@ -378,11 +378,7 @@ TrainResult Trainer::run() {
   result_.samples_per_s =
       session_seconds_ > 0 ? static_cast<double>(session_samples_) / session_seconds_ : 0;
   result_.profile = times_;
-  auto raw = times_.raw();
-  std::vector<double> all(raw.size() * static_cast<size_t>(world_));
-  comm_->allgather(raw.data(), all.data(), raw.size(), comm::DType::F64);
-  for (int r = 0; r < world_; ++r)
-    result_.rank_profiles.push_back(PhaseTimes::from_raw(all.data() + raw.size() * r));
+  result_.rank_profiles = gather_profiles(*comm_, times_);
   return result_;
 }
 
