@@ -52,6 +52,46 @@ Array Hdf5File::read(const std::string& name, const std::vector<int64_t>& start,
   a.bytes.resize(static_cast<size_t>(a.numel()) * dtype_size(a.dtype));
   if (a.numel() == 0) return a;
   detail::LibraryLock lock;
+  // HDF5 converts numbers between types; an enum is read as itself (its
+  // native form), whose bytes are the integers the listing promised.
+  Hid file_type(ITWIN_H5(w, H5Dget_type(impl_->dataset(d, w))));
+  Hid enum_type;
+  hid_t mem_type = native(a.dtype);
+  if (H5Tget_class(file_type.get()) == H5T_ENUM) {
+    enum_type = Hid(ITWIN_H5(w, H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND)));
+    mem_type = enum_type.get();
+  }
+  read_into(d, w, start, count, mem_type, a.bytes.data());
+  return a;
+}
+
+void Hdf5File::read_rows_float(const std::string& name, int64_t begin, int64_t end, float* out,
+                               size_t max_bytes) const {
+  const H5Dataset& d = dataset(name);
+  const std::string w = path_ + ": dataset '" + d.name + "'";
+  if (!d.dtype)
+    throw RuntimeError(w + ": has type " + d.type + ", not a number; cannot read it as an array");
+  std::vector<int64_t> start, count;
+  detail::rows_slab(w, d.shape, begin, end, start, count);
+  detail::check_budget(w, count, DType::F32, max_bytes);
+  if (end == begin) return;
+  {
+    detail::LibraryLock lock;
+    Hid file_type(ITWIN_H5(w, H5Dget_type(impl_->dataset(d, w))));
+    if (H5Tget_class(file_type.get()) != H5T_ENUM) {
+      read_into(d, w, start, count, H5T_NATIVE_FLOAT, out);
+      return;
+    }
+  }
+  // HDF5 does not convert an enum to float: its integers, widened here.
+  Array a = read(name, start, count, max_bytes);
+  for (int64_t i = 0; i < a.numel(); ++i) out[i] = static_cast<float>(a.at(i));
+}
+
+void Hdf5File::read_into(const H5Dataset& d, const std::string& w,
+                         const std::vector<int64_t>& start, const std::vector<int64_t>& count,
+                         int64_t mem_type, void* out) const {
+  static_assert(sizeof(hid_t) == sizeof(int64_t), "hid_t is a 64-bit id since HDF5 1.10");
   const hid_t ds = impl_->dataset(d, w);
   Hid file_space(ITWIN_H5(w, H5Dget_space(ds)));
   Hid mem_space;
@@ -63,18 +103,8 @@ Array Hdf5File::read(const std::string& name, const std::vector<int64_t>& start,
                                     nullptr));
     mem_space = Hid(ITWIN_H5(w, H5Screate_simple(static_cast<int>(ct.size()), ct.data(), nullptr)));
   }
-  // HDF5 converts numbers between types; an enum is read as itself (its
-  // native form), whose bytes are the integers the listing promised.
-  Hid file_type(ITWIN_H5(w, H5Dget_type(ds)));
-  Hid enum_type;
-  hid_t mem_type = native(a.dtype);
-  if (H5Tget_class(file_type.get()) == H5T_ENUM) {
-    enum_type = Hid(ITWIN_H5(w, H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND)));
-    mem_type = enum_type.get();
-  }
-  ITWIN_H5(w,
-           H5Dread(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, a.bytes.data()));
-  return a;
+  ITWIN_H5(w, H5Dread(ds, static_cast<hid_t>(mem_type), mem_space.get(), file_space.get(),
+                      H5P_DEFAULT, out));
 }
 
 }  // namespace itwin::data

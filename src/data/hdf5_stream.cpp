@@ -35,20 +35,45 @@ struct Rows {
   torch::Tensor y;          ///< all rows
   torch::Tensor mean, std;  ///< normalisation (undefined: none)
 
-  // Raw rows [begin, end) of the file as float32, checked finite.
+  std::vector<int64_t> sample;       ///< shape of one row of x
+  std::vector<float> mean_v, std_v;  ///< mean and std, one per channel (or one)
+
+  // Raw rows [begin, end) of the file as float32, checked finite. It runs on
+  // the reader thread beside training, so it uses no torch operation: those
+  // would start a second OpenMP team of the intra-op size on a node whose
+  // cores the trainer's team already fills.
   torch::Tensor raw(int64_t begin, int64_t end) const {
-    torch::Tensor x = to_tensor(file->read_rows(x_key, begin, end, memory_budget()));
-    x = x.to(torch::kFloat32);
-    auto bad = torch::logical_not(torch::isfinite(x)).flatten(1).any(1);
-    if (bad.any().item<bool>()) {
-      const int64_t row = begin + bad.nonzero()[0][0].item<int64_t>();
-      throw RuntimeError(who + ": " + file->path() + ": dataset '" + x_key + "' has a NaN or " +
-                         "infinite value in row " + std::to_string(row) +
-                         ": inputs must be finite (fix the file or leave the row out)");
+    std::vector<int64_t> shape{end - begin};
+    shape.insert(shape.end(), sample.begin(), sample.end());
+    torch::Tensor x = torch::empty(shape, torch::kFloat32);
+    float* p = x.data_ptr<float>();
+    file->read_rows_float(x_key, begin, end, p, memory_budget());
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; ++i) {
+      if (!std::isfinite(p[i])) {
+        const int64_t row = begin + i / std::max<int64_t>(1, n / (end - begin));
+        throw RuntimeError(who + ": " + file->path() + ": dataset '" + x_key + "' has a NaN or " +
+                           "infinite value in row " + std::to_string(row) +
+                           ": inputs must be finite (fix the file or leave the row out)");
+      }
     }
     return x;
   }
   torch::Tensor normalised(torch::Tensor x) const { return mean.defined() ? (x - mean) / std : x; }
+  // normalised() in place, without torch (the reader thread): the same float
+  // operations, so a streamed block equals the held one bit for bit.
+  torch::Tensor normalised_here(torch::Tensor x) const {
+    if (mean_v.empty()) return x;
+    float* p = x.data_ptr<float>();
+    const int64_t rows = x.size(0), channels = static_cast<int64_t>(mean_v.size());
+    const int64_t inner = rows == 0 ? 0 : x.numel() / rows / channels;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < channels; ++c) {
+        const float m = mean_v[static_cast<size_t>(c)], sd = std_v[static_cast<size_t>(c)];
+        for (int64_t j = 0; j < inner; ++j, ++p) *p = (*p - m) / sd;
+      }
+    return x;
+  }
 };
 
 class Hdf5Blocks : public BlockSource {
@@ -64,7 +89,7 @@ class Hdf5Blocks : public BlockSource {
       blk->x = rows_->held.narrow(0, s.begin, s.len);
       blk->view = true;
     } else {
-      blk->x = rows_->normalised(rows_->raw(s.begin, s.begin + s.len));
+      blk->x = rows_->normalised_here(rows_->raw(s.begin, s.begin + s.len));
     }
     blk->y = rows_->y.narrow(0, s.begin, s.len);
     return blk;
@@ -198,6 +223,7 @@ DataSplits load_hdf5_blocks(const config::DatasetSpec& spec, uint64_t seed,
   auto rows = std::make_shared<Rows>();
   rows->file = std::make_shared<Hdf5File>(spec.path);
   rows->x_key = spec.x_key;
+  rows->sample = sample;
   rows->who = who;
   rows->y = y;
   if (in_memory) rows->held = rows->raw(0, n);
@@ -222,6 +248,14 @@ DataSplits load_hdf5_blocks(const config::DatasetSpec& spec, uint64_t seed,
     case config::NormalizeKind::Standard:
       standard_stats(*rows, d.train, channels, rows->mean, rows->std);
       break;
+  }
+  if (rows->mean.defined()) {  // one (or each channel's) for normalised_here
+    auto m = rows->mean.contiguous(), sd = rows->std.contiguous();
+    const int64_t k = std::max(m.numel(), sd.numel());
+    for (int64_t c = 0; c < k; ++c) {
+      rows->mean_v.push_back(m.data_ptr<float>()[m.numel() == 1 ? 0 : c]);
+      rows->std_v.push_back(sd.data_ptr<float>()[sd.numel() == 1 ? 0 : c]);
+    }
   }
   if (rows->mean.defined() && rows->mean.numel() > 1) {
     rows->mean = rows->mean.view(view);

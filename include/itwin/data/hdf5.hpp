@@ -63,10 +63,18 @@ class Hdf5File {
              const std::vector<int64_t>& count, size_t max_bytes) const;
   /// Rows [begin, end) of the first dimension, all of the others.
   Array read_rows(const std::string& name, int64_t begin, int64_t end, size_t max_bytes) const;
+  /// Rows [begin, end) converted by HDF5 to float32 straight into `out`
+  /// (room for their every element): no intermediate buffer and no torch, so
+  /// that a streaming reader thread costs one pass over the block.
+  void read_rows_float(const std::string& name, int64_t begin, int64_t end, float* out,
+                       size_t max_bytes) const;
 
  private:
   struct Impl;
   void load();  ///< lists datasets and attributes; the caller holds the library lock
+  /// The hyperslab into `out` as `mem_type` (checked by the callers).
+  void read_into(const H5Dataset& d, const std::string& w, const std::vector<int64_t>& start,
+                 const std::vector<int64_t>& count, int64_t mem_type, void* out) const;
   std::string path_;
   std::unique_ptr<Impl> impl_;
   std::vector<H5Dataset> datasets_;
