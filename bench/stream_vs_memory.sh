@@ -1,11 +1,19 @@
 #!/bin/bash
-# Data larger than memory (issue 16): training speed with an HDF5 data set
-# streamed from disk in blocks (stream: true, max_memory below half the file)
-# against the same data set held in memory (stream: auto with room for it):
-# the same blocks, samples and order, only where the blocks live differs.
-# Runs alternate (memory, disk, memory, ...); prints the medians of
-# samples/s (the last epoch of each run, all ranks) and peak RSS
-# (/usr/bin/time -v), and the ratio disk / memory. Target: >= 0.90.
+# Data larger than memory (issue 16): training speed with a data set streamed
+# from disk in blocks (stream: true, max_memory below half the data) against
+# the same data set held in memory (stream: auto with room for it): the same
+# blocks, samples and order, only where the blocks live differs. Runs
+# alternate (memory, disk, memory, ...); prints the medians of samples/s (the
+# last epoch of each run, all ranks) and peak RSS (/usr/bin/time -v), and the
+# ratio disk / memory. Target: >= 0.90.
+#
+# FORMAT=hdf5 (default): rows x [ROWS, FEATURES] float32 and y, written by
+#   bench/make_rows; an MLP (hidden 256), batch 64.
+# FORMAT=netcdf: the drought use case's datacube (use-cases/drought/generate.py,
+#   zlib-compressed float32) with CATCHMENTS x DAYS, 4 variables over (time,
+#   catchment); its LSTM (hidden 32, seq_length 60, batch 256) on every 5th
+#   window of each training catchment (the `regular` sampler, stride 5),
+#   MAX_STEPS steps per epoch. Needs python3-numpy and python3-netcdf4.
 #
 # The page cache: before every run the file's cached pages are dropped with
 # `dd iflag=nocache count=0` (posix_fadvise DONTNEED; no root needed), so each
@@ -14,29 +22,52 @@
 # not what the kernel caches. Check `uptime` first: the machine must be quiet.
 #
 # usage: bench/stream_vs_memory.sh [REPEATS=3] [BUILD=build] [ROWS=9000] [FEATURES=4096] [MAX_MEMORY=64MiB] [EPOCHS=2] [BLOCK_ROWS=256]
-#   defaults: x [9000, 4096] float32 = 141 MiB, 2.2x max_memory; about 2-3 minutes on 2 cores.
+#   hdf5 defaults: x [9000, 4096] float32 = 141 MiB, 2.2x max_memory; about 2-3 minutes on 2 cores.
+# FORMAT=netcdf [CATCHMENTS=1000] [DAYS=12000] [MAX_STEPS=150] bench/stream_vs_memory.sh [REPEATS] [BUILD] - - [MAX_MEMORY=90MiB] [EPOCHS=2]
+#   netcdf defaults: 4 variables x 12000 days x 1000 catchments float32 = 183 MiB, 2.0x max_memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-R=${1:-3} B=${2:-build} N=${3:-9000} F=${4:-4096} MEM=${5:-64MiB} EPOCHS=${6:-2} BLOCK=${7:-256}
-OUT=bench/out/stream; mkdir -p "$OUT"
-FILE=$OUT/rows.h5
-[ -x "$B/bench/make_rows" ] || { echo "build $B/bench/make_rows first (ninja -C $B bench/make_rows)"; exit 2; }
-"$B/bench/make_rows" "$FILE" "$N" "$F" 1
-bytes=$(stat -c %s "$FILE")
-echo "file: $FILE, $bytes bytes (x [$N, $F] float32 + y), max_memory $MEM for the streamed runs"
+FORMAT=${FORMAT:-hdf5}
+R=${1:-3} B=${2:-build} N=${3:-9000} F=${4:-4096} EPOCHS=${6:-2} BLOCK=${7:-256}
+OUT=bench/out/stream-$FORMAT; mkdir -p "$OUT"
+if [ "$FORMAT" = netcdf ]; then
+  MEM=${5:-90MiB} C=${CATCHMENTS:-1000} D=${DAYS:-12000} STEPS=${MAX_STEPS:-150}
+  FILE=$OUT/cube.nc
+  [ -f "$FILE.$C.$D" ] || { /usr/bin/python3 use-cases/drought/generate.py --out "$FILE" \
+    --catchments "$C" --days "$D" >/dev/null && touch "$FILE.$C.$D"; }
+  echo "file: $FILE, $(stat -c %s "$FILE") bytes on disk (4 variables x $D days x $C catchments" \
+    "float32 = $((4 * 4 * C * D / 1048576)) MiB in memory), max_memory $MEM for the streamed runs"
+else
+  MEM=${5:-64MiB}
+  FILE=$OUT/rows.h5
+  [ -x "$B/bench/make_rows" ] || { echo "build $B/bench/make_rows first (ninja -C $B bench/make_rows)"; exit 2; }
+  "$B/bench/make_rows" "$FILE" "$N" "$F" 1
+  echo "file: $FILE, $(stat -c %s "$FILE") bytes (x [$N, $F] float32 + y), max_memory $MEM for the streamed runs"
+fi
 
 pipeline() {  # $1: stream mode, $2: max_memory
-  cat <<YAML
-run: {name: stream, root: $OUT/runs, seed: 1}
-loggers: [jsonl]
-pipelines:
-  training:
-    steps:
+  echo "run: {name: stream, root: $OUT/runs, seed: 1}"
+  echo "loggers: [jsonl]"
+  echo "pipelines:"
+  echo "  training:"
+  echo "    steps:"
+  if [ "$FORMAT" = netcdf ]; then
+    cat <<YAML
+      - {name: data, type: dataset, format: netcdf, path: $FILE, dynamic: [precip, temp, pet],
+         static: [area, elevation, slope, soil_capacity, aridity], targets: [discharge],
+         seq_length: 60, stride: 5, split: {by: catchment, validation: 0, test: 0},
+         stream: $1, max_memory: $2}
+      - {name: model, type: model, arch: lstm, hidden_size: 32}
+      - {name: train, type: trainer, loss: mse, epochs: $EPOCHS, batch_size: 256, max_steps: $STEPS}
+YAML
+  else
+    cat <<YAML
       - {name: data, type: dataset, format: hdf5, path: $FILE, x: x, y: [y], task: regression,
          split: {validation: 0, test: 0}, stream: $1, max_memory: $2, block_rows: $BLOCK}
       - {name: model, type: model, arch: mlp, hidden: [256]}
       - {name: train, type: trainer, loss: mse, epochs: $EPOCHS, batch_size: 64, test: false}
 YAML
+  fi
 }
 pipeline true "$MEM" > "$OUT/disk.yaml"
 pipeline auto 8GiB > "$OUT/memory.yaml"

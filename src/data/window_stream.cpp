@@ -204,11 +204,16 @@ DataSplits load_window_blocks(const config::DatasetSpec& spec, uint64_t seed,
   }
   const auto fd = static_cast<int64_t>(n.dynamic.size()),
              k = static_cast<int64_t>(n.targets.size());
-  // Held whole in either case: targets, statics, the window list (at most one per cell).
-  const int64_t held = nt * nc * (k * 4 + 8) + nc * static_cast<int64_t>(n.statics.size()) * 4;
-  const bool in_memory = st.mode == config::StreamMode::Auto && held + nt * nc * fd * 4 <= budget;
+  // Held whole in either case: targets, statics, the window list. Before the
+  // windows are cut, `auto` bounds the list by one window per cell.
+  const int64_t fixed = nt * nc * k * 4 + nc * static_cast<int64_t>(n.statics.size()) * 4;
+  const bool in_memory =
+      st.mode == config::StreamMode::Auto && fixed + nt * nc * (8 + fd * 4) <= budget;
   WindowSplits w = cut_windows(read_cube(spec, who, in_memory), spec, seed, who);
   limit_windows(w.train, spec.limit, seed);
+  const int64_t held =
+      fixed +
+      static_cast<int64_t>((w.train.size() + w.val.size() + w.test.size()) * sizeof(Window));
   const int64_t hist = n.seq_length - 1 + n.lag;
   const int64_t block_bytes = (steps + hist) * nc * (fd + k) * 4;
   if (!in_memory && held + (st.prefetch + 1) * block_bytes > budget) {
