@@ -81,6 +81,21 @@ int Background::wait(double timeout_s) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+bool Background::kill_when_exists(const std::string& path, double timeout_s) {
+  int status = 0;
+  bool exited = false;
+  const bool seen = wait_until(
+      [&] {
+        exited = waitpid(pid, &status, WNOHANG) == pid;
+        return exited || std::filesystem::exists(path);
+      },
+      timeout_s);
+  if (exited) return false;
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return seen && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
 std::string Background::output() const {
   std::ifstream in(log);
   return std::string((std::istreambuf_iterator<char>(in)), {});

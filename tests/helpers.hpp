@@ -39,6 +39,10 @@ struct Background {
   /// `timeout_s` (then it is killed).
   int wait(double timeout_s = 120);
   std::string output() const;
+  /// SIGKILLs it as soon as `path` exists (polled as wait_until does) and
+  /// reaps it: true when the file appeared while it ran and the SIGKILL
+  /// ended it; false when it exited first or the file never came.
+  bool kill_when_exists(const std::string& path, double timeout_s = 120);
 };
 Background start_background(const std::vector<std::string>& argv, const std::string& log,
                             const std::vector<std::pair<std::string, std::string>>& env = {});

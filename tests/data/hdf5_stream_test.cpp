@@ -14,9 +14,11 @@
 #include <set>
 
 #include "../helpers.hpp"
+#include "passes.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
+using test::pass;
 
 namespace {
 
@@ -51,19 +53,6 @@ config::DatasetSpec spec(const std::string& path, config::StreamMode mode, int64
   s.stream.max_memory = max_memory;
   s.stream.block = 16;
   return s;
-}
-
-// Every batch of a pass as one tensor (x) and the row ids (x[:, 0, 0]).
-data::TensorData pass(const data::Samples& s, const std::vector<int64_t>& order, size_t from,
-                      size_t batch) {
-  s.begin_pass(order, from, batch);
-  std::vector<torch::Tensor> xs, ys;
-  for (size_t b = from; b < order.size(); b += batch) {
-    auto t = s.gather(order, b, std::min(order.size(), b + batch));
-    xs.push_back(t.x);
-    ys.push_back(t.y);
-  }
-  return {torch::cat(xs), torch::cat(ys)};
 }
 
 }  // namespace

@@ -11,9 +11,11 @@
 #include "../helpers.hpp"
 #include "drought_fixture.hpp"
 #include "itwin/util/error.hpp"
+#include "passes.hpp"
 
 using namespace itwin;
 using Catch::Matchers::Contains;
+using test::pass;
 
 namespace {
 
@@ -29,18 +31,6 @@ config::DatasetSpec blocks(config::StreamMode mode, int64_t max_memory) {
   s.stream.max_memory = max_memory;
   s.stream.block = 32;
   return s;
-}
-
-data::TensorData pass(const data::Samples& s, const std::vector<int64_t>& order, size_t from,
-                      size_t batch) {
-  s.begin_pass(order, from, batch);
-  std::vector<torch::Tensor> xs, ys;
-  for (size_t b = from; b < order.size(); b += batch) {
-    auto t = s.gather(order, b, std::min(order.size(), b + batch));
-    xs.push_back(t.x);
-    ys.push_back(t.y);
-  }
-  return {torch::cat(xs), torch::cat(ys)};
 }
 
 // Each window as (target, sum of its inputs), sorted: the same windows whatever their order.

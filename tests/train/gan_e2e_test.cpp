@@ -4,15 +4,11 @@
 // 1 rank with the doubled batch, a run killed with SIGKILL resumes exactly,
 // and bad configs exit 2 naming file:line:col.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "../helpers.hpp"
 
@@ -172,31 +168,10 @@ TEST_CASE("gan e2e: a run killed with SIGKILL resumes to the weights of an unint
   ok(run_shell(itwin_bin() + " train " + cfg + " --threads 1 --run-dir " + d.path() + "/whole",
                600));
 
-  std::fflush(stdout);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (!freopen((d.path() + "/killed.log").c_str(), "w", stdout)) _exit(126);
-    execl(itwin_bin().c_str(), "itwin", "train", cfg.c_str(), "--threads", "1", "--run-dir",
-          (d.path() + "/split").c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  std::string first = d.path() + "/split/checkpoints/epoch-0001/state.json";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
-  int status = 0;
-  bool exited = false;
-  while (!fs::exists(first) && std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling for the checkpoint file
-  }
-  REQUIRE_FALSE(exited);
-  REQUIRE(fs::exists(first));
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  CHECK(WIFSIGNALED(status));
+  auto killed = start_background(
+      {itwin_bin(), "train", cfg, "--threads", "1", "--run-dir", d.path() + "/split"},
+      d.path() + "/killed.log");
+  REQUIRE(killed.kill_when_exists(d.path() + "/split/checkpoints/epoch-0001/state.json", 300));
   CHECK_FALSE(fs::exists(d.path() + "/split/generator.pt"));  // it died before finishing
 
   auto resumed = run_shell(

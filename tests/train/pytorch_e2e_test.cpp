@@ -1,16 +1,11 @@
 // End to end with the built binary and real Python PyTorch: TorchScript in,
 // state dicts out, kill -9 and resume, bad input.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "../helpers.hpp"
 
@@ -83,33 +78,10 @@ TEST_CASE("e2e: a run killed mid-epoch resumes to the same final weights", "[pyt
   REQUIRE(whole.exit_code == 0);
 
   // The same run, killed with SIGKILL once the first checkpoint is in place.
-  std::string log = d.path() + "/killed.log";
-  std::fflush(stdout);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::string out = log;
-    if (!freopen(out.c_str(), "w", stdout)) _exit(126);
-    execl(itwin_bin().c_str(), "itwin", "train", cfg.c_str(), "--threads", "1", "--run-dir",
-          (d.path() + "/split").c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  std::string first = d.path() + "/split/checkpoints/epoch-0001/state.json";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  int status = 0;
-  bool exited = false;
-  while (!fs::exists(first) && std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling for the checkpoint file
-  }
-  REQUIRE_FALSE(exited);
-  REQUIRE(fs::exists(first));
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  CHECK(WIFSIGNALED(status));
+  auto killed = start_background(
+      {itwin_bin(), "train", cfg, "--threads", "1", "--run-dir", d.path() + "/split"},
+      d.path() + "/killed.log");
+  REQUIRE(killed.kill_when_exists(d.path() + "/split/checkpoints/epoch-0001/state.json", 120));
   CHECK_FALSE(fs::exists(d.path() + "/split/model.pt"));  // it died before finishing
 
   auto resumed = run_shell(itwin_bin() + " train " + cfg + " --threads 1 --resume --run-dir " +
