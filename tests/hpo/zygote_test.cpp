@@ -173,7 +173,8 @@ TEST_CASE("hpo zygote: kill -9 of the zygote: its trials checkpoint and resume, 
   CHECK(kinds == std::vector<std::string>{"new", "resume"});
   auto show = run_shell(itwin_bin() + " hpo show " + dir + " --json");
   REQUIRE(show.exit_code == 0);
-  for (const auto& t : json::parse(show.out)["trials"]) CHECK(t["status"] == "COMPLETED");
+  const json study = json::parse(show.out);  // named: a loop over a temporary's member dangles
+  for (const auto& t : study["trials"]) CHECK(t["status"] == "COMPLETED");
   // Every epoch of trial 0 trained once: the resume continued where it stopped.
   auto epochs = epochs_of(dir + "/trials/0000");
   CHECK(epochs.size() == 60);
