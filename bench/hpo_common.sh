@@ -20,6 +20,8 @@ itwin_study() {
   local name=$1 np=$2; shift 2
   local dir=$OUT/$name sets=()
   for s in "$@"; do sets+=(--set "$s"); done
+  # ISOLATION=exec: every trial segment a new process (the runner before the trial zygote)
+  if [ -n "${ISOLATION:-}" ]; then sets+=(--set "hpo.isolation=$ISOLATION"); fi
   rm -rf "$dir"
   local t0; t0=$(now)
   "$ITWIN" hpo bench/hpo_study.yaml --nproc "$np" --study-dir "$dir" "${sets[@]}" >"$dir.log" 2>&1 ||

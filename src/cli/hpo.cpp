@@ -16,11 +16,14 @@
 #include "itwin/hpo/report.hpp"
 #include "itwin/hpo/scheduler.hpp"
 #include "itwin/hpo/tracking.hpp"
+#include "itwin/hpo/zygote.hpp"
+#include "itwin/launch/openmp.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "setups.hpp"
+#include "torch_side.hpp"
 
 namespace fs = std::filesystem;
 
@@ -101,6 +104,27 @@ void print_plan(const config::Config& cfg, const std::string& dir, int concurren
   }
 }
 
+// The trial zygote of a local study of one-rank trials (hpo/zygote.hpp).
+// Its OpenMP wait policy is fixed when it loads, for every trial it forks:
+// the choice the front makes for one trial (launch/openmp.hpp), counting the
+// trials that will run at once.
+hpo::ZygoteOptions zygote_options(const config::Config& cfg, const std::string& dir,
+                                  const hpo::ControllerOptions& co, int concurrency,
+                                  hpo::LiveTable& table) {
+  hpo::ZygoteOptions z;
+  z.worker = rank_program();
+  z.config = co.config;
+  z.pipeline = cfg.hpo.pipeline;
+  z.log = dir + "/logs/zygote.log";
+  const int threads = co.threads > 0 ? co.threads : static_cast<int>(cfg.run.threads);
+  const char* user = std::getenv("OMP_WAIT_POLICY");
+  z.wait_policy = user ? user
+                       : launch::wait_policy(threads, concurrency, cores_available(),
+                                             threads > 1 ? launch::runnable_elsewhere() : 0.0);
+  z.note = [&table](const std::string& text) { table.note(text); };
+  return z;
+}
+
 int run_study(const HpoOptions& o) {
   if (o.config.empty())
     throw UsageError(
@@ -160,12 +184,17 @@ int run_study(const HpoOptions& o) {
   co.on_best = [&](int64_t done, double best) { tracking.log_best(done, cfg.hpo.metric, best); };
   // 3. Run.
   hpo::install_controller_signals();
-  auto runner = hpo::make_process_runner(env);
   hpo::LiveTable table(stdout, ::isatty(STDOUT_FILENO) != 0);
+  const bool zygote = cfg.hpo.fork_trials && !env.slurm && cfg.hpo.ranks_per_trial == 1;
+  auto runner = zygote
+                    ? hpo::make_zygote_runner(zygote_options(cfg, dir, co, concurrency, table), env)
+                    : hpo::make_process_runner(env);
   hpo::Controller controller(cfg.hpo, co, *runner, table);
   table.note(std::string(exists ? "continuing" : "starting") + " study " + dir + ": " +
              std::to_string(concurrency) + " trial(s) at once, " +
-             (env.slurm ? "srun job steps" : "local processes"));
+             (env.slurm ? "srun job steps"
+              : zygote  ? "local processes forked from a trial zygote (hpo.isolation: fork)"
+                        : "local processes"));
   const int rc = controller.run();
   tracking.close(rc == kExitOk ? "FINISHED" : "KILLED");
   table.release();

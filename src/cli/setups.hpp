@@ -12,6 +12,7 @@ Runner setup_infer(CLI::App& cmd, const Invocation& inv);
 Runner setup_validate(CLI::App& cmd, const Invocation& inv);
 Runner setup_components(CLI::App& cmd, const Invocation& inv);
 Runner setup_hpo(CLI::App& cmd, const Invocation& inv);
+Runner setup_hpo_zygote(CLI::App& cmd, const Invocation& inv);
 Runner setup_report(CLI::App& cmd, const Invocation& inv);
 Runner setup_submit(CLI::App& cmd, const Invocation& inv);
 Runner setup_jobs(CLI::App& cmd, const Invocation& inv);

@@ -32,6 +32,8 @@ const std::vector<Command>& command_table() {
        "Run a hyper-parameter search (random, grid, TPE; ASHA, Hyperband, median stopping) inside "
        "one allocation.",
        setup_hpo},
+      {"hpo-zygote", "Internal: the trial zygote itwin hpo forks one-rank trials from.",
+       setup_hpo_zygote},
       {"report",
        "Scalability report of runs: epoch time, speedup, efficiency, throughput, time per step "
        "(compute / exposed "

@@ -21,6 +21,10 @@ int torch_bench_comm(const comm::BenchOptions& bo, const std::string& backend,
                      const Invocation& inv);
 int torch_backends(bool json, const Invocation& inv);
 int torch_version(bool json, const Invocation& inv);
+/// The HPO trial zygote (hpo/zygote.hpp) on socket `fd`: decodes the data
+/// sets of `p` once, then forks the study's one-rank segments.
+int torch_hpo_zygote(int fd, const config::Config& cfg, const config::Pipeline& p,
+                     const Invocation& inv);
 
 /// The program that starts ranks (--nproc): itwin-worker, or this one.
 std::string rank_program();

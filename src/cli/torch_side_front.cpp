@@ -67,5 +67,8 @@ int torch_bench_comm(const comm::BenchOptions&, const std::string&, const std::s
 }
 int torch_backends(bool, const Invocation& inv) { exec_worker(inv, 1); }
 int torch_version(bool, const Invocation& inv) { exec_worker(inv, 1); }
+int torch_hpo_zygote(int, const config::Config&, const config::Pipeline&, const Invocation& inv) {
+  exec_worker(inv, 1);
+}
 
 }  // namespace itwin::cli

@@ -1,4 +1,6 @@
 // itwin-worker: the work that needs LibTorch, in this process.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -6,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "itwin/comm/backend.hpp"
+#include "itwin/hpo/zygote.hpp"
 #include "itwin/launch/join.hpp"
+#include "itwin/train/data_cache.hpp"
 #include "itwin/train/runtime_info.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
@@ -107,6 +111,14 @@ int torch_version(bool json, const Invocation&) {
               << "libtorch " << train::libtorch_version() << "\n";
   }
   return 0;
+}
+
+int torch_hpo_zygote(int fd, const config::Config& cfg, const config::Pipeline& p,
+                     const Invocation&) {
+  const int kept = train::warm_dataset_cache(cfg, p);
+  std::fprintf(stderr, "itwin hpo-zygote %d: %d data set(s) decoded for the trials\n",
+               static_cast<int>(::getpid()), kept);
+  return hpo::serve_zygote(fd, [](const std::vector<std::string>& argv) { return run_main(argv); });
 }
 
 }  // namespace itwin::cli

@@ -327,6 +327,10 @@ HpoSpec parse_hpo(Reader& top, const Config& cfg) {
   h.concurrency = r.get_int("concurrency", 0, 0, 100000);
   h.ranks_per_trial = r.get_int("ranks_per_trial", 1, 1, 100000);
   h.ranks_where = r.mark_of("ranks_per_trial").str();
+  const std::string isolation = r.get_string("isolation", "fork");
+  if (isolation != "fork" && isolation != "exec")
+    r.fail("isolation", "must be fork or exec, not '" + isolation + "'");
+  h.fork_trials = isolation == "fork";
   h.time_budget = r.get_double("time_budget", 0, 0, 1e9);
   h.seed = static_cast<uint64_t>(r.get_int("seed", static_cast<int64_t>(cfg.run.seed), 0));
   h.dir = r.get_string("dir", cfg.run.root + "/" + cfg.run.name + "-hpo");

@@ -45,35 +45,8 @@ class ProcessRunner : public TrialRunner {
   explicit ProcessRunner(LaunchEnv env) : env_(std::move(env)) {}
 
   int64_t start(const TrialLaunch& l) override {
-    auto argv = trial_argv(l, env_);
-    fs::create_directories(fs::path(l.log).parent_path());
-    int out = ::open(l.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (out < 0) throw_errno("cannot open " + l.log);
-    const pid_t parent = ::getpid();
-    std::fflush(stdout);
-    std::fflush(stderr);
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork");
-    if (pid == 0) {
-      // A trial dies with its controller's supervision: SIGTERM makes it
-      // checkpoint and exit 75, so a resumed study continues it.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) _exit(75);
-      ::setpgid(0, 0);  // a terminal's ^C reaches the controller, which forwards it
-      int in = ::open("/dev/null", O_RDONLY);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      ::signal(SIGPIPE, SIG_DFL);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      std::fprintf(stderr, "itwin hpo: cannot run %s: %s\n", args[0], std::strerror(errno));
-      _exit(127);
-    }
-    ::close(out);
-    pids_.insert(pid);
+    const int64_t pid = spawn_segment(trial_argv(l, env_), l.log);
+    pids_.insert(static_cast<pid_t>(pid));
     return pid;
   }
 
@@ -102,7 +75,7 @@ class ProcessRunner : public TrialRunner {
       pid_t r = ::waitpid(pid, &status, WNOHANG);
       if (r == pid) {
         pids_.erase(pid);
-        return Exited{pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
+        return Exited{pid, exit_status(status)};
       }
     }
     return std::nullopt;
@@ -113,6 +86,44 @@ class ProcessRunner : public TrialRunner {
 };
 
 }  // namespace
+
+int64_t spawn_segment(const std::vector<std::string>& argv_in, const std::string& log) {
+  auto argv = argv_in;
+  fs::create_directories(fs::path(log).parent_path());
+  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out < 0) throw_errno("cannot open " + log);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    // A trial dies with its controller's supervision: SIGTERM makes it
+    // checkpoint and exit 75, so a resumed study continues it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) _exit(75);
+    ::setpgid(0, 0);  // a terminal's ^C reaches the controller, which forwards it
+    int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execvp(args[0], args.data());
+    std::fprintf(stderr, "itwin hpo: cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  ::close(out);
+  return pid;
+}
+
+int exit_status(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
+int controller_wake_fd() { return g_pipe[0]; }
 
 std::vector<std::string> trial_argv(const TrialLaunch& l, const LaunchEnv& env) {
   std::vector<std::string> a;

@@ -6,18 +6,29 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "itwin/hpo/controller.hpp"
 #include "itwin/util/fs.hpp"
 #include "itwin/util/sysinfo.hpp"
 
+namespace fs = std::filesystem;
+
 namespace itwin::hpo {
 namespace {
 
-// The process of an earlier controller's trial, if it still runs here.
-bool is_trial_process(int64_t pid, const std::string& host, const std::string& dir) {
+// The process of an earlier controller's trial, if it still runs here: its
+// command line names the run directory (an exec'd segment), or its output
+// goes to the trial's log (a segment forked from a zygote, whose command
+// line is the zygote's).
+bool is_trial_process(int64_t pid, const std::string& host, const std::string& dir,
+                      const std::string& log) {
   if (pid <= 0 || host != host_name()) return false;
+  std::error_code ec;
+  auto out = fs::read_symlink("/proc/" + std::to_string(pid) + "/fd/1", ec);
+  if (!ec && out == fs::weakly_canonical(log, ec)) return true;
   std::string cmd;
   try {
     cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
@@ -58,7 +69,9 @@ void Controller::reconcile() {
     } else if (t.status == Status::kInterrupted) {
       queue_.push_back({id, read_outcome(dir).checkpoint ? "resume" : "restart"});
     } else if (t.status == Status::kRunning) {
-      if (is_trial_process(t.pid, t.host, dir)) {
+      char log[32];
+      std::snprintf(log, sizeof log, "/logs/trial-%04lld.log", static_cast<long long>(id));
+      if (is_trial_process(t.pid, t.host, dir, o_.study_dir + log)) {
         // It got SIGTERM when its controller died and is writing its checkpoint;
         // SIGUSR1 asks the same of it and, unlike SIGTERM, passes through srun
         // intact (srun kills a step's tasks on SIGTERM).

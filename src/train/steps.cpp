@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 
+#include "data_cache_lookup.hpp"
 #include "gan_steps.hpp"
 #include "itwin/data/datacube.hpp"
 #include "itwin/data/dataset.hpp"
@@ -112,7 +113,10 @@ class TorchSteps : public StepRunner {
 
   void run_dataset(const config::Step& s, RunSession& session) {
     try {
-      data_ = data::load_dataset(std::get<config::DatasetSpec>(s.spec), cfg_.run.seed, s.name);
+      const auto& spec = std::get<config::DatasetSpec>(s.spec);
+      data_ = cached_dataset(spec, cfg_.run.seed);  // a forked HPO trial: decoded by its zygote
+      if (data_) session.say("data: decoded once by the hpo trial zygote, shared with this run\n");
+      if (!data_) data_ = data::load_dataset(spec, cfg_.run.seed, s.name);
     } catch (const data::DataMismatch& e) {
       config_problem(s, e.what());  // the config asks for what the file lacks: exit 2 at the step
     }

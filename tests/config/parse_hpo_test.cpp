@@ -30,6 +30,11 @@ TEST_CASE("hpo config: defaults", "[hpo][config]") {
   CHECK(h.trials == 10);
   CHECK(h.concurrency == 0);
   CHECK(h.ranks_per_trial == 1);
+  CHECK(h.fork_trials);  // isolation: fork
+  CHECK_FALSE(
+      spec_of("  isolation: exec\n" + space("{type: uniform, low: 0.01, high: 0.1}")).fork_trials);
+  CHECK_THAT(hpo_error("  isolation: thread\n" + space("{type: uniform, low: 0.01, high: 0.1}")),
+             Contains("hpo: 'isolation' must be fork or exec, not 'thread'"));
   CHECK(h.sampler.kind == config::SamplerKind::Random);
   CHECK(h.scheduler.kind == config::TrialSchedulerKind::Fifo);
   CHECK(h.scheduler.max_t == 9);  // the trainer's epochs

@@ -169,6 +169,13 @@ bool running_with_result(const std::vector<json>& ev, std::initializer_list<int>
   return true;
 }
 
+// The controller's output: its runner line says how trials start.
+bool forked(const std::string& log) {
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  return text.find("local processes forked from a trial zygote") != std::string::npos;
+}
+
 int reap(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
@@ -322,6 +329,7 @@ TEST_CASE("hpo e2e: a trial that loses its rank (kill -9) FAILS with its status,
   REQUIRE(wait_until([&] { return process_state(victim) == 'T'; }, 30));
   REQUIRE(kill(static_cast<pid_t>(victim), SIGKILL) == 0);
   CHECK(reap(pid) == 0);
+  CHECK(forked(d.path() + "/out.log"));  // the victim was a child of the trial zygote
   auto s = show(dir);
   auto t0 = trial_of(s, 0);
   CHECK(t0["status"] == "FAILED");
@@ -355,6 +363,7 @@ TEST_CASE(
   const auto at_kill = trial_logs(journal(dir));
   REQUIRE(kill(pid, SIGKILL) == 0);
   CHECK(reap(pid) == 128 + SIGKILL);
+  CHECK(forked(d.path() + "/first.log"));
   auto r = run_shell(itwin_bin() + " hpo " + cfg + " --nproc 2 --resume");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
@@ -410,6 +419,7 @@ TEST_CASE(
   }));
   REQUIRE(kill(pid, SIGTERM) == 0);
   CHECK(reap(pid) == 75);
+  CHECK(forked(d.path() + "/first.log"));
   // The journal's signal event divides the segments: every one that ended
   // after it was stopped by it (checkpoint, INTERRUPTED), unless it had
   // reached its last epoch on its own meanwhile.

@@ -32,4 +32,9 @@ struct Command {
 /// Every subcommand, in the order `itwin --help` lists them.
 const std::vector<Command>& command_table();
 
+/// Parses `argv` (the program name first) against the command table, runs
+/// the command and returns its exit status; errors are printed, not thrown.
+/// main() of both programs, and an HPO zygote's child (hpo/zygote.hpp).
+int run_main(const std::vector<std::string>& argv);
+
 }  // namespace itwin::cli

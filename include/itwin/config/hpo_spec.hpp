@@ -73,6 +73,10 @@ struct HpoSpec {
   int64_t trials = 10;      ///< grid: 0 = every point of the grid
   int64_t concurrency = 0;  ///< trials at once (0: as many as the ranks allow)
   int64_t ranks_per_trial = 1;
+  /// How one-rank local trials start: fork from a zygote that loaded LibTorch
+  /// and decoded the data once (true, `isolation: fork`), or exec `itwin
+  /// train` each time (`isolation: exec`). Other trials always exec.
+  bool fork_trials = true;
   double time_budget = 0;  ///< seconds for the whole study (0: none)
   uint64_t seed = 0;       ///< default: run.seed
   std::string dir;         ///< study directory (default: <run.root>/<run.name>-hpo)

@@ -38,6 +38,15 @@ struct LaunchEnv {
 /// The command line of one segment.
 std::vector<std::string> trial_argv(const TrialLaunch& l, const LaunchEnv& env);
 
+/// Starts `argv` as a child process in its own process group, stdin
+/// /dev/null, stdout and stderr appended to `log`, SIGTERM when this process
+/// dies (PR_SET_PDEATHSIG). Returns its pid.
+int64_t spawn_segment(const std::vector<std::string>& argv, const std::string& log);
+
+/// A waitpid status as the controller counts it: the exit status, or
+/// 128+N when killed by signal N.
+int exit_status(int wait_status);
+
 /// LaunchEnv from this process and its environment (SLURM_JOB_ID set: srun).
 LaunchEnv detect_launch_env();
 
@@ -68,5 +77,8 @@ std::unique_ptr<TrialRunner> make_process_runner(LaunchEnv env);
 /// wake a process runner's wait.
 void install_controller_signals();
 int controller_signal();
+/// The read end of the self-pipe those signals write to (-1 before
+/// install_controller_signals()): a runner polls it beside its own fds.
+int controller_wake_fd();
 
 }  // namespace itwin::hpo
