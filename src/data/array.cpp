@@ -128,34 +128,48 @@ size_t memory_budget() {
   return avail > 0 ? static_cast<size_t>(avail / 10 * 9) : static_cast<size_t>(1) << 34;
 }
 
-std::string read_maybe_gzip(const std::string& path) {
+std::vector<unsigned char> read_maybe_gzip(const std::string& path) {
   std::string raw = read_file(path);
   if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f ||
       static_cast<unsigned char>(raw[1]) != 0x8b) {
-    return raw;
+    return std::vector<unsigned char>(raw.begin(), raw.end());
   }
+  const size_t budget = memory_budget();
+  auto too_big = [&] {
+    return RuntimeError(path + ": inflates to more than the " +
+                        format_bytes(static_cast<double>(budget)) + " of memory available");
+  };
+  // The trailer's ISIZE is the (last member's) size mod 2^32: a first guess,
+  // grown if the data say otherwise.
+  size_t isize = 0;
+  if (raw.size() >= 18) {
+    const auto* t = reinterpret_cast<const unsigned char*>(raw.data() + raw.size() - 4);
+    isize = t[0] | (t[1] << 8) | (t[2] << 16) | (static_cast<size_t>(t[3]) << 24);
+  }
+  std::vector<unsigned char> out(std::min(std::max<size_t>(isize, 1 << 16), budget));
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw RuntimeError("zlib init failed for " + path);
   zs.next_in = reinterpret_cast<Bytef*>(raw.data());
   zs.avail_in = static_cast<uInt>(raw.size());
-  std::string out;
-  char buf[1 << 16];
+  size_t have = 0;
   int rc;
   do {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
+    if (have == out.size()) {
+      if (out.size() >= budget) {
+        inflateEnd(&zs);
+        throw too_big();
+      }
+      out.resize(std::min(out.size() * 2, budget));
+    }
+    zs.next_out = out.data() + have;
+    zs.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - have, 1u << 30));
+    const uInt room = zs.avail_out;
     rc = inflate(&zs, Z_NO_FLUSH);
+    have += room - zs.avail_out;
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
       inflateEnd(&zs);
       throw RuntimeError(path + ": corrupt gzip data (" + (zs.msg ? zs.msg : "inflate failed") +
                          ")");
-    }
-    out.append(buf, sizeof buf - zs.avail_out);
-    if (out.size() > memory_budget()) {
-      inflateEnd(&zs);
-      throw RuntimeError(path + ": inflates to more than the " +
-                         format_bytes(static_cast<double>(memory_budget())) +
-                         " of memory available");
     }
     if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
       inflateEnd(&zs);
@@ -163,6 +177,7 @@ std::string read_maybe_gzip(const std::string& path) {
     }
   } while (rc != Z_STREAM_END);
   inflateEnd(&zs);
+  out.resize(have);
   return out;
 }
 

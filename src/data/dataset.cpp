@@ -79,24 +79,39 @@ void normalize(Parts& s, const config::DatasetSpec& spec, const std::string& who
     mean = mean.view(view);
     std = std.view(view);
   }
+  // In place: every split's x is its own tensor (gathered or converted), and
+  // two temporaries of a data set's size are page faults this start pays for.
   for (TensorData* t : {&s.train, &s.val, &s.test}) {
-    if (t->size() > 0) t->x = (t->x - mean) / std;
+    if (t->size() > 0) t->x.sub_(mean).div_(std);
   }
 }
 
 }  // namespace
 
-torch::Tensor to_tensor(const Array& a) {
+namespace {
+torch::Dtype torch_dtype(DType d) {
   static const std::pair<DType, torch::Dtype> map[] = {
       {DType::U8, torch::kUInt8},    {DType::I8, torch::kInt8},   {DType::I16, torch::kInt16},
       {DType::I32, torch::kInt32},   {DType::I64, torch::kInt64}, {DType::F32, torch::kFloat32},
       {DType::F64, torch::kFloat64}, {DType::Bool, torch::kBool}};
-  torch::Dtype t = torch::kFloat32;
-  for (const auto& [d, td] : map)
-    if (d == a.dtype) t = td;
+  for (const auto& [ours, theirs] : map)
+    if (ours == d) return theirs;
+  return torch::kFloat32;
+}
+}  // namespace
+
+torch::Tensor to_tensor(const Array& a) {
   return torch::from_blob(const_cast<unsigned char*>(a.bytes.data()), a.shape,
-                          torch::TensorOptions().dtype(t))
+                          torch::TensorOptions().dtype(torch_dtype(a.dtype)))
       .clone();
+}
+
+torch::Tensor to_tensor(Array&& a) {
+  if (a.bytes.empty()) return to_tensor(static_cast<const Array&>(a));
+  auto* owned = new std::vector<unsigned char>(std::move(a.bytes));
+  return torch::from_blob(
+      owned->data(), a.shape, [owned](void*) { delete owned; },
+      torch::TensorOptions().dtype(torch_dtype(a.dtype)));
 }
 
 std::vector<int64_t> permutation(int64_t n, uint64_t seed, uint64_t epoch) {
@@ -140,20 +155,29 @@ namespace {
 
 struct Loaded {
   TensorData pool, test;
+  bool pixels = false;  ///< uint8 x is pixels: to float / 255 once split (only the kept samples)
   bool integral_labels = true;
   std::string description;
 };
 
+// Pixels stay uint8 until the split has chosen the samples to keep
+// (Loaded::pixels): converting 60,000 images to float first, of which a
+// `limit` may keep a few thousand, cost most of a Fashion-MNIST run's start.
 Loaded read_idx_dir(const config::DatasetSpec& spec, const std::string& who) {
   Loaded l;
   auto images = to_tensor(read_idx(find_file(spec.path, "train-images-idx3-ubyte", true, who)));
   auto labels = to_tensor(read_idx(find_file(spec.path, "train-labels-idx1-ubyte", true, who)));
-  l.pool = {images.to(torch::kFloat32).div_(255.0).unsqueeze(1), labels.to(torch::kInt64)};
+  l.pixels = true;
+  auto as_x = [](torch::Tensor t) {
+    return t.scalar_type() == torch::kUInt8 ? t.unsqueeze(1)
+                                            : t.to(torch::kFloat32).div_(255.0).unsqueeze(1);
+  };
+  l.pool = {as_x(images), labels.to(torch::kInt64)};
   std::string ti = find_file(spec.path, "t10k-images-idx3-ubyte", false, who);
   if (!ti.empty()) {
     auto t_images = to_tensor(read_idx(ti));
     auto t_labels = to_tensor(read_idx(find_file(spec.path, "t10k-labels-idx1-ubyte", true, who)));
-    l.test = {t_images.to(torch::kFloat32).div_(255.0).unsqueeze(1), t_labels.to(torch::kInt64)};
+    l.test = {as_x(t_images), t_labels.to(torch::kInt64)};
   }
   l.description = "idx " + spec.path;
   return l;
@@ -296,6 +320,12 @@ DataSplits load_dataset(const config::DatasetSpec& spec, uint64_t seed,
   if (spec.limit > 0) train_end = std::min(order.size(), t_end + static_cast<size_t>(spec.limit));
   parts.train = take(pool, order, t_end, train_end);
   parts.test = test;
+  pool = {};
+  if (loaded.pixels) {
+    for (TensorData* t : {&parts.train, &parts.val, &parts.test})
+      if (t->size() > 0 && t->x.scalar_type() == torch::kUInt8)
+        t->x = t->x.to(torch::kFloat32).div_(255.0);
+  }
 
   s.sample_shape = parts.train.x.sizes().slice(1).vec();
   if (s.classification) {

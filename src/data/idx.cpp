@@ -8,12 +8,12 @@
 namespace itwin::data {
 
 Array read_idx(const std::string& path) {
-  std::string s = read_maybe_gzip(path);
+  std::vector<unsigned char> s = read_maybe_gzip(path);
   auto fail = [&](const std::string& why) -> RuntimeError {
     return RuntimeError(path + ": not a valid IDX file: " + why);
   };
   if (s.size() < 4) throw fail("too short");
-  auto u8 = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto u8 = [&](size_t i) { return s[i]; };
   if (u8(0) != 0 || u8(1) != 0) throw fail("bad magic number");
   Array a;
   switch (u8(2)) {
@@ -52,7 +52,10 @@ Array read_idx(const std::string& path) {
     throw fail("expected " + std::to_string(need) + " bytes of data for shape " + a.shape_str() +
                ", found " + std::to_string(s.size() - off));
   }
-  a.bytes.assign(s.begin() + static_cast<long>(off), s.begin() + static_cast<long>(off + need));
+  // The data in place: the header moved out, no second buffer.
+  a.bytes = std::move(s);
+  a.bytes.erase(a.bytes.begin(), a.bytes.begin() + static_cast<long>(off));
+  a.bytes.resize(need);
   if (es > 1) {  // big-endian on disk
     for (size_t i = 0; i < a.bytes.size(); i += es)
       std::reverse(a.bytes.begin() + i, a.bytes.begin() + i + es);

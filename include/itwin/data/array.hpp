@@ -45,8 +45,9 @@ Array parse_npy(const std::string& bytes, const std::string& name);
 /// NumPy .npz (zip of .npy files, stored or deflated, as np.savez[_compressed]).
 std::map<std::string, Array> read_npz(const std::string& path);
 
-/// Reads a whole file, inflating it when it is gzip-compressed.
-std::string read_maybe_gzip(const std::string& path);
+/// Reads a whole file, inflating it when it is gzip-compressed (into one
+/// buffer sized from the gzip trailer: no growing copies of a large file).
+std::vector<unsigned char> read_maybe_gzip(const std::string& path);
 
 /// CSV with a header row: the named columns as a [rows, columns] F64 array.
 /// Empty `columns` = every column not in `exclude`.

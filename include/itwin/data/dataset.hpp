@@ -94,6 +94,8 @@ std::vector<int64_t> epoch_indices(int64_t n, bool shuffle, uint64_t seed, uint6
 
 /// An array read from a file as a tensor (a copy, in its dtype).
 torch::Tensor to_tensor(const Array& a);
+/// The same without a copy: the tensor takes over the array's bytes.
+torch::Tensor to_tensor(Array&& a);
 
 /// The batch at [begin, end) of `order` from samples held in memory.
 TensorData gather(const TensorData& d, const std::vector<int64_t>& order, size_t begin, size_t end);
