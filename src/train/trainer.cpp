@@ -186,6 +186,10 @@ void Trainer::write_checkpoint(const std::string& name) {
 
 void Trainer::zero_grads() {
   opt_->zero_grad();
+  // The model's parameters too where the optimizer holds other tensors
+  // (zero1's shard); else zero_grad did them (a second pass over every
+  // gradient, 40 MB per step on the 9.9M MLP).
+  if (strategy_->replicated_optimizer()) return;
   for (auto& p : params_)
     if (p.grad().defined()) p.mutable_grad().zero_();
 }
