@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 
 #include "itwin/util/error.hpp"
@@ -170,37 +171,32 @@ class DdpStrategy : public Strategy {
   }
 
   void reduce_gradients() override {
-    // Buckets still waiting for parameters that got no gradient this step.
+    launch_rest();
+    for (auto& b : buckets_) collect(b);
+    end_reduction();
+  }
+
+  bool steps_per_bucket() const override { return per_bucket_; }
+
+  // Each bucket's parameters are updated as soon as its average is in: the
+  // optimizer hides the collectives still in flight. step() skips parameters
+  // without a gradient, so each call sees only one bucket's; the optimizers
+  // here update each parameter from its own gradient and state alone, so
+  // the result is the same bit for bit as one step() after reduce_gradients().
+  double reduce_and_step(torch::optim::Optimizer& opt) override {
+    launch_rest();
+    std::vector<torch::Tensor> held(params_.size());
+    for (size_t k = 0; k < params_.size(); ++k) std::swap(held[k], params_[k].mutable_grad());
+    double waited = 0;
     for (auto& b : buckets_) {
-      if (b.work) continue;
-      for (size_t k : b.params) {
-        if (got_[k]) continue;
-        auto slot = b.flat.narrow(0, where_[k].second, params_[k].numel());
-        if (!params_[k].grad().defined())
-          slot.zero_();
-        else if (pre_scale_)
-          torch::mul_out(slot, params_[k].grad().reshape(-1), scale_);
-        else
-          slot.copy_(params_[k].grad().reshape(-1));
-      }
-      launch(b);
+      for (size_t k : b.params) std::swap(held[k], params_[k].mutable_grad());
+      waited += collect(b);
+      opt.step();
+      for (size_t k : b.params) std::swap(held[k], params_[k].mutable_grad());
     }
-    torch::NoGradGuard ng;
-    for (auto& b : buckets_) {
-      b.work->wait();
-      finished(b);
-      if (b.host.defined()) b.wire.copy_(b.host);
-      if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
-      if (!pre_scale_) b.flat.mul_(inv_);
-      for (size_t k : b.params) {
-        auto& p = params_[k];
-        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-        p.mutable_grad().copy_(b.flat.narrow(0, where_[k].second, p.numel()).view_as(p));
-      }
-    }
-    comm_seconds_ += in_flight_seconds();
-    sync_ = false;
-    micro_ = 0;
+    for (size_t k = 0; k < params_.size(); ++k) std::swap(held[k], params_[k].mutable_grad());
+    end_reduction();
+    return waited;
   }
 
   void step(torch::optim::Optimizer& opt, double grad_clip) override {
@@ -238,6 +234,50 @@ class DdpStrategy : public Strategy {
     Clock::time_point ended;
     bool done = false;  ///< its collective was seen complete (ended is set)
   };
+
+  // Starts the buckets still waiting for parameters that got no gradient this step.
+  void launch_rest() {
+    for (auto& b : buckets_) {
+      if (b.work) continue;
+      for (size_t k : b.params) {
+        if (got_[k]) continue;
+        auto slot = b.flat.narrow(0, where_[k].second, params_[k].numel());
+        if (!params_[k].grad().defined())
+          slot.zero_();
+        else if (pre_scale_)
+          torch::mul_out(slot, params_[k].grad().reshape(-1), scale_);
+        else
+          slot.copy_(params_[k].grad().reshape(-1));
+      }
+      launch(b);
+    }
+  }
+
+  // Waits for a bucket's collective and copies its average into its
+  // parameters' gradients; returns the seconds that took.
+  double collect(Bucket& b) {
+    const auto t0 = Clock::now();
+    torch::NoGradGuard ng;
+    {
+      b.work->wait();
+      finished(b);
+      if (b.host.defined()) b.wire.copy_(b.host);
+      if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
+      if (!pre_scale_) b.flat.mul_(inv_);
+      for (size_t k : b.params) {
+        auto& p = params_[k];
+        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        p.mutable_grad().copy_(b.flat.narrow(0, where_[k].second, p.numel()).view_as(p));
+      }
+    }
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+
+  void end_reduction() {
+    comm_seconds_ += in_flight_seconds();
+    sync_ = false;
+    micro_ = 0;
+  }
 
   // A bucket's collective has completed: note when (the backend's own
   // completion time where it knows it, e.g. MPI's progress thread; else now).
@@ -308,6 +348,9 @@ class DdpStrategy : public Strategy {
   std::vector<Bucket> buckets_;
   std::vector<std::pair<size_t, int64_t>> where_;  // parameter -> (bucket, offset)
   std::vector<bool> got_;
+  /// reduce_and_step() may be used (ITWIN_DDP_STEP_PER_BUCKET=0: never, to compare)
+  bool per_bucket_ = !(std::getenv("ITWIN_DDP_STEP_PER_BUCKET") &&
+                       std::string(std::getenv("ITWIN_DDP_STEP_PER_BUCKET")) == "0");
   double inv_ = 1;          ///< 1 / world
   torch::Tensor scale_;     ///< inv_ as a 0-dim float32 tensor (see setup)
   bool pre_scale_ = false;  ///< gradients enter the buckets already divided by the world

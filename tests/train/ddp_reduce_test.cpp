@@ -123,3 +123,43 @@ TEST_CASE("ddp: the reduced gradient is the local one, in the same tensor every 
     CHECK(comm.allreduces == (bucket_mb > 1 ? 3 : 3 * 3));
   }
 }
+
+TEST_CASE("ddp: updating each bucket as its average arrives gives the same weights", "[ddp]") {
+  for (double bucket_mb : {25.0, 0.001}) {
+    for (bool adam : {false, true}) {
+      CAPTURE(bucket_mb, adam);
+      MirrorBackend comm_a, comm_b;
+      config::DistributedSpec spec;
+      spec.bucket_mb = bucket_mb;
+      auto a = train::make_strategy(spec, comm_a), b = train::make_strategy(spec, comm_b);
+      REQUIRE(b->steps_per_bucket());
+      auto ma = mlp(), mb = mlp();
+      a->setup(*ma);
+      b->setup(*mb);
+      auto optimizer =
+          [&](std::vector<torch::Tensor> p) -> std::unique_ptr<torch::optim::Optimizer> {
+        if (adam) return std::make_unique<torch::optim::Adam>(p, torch::optim::AdamOptions(0.01));
+        return std::make_unique<torch::optim::SGD>(
+            p, torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(true));
+      };
+      auto oa = optimizer(a->optimizer_params(*ma)), ob = optimizer(b->optimizer_params(*mb));
+      for (int step = 0; step < 4; ++step) {
+        oa->zero_grad();
+        ob->zero_grad();
+        a->before_backward(true);
+        loss_of(*ma, step).backward();
+        a->reduce_gradients();
+        a->step(*oa, 0);
+        b->before_backward(true);
+        loss_of(*mb, step).backward();
+        CHECK(b->reduce_and_step(*ob) >= 0);
+      }
+      auto pa = ma->parameters(), pb = mb->parameters();
+      for (size_t k = 0; k < pa.size(); ++k) {
+        CHECK(torch::equal(pa[k], pb[k]));
+        CHECK(torch::equal(pa[k].grad(), pb[k].grad()));
+      }
+      CHECK_FALSE(torch::equal(pa[0], mlp()->parameters()[0]));  // it did train
+    }
+  }
+}
