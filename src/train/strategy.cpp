@@ -348,9 +348,11 @@ class DdpStrategy : public Strategy {
   std::vector<Bucket> buckets_;
   std::vector<std::pair<size_t, int64_t>> where_;  // parameter -> (bucket, offset)
   std::vector<bool> got_;
-  /// reduce_and_step() may be used (ITWIN_DDP_STEP_PER_BUCKET=0: never, to compare)
-  bool per_bucket_ = !(std::getenv("ITWIN_DDP_STEP_PER_BUCKET") &&
-                       std::string(std::getenv("ITWIN_DDP_STEP_PER_BUCKET")) == "0");
+  /// reduce_and_step() may be used: only with ITWIN_DDP_STEP_PER_BUCKET=1 for
+  /// now (on 2 busy cores it measured slower: the update and the last bucket's
+  /// transfer compete for the same cores; docs/distributed.md)
+  bool per_bucket_ = std::getenv("ITWIN_DDP_STEP_PER_BUCKET") &&
+                     std::string(std::getenv("ITWIN_DDP_STEP_PER_BUCKET")) == "1";
   double inv_ = 1;          ///< 1 / world
   torch::Tensor scale_;     ///< inv_ as a 0-dim float32 tensor (see setup)
   bool pre_scale_ = false;  ///< gradients enter the buckets already divided by the world

@@ -57,8 +57,7 @@ TEST_CASE("ddp: progress thread, polling, gloo, any bucket size, per-bucket step
   };
   for (const auto& v :
        {Variant{"polling", "ITWIN_MPI_PROGRESS_THREAD=0", "--set distributed.backend=mpi"},
-        Variant{"one-step-after-all-buckets", "ITWIN_DDP_STEP_PER_BUCKET=0",
-                "--set distributed.backend=mpi"},
+        Variant{"step-per-bucket", "ITWIN_DDP_STEP_PER_BUCKET=1", "--set distributed.backend=mpi"},
         Variant{"tiny-buckets", "",
                 "--set distributed.backend=mpi --set distributed.bucket_mb=0.001"},
         Variant{"gloo", "", "--set distributed.backend=gloo"}}) {
