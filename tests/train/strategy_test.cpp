@@ -56,7 +56,7 @@ TEST_CASE("ddp: progress thread, polling, gloo, any bucket size, per-bucket step
     const char* flags;
   };
   for (const auto& v :
-       {Variant{"polling", "ITWIN_MPI_PROGRESS_THREAD=0", "--set distributed.backend=mpi"},
+       {Variant{"progress-thread", "ITWIN_MPI_PROGRESS_THREAD=1", "--set distributed.backend=mpi"},
         Variant{"step-per-bucket", "ITWIN_DDP_STEP_PER_BUCKET=1", "--set distributed.backend=mpi"},
         Variant{"tiny-buckets", "",
                 "--set distributed.backend=mpi --set distributed.bucket_mb=0.001"},
