@@ -15,7 +15,8 @@
 #      each stage the slowest rank's).
 # usage: bench/perf_targets.sh [R=3] [BUILD=build]
 #   MLP_STEPS=40 CNN_STEPS=300 (defaults); tiny values make a quick check of the script.
-#   ITWIN_MPI_PROGRESS_THREAD=0 compares against polling MPI only from the trainer.
+#   ITWIN_MPI_PROGRESS_THREAD=1 compares with MPI's progress thread (off by default);
+#   ITWIN_DDP_STEP_PER_BUCKET=1 tries each bucket's optimizer step as its average arrives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-3} B=${2:-build}

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 
 #include "itwin/util/error.hpp"
@@ -93,11 +94,13 @@ std::vector<std::string> module_of(models::Model& model, const std::vector<torch
 // a bucket that held the bias of the next layer down would wait for that
 // whole layer's backward before it could start.
 //
-// Between the reduction and the next backward the gradients are views into
-// the buckets (the average is made in place, nothing is copied out); the
-// next backward starts with no gradients at all, so that autograd hands each
-// parameter its fresh gradient instead of adding it to zeros, and zeroing
-// them after the step costs nothing. The values are the same as with copies.
+// Each parameter keeps its own gradient tensor from step to step, and the
+// average is copied back into it. Gradients as views into the buckets (reset
+// before each backward, so that autograd would hand over its fresh gradient)
+// were measured slower: the fresh gradients then outlive backward, the
+// allocator keeps returning and re-faulting their pages (~1,000 page faults
+// and ~40 ms more CPU per step on the 9.9M MLP), which costs more than the
+// copy saves (bench/perf_targets.sh; docs/distributed.md).
 class DdpStrategy : public Strategy {
  public:
   DdpStrategy(const config::DistributedSpec& spec, comm::Backend& comm)
@@ -140,22 +143,16 @@ class DdpStrategy : public Strategy {
     inv_ = 1.0 / world;
     pre_scale_ = (world & (world - 1)) == 0 && wire == torch::kFloat32;
     const auto on = params_.empty() ? torch::TensorOptions() : params_[0].options();
+    // A tensor, not a Scalar: mul_out's Scalar overload computes into a
+    // temporary as large as the bucket and copies that (an allocation
+    // page-faulted in every step, which made ddp 2-3x slower on the MLP).
+    scale_ = torch::full({}, inv_, on.dtype(torch::kFloat32));
     for (auto& b : buckets_) {
       b.flat = torch::zeros({b.numel}, on.dtype(torch::kFloat32));
       b.wire = wire == torch::kFloat32 ? b.flat : torch::zeros({b.numel}, on.dtype(wire));
       b.host = staging_buffer(b.wire, comm_);
     }
-    grad_view_.assign(params_.size(), torch::Tensor());
     for (size_t k = 0; k < params_.size(); ++k) {
-      const auto& p = params_[k];
-      if (p.scalar_type() == torch::kFloat32 && p.device() == on.device() && p.is_contiguous()) {
-        // A tensor on the bucket's memory that is not an autograd view (set_,
-        // not narrow): an optimizer's zero_grad may detach_ it.
-        const auto& flat = buckets_[where_[k].first].flat;
-        torch::NoGradGuard ng;
-        grad_view_[k] = torch::empty({0}, flat.options());
-        grad_view_[k].set_(flat.storage(), flat.storage_offset() + where_[k].second, p.sizes());
-      }
       params_[k].register_hook([this, k](torch::Tensor g) { on_grad(k, g); });
     }
   }
@@ -163,14 +160,7 @@ class DdpStrategy : public Strategy {
   std::vector<torch::Tensor> optimizer_params(models::Model&) override { return params_; }
 
   void before_backward(bool sync) override {
-    fresh_ = micro_++ == 0;  // first micro-step since the last reduction
-    if (fresh_) {
-      // Gradients left from the last step (views into the buckets, or zeros)
-      // go: autograd then hands each parameter its new gradient as it is.
-      for (auto& p : params_) {
-        if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
-      }
-    }
+    fresh_ = micro_++ == 0;  // first micro-step since the last reduction: p.grad() holds zeros
     sync_ = sync;
     if (!sync) return;
     got_.assign(params_.size(), false);
@@ -181,52 +171,37 @@ class DdpStrategy : public Strategy {
   }
 
   void reduce_gradients() override {
-    // Buckets still waiting for parameters that got no gradient this step.
+    launch_rest();
+    for (auto& b : buckets_) collect(b);
+    end_reduction();
+  }
+
+  bool steps_per_bucket() const override { return per_bucket_; }
+
+  // Each bucket's parameters are updated as soon as its average is in: the
+  // optimizer hides the collectives still in flight. step() skips parameters
+  // without a gradient, so each call sees only one bucket's; the optimizers
+  // here update each parameter from its own gradient and state alone, so
+  // the result is the same bit for bit as one step() after reduce_gradients().
+  double reduce_and_step(torch::optim::Optimizer& opt) override {
+    launch_rest();
+    std::vector<torch::Tensor> held(params_.size());
+    for (size_t k = 0; k < params_.size(); ++k) std::swap(held[k], params_[k].mutable_grad());
+    double waited = 0;
     for (auto& b : buckets_) {
-      if (b.work) continue;
-      for (size_t k : b.params) {
-        if (got_[k]) continue;
-        auto slot = b.flat.narrow(0, where_[k].second, params_[k].numel());
-        if (!params_[k].grad().defined())
-          slot.zero_();
-        else if (pre_scale_)
-          torch::mul_out(slot, params_[k].grad().reshape(-1), inv_);
-        else
-          slot.copy_(params_[k].grad().reshape(-1));
-      }
-      launch(b);
+      for (size_t k : b.params) std::swap(held[k], params_[k].mutable_grad());
+      waited += collect(b);
+      opt.step();
+      for (size_t k : b.params) std::swap(held[k], params_[k].mutable_grad());
     }
-    torch::NoGradGuard ng;
-    for (auto& b : buckets_) {
-      b.work->wait();
-      finished(b);
-      if (b.host.defined()) b.wire.copy_(b.host);
-      if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
-      if (!pre_scale_) b.flat.mul_(inv_);
-      for (size_t k : b.params) {
-        auto& p = params_[k];
-        if (grad_view_[k].defined()) {
-          p.mutable_grad() =
-              grad_view_[k];  // no copy: the bucket is the gradient until the next backward
-        } else {
-          if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-          p.mutable_grad().copy_(b.flat.narrow(0, where_[k].second, p.numel()).view_as(p));
-        }
-      }
-    }
-    comm_seconds_ += in_flight_seconds();
-    sync_ = false;
-    micro_ = 0;
+    for (size_t k = 0; k < params_.size(); ++k) std::swap(held[k], params_[k].mutable_grad());
+    end_reduction();
+    return waited;
   }
 
   void step(torch::optim::Optimizer& opt, double grad_clip) override {
     clip(params_, grad_clip);  // gradients are identical on every rank now
     opt.step();
-    // Used: zeroing the gradients after the step is then free (the next
-    // backward drops them anyway).
-    for (auto& p : params_) {
-      if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
-    }
   }
 
   double take_comm_seconds() override {
@@ -259,6 +234,50 @@ class DdpStrategy : public Strategy {
     Clock::time_point ended;
     bool done = false;  ///< its collective was seen complete (ended is set)
   };
+
+  // Starts the buckets still waiting for parameters that got no gradient this step.
+  void launch_rest() {
+    for (auto& b : buckets_) {
+      if (b.work) continue;
+      for (size_t k : b.params) {
+        if (got_[k]) continue;
+        auto slot = b.flat.narrow(0, where_[k].second, params_[k].numel());
+        if (!params_[k].grad().defined())
+          slot.zero_();
+        else if (pre_scale_)
+          torch::mul_out(slot, params_[k].grad().reshape(-1), scale_);
+        else
+          slot.copy_(params_[k].grad().reshape(-1));
+      }
+      launch(b);
+    }
+  }
+
+  // Waits for a bucket's collective and copies its average into its
+  // parameters' gradients; returns the seconds that took.
+  double collect(Bucket& b) {
+    const auto t0 = Clock::now();
+    torch::NoGradGuard ng;
+    {
+      b.work->wait();
+      finished(b);
+      if (b.host.defined()) b.wire.copy_(b.host);
+      if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
+      if (!pre_scale_) b.flat.mul_(inv_);
+      for (size_t k : b.params) {
+        auto& p = params_[k];
+        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        p.mutable_grad().copy_(b.flat.narrow(0, where_[k].second, p.numel()).view_as(p));
+      }
+    }
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+
+  void end_reduction() {
+    comm_seconds_ += in_flight_seconds();
+    sync_ = false;
+    micro_ = 0;
+  }
 
   // A bucket's collective has completed: note when (the backend's own
   // completion time where it knows it, e.g. MPI's progress thread; else now).
@@ -303,9 +322,9 @@ class DdpStrategy : public Strategy {
     // The hook sees this micro-step's gradient; earlier micro-steps sit in p.grad().
     if (!fresh_ && p.grad().defined()) {
       torch::add_out(slot, g.reshape(-1), p.grad().reshape(-1));
-      if (pre_scale_) slot.mul_(inv_);
+      if (pre_scale_) slot.mul_(scale_);
     } else if (pre_scale_) {
-      torch::mul_out(slot, g.reshape(-1), inv_);  // the copy into the bucket, scaled on the way
+      torch::mul_out(slot, g.reshape(-1), scale_);  // the copy into the bucket, scaled on the way
     } else {
       slot.copy_(g.reshape(-1));
     }
@@ -329,8 +348,13 @@ class DdpStrategy : public Strategy {
   std::vector<Bucket> buckets_;
   std::vector<std::pair<size_t, int64_t>> where_;  // parameter -> (bucket, offset)
   std::vector<bool> got_;
-  std::vector<torch::Tensor> grad_view_;  ///< a parameter's gradient on its bucket (float32 ones)
-  double inv_ = 1;                        ///< 1 / world
+  /// reduce_and_step() may be used: only with ITWIN_DDP_STEP_PER_BUCKET=1 for
+  /// now (on 2 busy cores it measured slower: the update and the last bucket's
+  /// transfer compete for the same cores; docs/distributed.md)
+  bool per_bucket_ = std::getenv("ITWIN_DDP_STEP_PER_BUCKET") &&
+                     std::string(std::getenv("ITWIN_DDP_STEP_PER_BUCKET")) == "1";
+  double inv_ = 1;          ///< 1 / world
+  torch::Tensor scale_;     ///< inv_ as a 0-dim float32 tensor (see setup)
   bool pre_scale_ = false;  ///< gradients enter the buckets already divided by the world
   bool sync_ = false;
   bool fresh_ = true;

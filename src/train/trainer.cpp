@@ -186,6 +186,10 @@ void Trainer::write_checkpoint(const std::string& name) {
 
 void Trainer::zero_grads() {
   opt_->zero_grad();
+  // The model's parameters too where the optimizer holds other tensors
+  // (zero1's shard); else zero_grad did them (a second pass over every
+  // gradient, 40 MB per step on the 9.9M MLP).
+  if (strategy_->replicated_optimizer()) return;
   for (auto& p : params_)
     if (p.grad().defined()) p.mutable_grad().zero_();
 }
@@ -240,7 +244,13 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
     scaler_.scale(loss).backward();
   }
   laps.lap(Phase::Backward);
-  if (sync) {
+  if (sync && spec_.grad_clip <= 0 && !scaler_.enabled() && strategy_->steps_per_bucket()) {
+    // Each bucket's update runs while later buckets are still in flight.
+    const double waited = strategy_->reduce_and_step(*opt_);
+    e.times.add(Phase::CommExposed, waited);
+    zero_grads();
+    laps.lap(Phase::Optimizer, waited);
+  } else if (sync) {
     strategy_->reduce_gradients();
     laps.lap(Phase::CommExposed);
     // fp16: a step whose gradients overflowed is skipped on every rank, and the loss scale backs
@@ -250,6 +260,8 @@ void Trainer::train_step(EpochRun& e, int64_t i) {
     scaler_.update(finite);
     zero_grads();
     laps.lap(Phase::Optimizer);
+  }
+  if (sync) {
     e.times.add(Phase::Comm, strategy_->take_comm_seconds());
     e.times.add_steps(1);
     ++st_.step;

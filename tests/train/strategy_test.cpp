@@ -1,7 +1,8 @@
 // ddp's gradient reduction (src/train/strategy.cpp) with real ranks: however
 // the buckets travel (MPI's progress thread or polling from the trainer, Gloo,
-// one bucket per parameter or one per module), 2 ranks end with the same
-// weights bit for bit, and the run's profile times the communication.
+// one bucket per parameter or one per module, each bucket's parameters
+// updated as its average arrives or all after the last), 2 ranks end with the
+// same weights bit for bit, and the run's profile times the communication.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -40,7 +41,7 @@ nlohmann::json ms_per_step(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("ddp: progress thread, polling, gloo and any bucket size give the same weights",
+TEST_CASE("ddp: progress thread, polling, gloo, any bucket size, per-bucket steps: same weights",
           "[distributed][python]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline());
@@ -55,7 +56,8 @@ TEST_CASE("ddp: progress thread, polling, gloo and any bucket size give the same
     const char* flags;
   };
   for (const auto& v :
-       {Variant{"polling", "ITWIN_MPI_PROGRESS_THREAD=0", "--set distributed.backend=mpi"},
+       {Variant{"progress-thread", "ITWIN_MPI_PROGRESS_THREAD=1", "--set distributed.backend=mpi"},
+        Variant{"step-per-bucket", "ITWIN_DDP_STEP_PER_BUCKET=1", "--set distributed.backend=mpi"},
         Variant{"tiny-buckets", "",
                 "--set distributed.backend=mpi --set distributed.bucket_mb=0.001"},
         Variant{"gloo", "", "--set distributed.backend=gloo"}}) {

@@ -54,9 +54,11 @@ class PhaseTimes {
 class Laps {
  public:
   explicit Laps(PhaseTimes& t) : t_(t), last_(Clock::now()) {}
-  void lap(Phase p) {
+  /// Adds the time since the last lap to `p`, less `counted_elsewhere`
+  /// seconds of it that the caller added to another phase.
+  void lap(Phase p, double counted_elsewhere = 0) {
     auto now = Clock::now();
-    t_.add(p, std::chrono::duration<double>(now - last_).count());
+    t_.add(p, std::chrono::duration<double>(now - last_).count() - counted_elsewhere);
     last_ = now;
   }
   void restart() { last_ = Clock::now(); }

@@ -32,6 +32,19 @@ class Strategy {
   virtual void before_backward(bool sync) { (void)sync; }
   virtual void reduce_gradients() = 0;
   virtual void step(torch::optim::Optimizer& opt, double grad_clip) = 0;
+  /// True when reduce_and_step() may replace steps 2 and 3 (ddp). The caller
+  /// uses it only without gradient clipping or loss scaling (they need every
+  /// gradient before any update) and with optimizers that update each
+  /// parameter from its own gradient and state (all of itwin's).
+  virtual bool steps_per_bucket() const { return false; }
+  /// Steps 2 and 3 overlapped: updates each bucket's parameters as soon as its
+  /// average arrives, while later buckets are still in flight; the same
+  /// result bit for bit. Returns the seconds this rank waited for (and
+  /// averaged) the collectives: the exposed communication.
+  virtual double reduce_and_step(torch::optim::Optimizer& opt) {
+    (void)opt;
+    return 0;
+  }
   /// Copies rank 0's buffers (BatchNorm statistics) to every rank.
   virtual void sync_buffers(models::Model& model) { (void)model; }
   /// True when the optimizer state is the same on every rank (checkpoints
