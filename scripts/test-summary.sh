@@ -9,9 +9,17 @@ for f in "$BUILD"/tests/junit/*.xml; do
   [ -f "$f" ] || continue
   name=$(basename "$f" .xml)
   has_junit[$name]=1
-  read -r p fl < <(awk '
-    /<testcase/ { total++; cur=$0; bad=0; if ($0 ~ /\/>[[:space:]]*$/) { next } inside=1; next }
-    inside && /<(failure|error)/ { if (!bad) { failed++; bad=1; sub(/.*name="/, "", cur); sub(/".*/, "", cur); print "FAILED: " cur > "/dev/stderr" } }
+  # A failure's own text follows its name (what failed, the expansion, the
+  # INFO messages, file:line), cut to $DETAIL_LINES lines, so that a CI log
+  # says why.
+  read -r p fl < <(awk -v max="${DETAIL_LINES:-25}" '
+    function unxml(s) { gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&amp;/, "\\&", s); return s }
+    function say(s) { if (shown < max) print "    " substr(unxml(s), 1, 240) > "/dev/stderr"; else if (shown == max) print "    ..." > "/dev/stderr"; shown++ }
+    /<testcase/ { total++; cur=$0; bad=0; shown=0; if ($0 ~ /\/>[[:space:]]*$/) { next } inside=1; next }
+    inside && /<(failure|error)/ { if (!bad) { failed++; bad=1; sub(/.*name="/, "", cur); sub(/".*/, "", cur); print "FAILED: " unxml(cur) > "/dev/stderr" }
+                                   body = $0 !~ /<\/(failure|error)>|\/>[[:space:]]*$/; next }
+    body && /<\/(failure|error)>/ { line=$0; sub(/<\/(failure|error)>.*/, "", line); if (line ~ /[^[:space:]]/) say(line); body=0; next }
+    body { if ($0 ~ /[^[:space:]]/) say($0); next }
     /<\/testcase>/ { inside=0 }
     END { print total - failed, failed + 0 }' "$f")
   passed=$((passed + p)) failed=$((failed + fl)) junit_failed[$name]=$fl

@@ -8,7 +8,8 @@
 //   3. wait: stop requests go on to the ranks (through mpirun as SIGUSR1,
 //      which mpirun forwards); the first rank to fail takes the others down;
 //   4. the job's status: the most specific exit status; a run whose rank 0
-//      died without writing its summary gets summary.json status FAILED.
+//      died without writing its summary gets summary.json status FAILED; a
+//      failed job ends with the run's error, said by the launcher.
 #include "itwin/launch/spawn.hpp"
 
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "itwin/launch/openmp.hpp"
 #include "itwin/util/error.hpp"
@@ -101,24 +103,80 @@ void merge_status(int& result, int code) {
   if (code != 0 && (result == 0 || (specific(code) && !specific(result)))) result = code;
 }
 
-// Rank 0 died before it could end its run: the summary says so.
-void record_lost_job(const std::string& job_file, int status) {
+// The error of a rank that ended the job alone (train/rank_sync.cpp: its exit
+// code, then its message): of those whose code is the job's, the lowest
+// rank's, so that a peer failing on the closed connection does not hide the
+// cause. `matches`: its code is the job's.
+struct RankError {
+  std::string text;
+  bool matches = false;
+};
+RankError rank_error(const std::string& job_file, int status) {
+  const std::string prefix = fs::path(job_file).filename().string() + ".error-rank-";
   std::error_code ec;
-  if (!fs::exists(job_file, ec)) return;
-  std::string run_dir = trim(read_file(job_file));
-  std::string summary = run_dir + "/summary.json";
-  if (!fs::exists(summary, ec)) return;
-  auto j = nlohmann::json::parse(read_file(summary), nullptr, false);
-  if (j.is_discarded() || j.value("status", "") != "RUNNING") return;
-  j["status"] = "FAILED";
-  j["error"] = status > 128 ? "a rank was killed by signal " + std::to_string(status - 128) + " (" +
-                                  strsignal(status - 128) + ") before the run could end"
-                            : "the job ended with status " + std::to_string(status) +
-                                  " before rank 0 could end the run";
-  j["finished"] =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  write_file_atomic(summary, j.dump(2) + "\n");
-  spdlog::error("{}: {}", run_dir, j["error"].get<std::string>());
+  std::tuple<bool, int, std::string> best{false, 0, ""};  // code differs, rank, text
+  bool found = false;
+  for (const auto& entry : fs::directory_iterator(fs::path(job_file).parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string text = read_file(entry.path().string());
+    const size_t eol = text.find('\n');
+    if (eol == std::string::npos) continue;
+    std::tuple<bool, int, std::string> cand{std::atoi(text.c_str()) != status,
+                                            std::atoi(name.c_str() + prefix.size()),
+                                            trim(text.substr(eol + 1))};
+    if (!found || cand < best) best = cand;
+    found = true;
+  }
+  return {std::get<2>(best), found && !std::get<0>(best)};
+}
+
+// The end of a failed job, said by the launcher where the user looks: the
+// error of the rank that failed, else the run's error from its summary. A
+// rank's own message may not have reached the console: mpirun drops the
+// output in flight when MPI_Abort ends the job. The summary gets the cause
+// too: when rank 0 died before it could end the run, or ended it with what
+// it saw of another rank's failure (a closed connection), keeping that as
+// `lead_error`.
+void report_failed_job(const std::string& job_file, int status) {
+  const RankError cause = rank_error(job_file, status);
+  std::string error = cause.text, run_dir;
+  std::error_code ec;
+  if (fs::exists(job_file, ec)) {
+    run_dir = trim(read_file(job_file));
+    const std::string summary = run_dir + "/summary.json";
+    auto j = fs::exists(summary, ec) ? nlohmann::json::parse(read_file(summary), nullptr, false)
+                                     : nlohmann::json();
+    if (j.is_object()) {
+      const std::string lead_error = j.value("error", "");
+      if (j.value("status", "") == "RUNNING") {
+        j["status"] = "FAILED";
+        j["error"] = !error.empty() ? error
+                     : status > 128
+                         ? "a rank was killed by signal " + std::to_string(status - 128) + " (" +
+                               strsignal(status - 128) + ") before the run could end"
+                         : "the job ended with status " + std::to_string(status) +
+                               " before rank 0 could end the run";
+        j["finished"] =
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        write_file_atomic(summary, j.dump(2) + "\n");
+      } else if (cause.matches &&
+                 cause.text.find(lead_error) == std::string::npos) {  // "[rank r/N] " + it
+        j["error"] = cause.text;
+        if (!lead_error.empty()) j["lead_error"] = lead_error;
+        write_file_atomic(summary, j.dump(2) + "\n");
+      }
+      if (error.empty()) error = j.value("error", "");
+    }
+  }
+  if (status == kExitPreempted || status == kExitInterrupted || error.empty())
+    return;  // stopped to be continued, or nothing more to say
+  if (run_dir.empty())
+    spdlog::error("the job failed with status {}: {}", status, error);
+  else
+    spdlog::error("the job failed with status {}: {} (run {}, logs in {}/logs)", status, error,
+                  run_dir, run_dir);
 }
 
 }  // namespace
@@ -194,7 +252,8 @@ int spawn_local(const SpawnOptions& given) {
       for (size_t r = 0; r < pids.size(); ++r) {
         if (pids[r] != pid) continue;
         pids[r] = -1;
-        if (code != 0 && code != kExitPreempted && code != kExitInterrupted && !stopping) {
+        if (code != 0 && code != kExitPreempted && code != kExitInterrupted && !stopping &&
+            !o.use_mpirun) {  // mpirun is the one child: it ended its ranks itself
           spdlog::error("rank {} exited with status {}; stopping the other ranks", r, code);
           stopping = true;
           for (pid_t p : pids)
@@ -221,7 +280,7 @@ int spawn_local(const SpawnOptions& given) {
   // 4. The job's status.
   if (interrupted && (result == kExitPreempted || result == kExitInterrupted))
     result = kExitInterrupted;
-  if (result != 0) record_lost_job(o.job_file, result);
+  if (result != 0) report_failed_job(o.job_file, result);
   std::error_code ec;
   fs::remove_all(tmpl, ec);
   return result;

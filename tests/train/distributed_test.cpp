@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "../helpers.hpp"
@@ -206,33 +207,44 @@ TEST_CASE("distributed: an error on one rank alone ends the job with its message
   // One NaN feature: the rank whose shard holds it diverges (exit 3) while the
   // other waits for it in the gradient allreduce. Without ending the job, the
   // failing rank's MPI_Finalize and the other's allreduce would wait forever.
+  // Row 137 falls in rank 0's shard, row 138 in rank 1's (seed 3).
   TempDir d;
-  std::string csv = "a,b,y\n";
-  for (int i = 0; i < 400; ++i) {
-    csv += (i == 137 ? std::string("nan") : std::to_string((i % 7) * 0.1 + (i % 2))) + "," +
-           std::to_string((i % 5) * 0.1 - (i % 2)) + "," + std::to_string(i % 2) + "\n";
-  }
-  std::string data = d.write("nan.csv", csv);
-  std::string cfg =
-      d.write("p.yaml",
-              "run: {seed: 3}\npipelines:\n  training:\n    steps:\n"
-              "      - {name: data, type: dataset, format: csv, path: " +
-                  data +
-                  ", targets: [y]}\n"
-                  "      - {name: model, type: model, arch: mlp, hidden: [8]}\n"
-                  "      - {name: train, type: trainer, epochs: 3, batch_size: 16}\n");
-  for (const char* backend : {"mpi", "gloo"}) {
-    SECTION(backend) {
+  for (int nan_row : {137, 138}) {
+    const int failing = nan_row - 137;
+    std::string csv = "a,b,y\n";
+    for (int i = 0; i < 400; ++i) {
+      csv += (i == nan_row ? std::string("nan") : std::to_string((i % 7) * 0.1 + (i % 2))) + "," +
+             std::to_string((i % 5) * 0.1 - (i % 2)) + "," + std::to_string(i % 2) + "\n";
+    }
+    const std::string tag = "row" + std::to_string(nan_row);
+    std::string data = d.write(tag + ".csv", csv);
+    std::string cfg =
+        d.write(tag + ".yaml",
+                "run: {seed: 3}\npipelines:\n  training:\n    steps:\n"
+                "      - {name: data, type: dataset, format: csv, path: " +
+                    data +
+                    ", targets: [y]}\n"
+                    "      - {name: model, type: model, arch: mlp, hidden: [8]}\n"
+                    "      - {name: train, type: trainer, epochs: 3, batch_size: 16}\n");
+    for (const char* backend : {"mpi", "gloo"}) {
+      const std::string run_dir = d.path() + "/" + tag + "-" + backend;
       auto r = run_shell(itwin_bin() + " train " + cfg +
                              " --threads 1 --nproc 2 --set distributed.backend=" + backend +
-                             " --run-dir " + d.path() + "/" + backend,
+                             " --run-dir " + run_dir,
                          120);
-      INFO(r.out);
+      INFO(tag << " " << backend << ": " << r.out);
       CHECK(r.exit_code != 124);  // ended by itself, not by timeout(1) after 120 s
-      CHECK(r.exit_code != 0);
-      CHECK(r.exit_code ==
-            3);  // the failing rank's code (through MPI_Abort; from itwin's launcher for gloo)
-      CHECK_THAT(r.out, Contains("training diverged: the loss is nan"));
+      // The failing rank's code (through MPI_Abort; from itwin's launcher for gloo).
+      CHECK(r.exit_code == 3);
+      // The launcher says it last, whether or not mpirun passed the rank's own
+      // line on; the summary keeps it, even when rank 0 was the one killed.
+      const std::string error =
+          "[rank " + std::to_string(failing) + "/2] training diverged: the loss is nan";
+      CHECK_THAT(r.out, Contains("the job failed with status 3: " + error) &&
+                            Contains("(run " + run_dir + ", logs in " + run_dir + "/logs)"));
+      auto summary = nlohmann::json::parse(std::ifstream(run_dir + "/summary.json"));
+      CHECK(summary.value("status", "") == "FAILED");
+      CHECK_THAT(summary.value("error", ""), Contains("training diverged: the loss is nan"));
     }
   }
 }
