@@ -13,6 +13,7 @@
 #include "itwin/launch/world.hpp"
 #include "itwin/train/run.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/process.hpp"
 #include "itwin/util/sysinfo.hpp"
 #include "torch_side.hpp"
 
@@ -38,9 +39,7 @@ int worker_threads(const config::Config* cfg, const train::RunOptions* o) {
   const std::string worker = rank_program();
   std::vector<std::string> args = {worker};
   args.insert(args.end(), inv.args.begin(), inv.args.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  auto argv = exec_argv(args);
   std::fflush(stdout);
   execv(worker.c_str(), argv.data());
   throw RuntimeError("cannot run " + worker + ": " + std::strerror(errno) +

@@ -2,6 +2,7 @@
 // (MPI_ERRORS_RETURN) so that they become itwin errors naming rank and host.
 #include "factories.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/job_error.hpp"
 #include "itwin_build.h"
 
 #if ITWIN_HAVE_MPI
@@ -133,11 +134,13 @@ class MpiBackend : public Backend {
     }
     std::string why = silent.empty() ? "every rank answers, but the collective did not complete"
                                      : "rank(s) " + silent + " stopped answering";
-    std::fprintf(stderr,
-                 "itwin: error: mpi %s timed out on rank %d/%d after %.0f s (distributed.timeout): "
-                 "%s; ending the job\n",
-                 op, rank(), world(), timeout_, why.c_str());
+    const std::string what = std::string("mpi ") + op + " timed out on rank " +
+                             std::to_string(rank()) + "/" + std::to_string(world()) + " after " +
+                             std::to_string(static_cast<int64_t>(timeout_ + 0.5)) +
+                             " s (distributed.timeout): " + why;
+    std::fprintf(stderr, "itwin: error: %s; ending the job\n", what.c_str());
     std::fflush(stderr);
+    leave_job_error(rank(), 1, what);  // the console line may not get through mpirun
     MPI_Abort(MPI_COMM_WORLD, 1);
     std::_Exit(1);
   }

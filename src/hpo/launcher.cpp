@@ -17,6 +17,7 @@
 #include <set>
 
 #include "itwin/util/error.hpp"
+#include "itwin/util/process.hpp"
 #include "itwin/util/strings.hpp"
 
 namespace fs = std::filesystem;
@@ -87,14 +88,11 @@ class ProcessRunner : public TrialRunner {
 
 }  // namespace
 
-int64_t spawn_segment(const std::vector<std::string>& argv_in, const std::string& log) {
-  auto argv = argv_in;
+int64_t spawn_segment(const std::vector<std::string>& argv, const std::string& log) {
   fs::create_directories(fs::path(log).parent_path());
   int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (out < 0) throw_errno("cannot open " + log);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
+  auto args = exec_argv(argv);  // before fork: the child does not allocate
   const pid_t parent = ::getpid();
   std::fflush(stdout);
   std::fflush(stderr);

@@ -19,6 +19,7 @@
 
 #include "itwin/hpo/zygote.hpp"
 #include "itwin/util/error.hpp"
+#include "itwin/util/process.hpp"
 
 extern char** environ;
 
@@ -144,11 +145,7 @@ class ZygoteRunner : public TrialRunner {
     for (char** e = environ; *e; ++e)
       if (std::strncmp(*e, "OMP_WAIT_POLICY=", 16) != 0) env.push_back(*e);
     env.push_back("OMP_WAIT_POLICY=" + o_.wait_policy);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    for (auto& e : env) envp.push_back(e.data());
-    argv.push_back(nullptr);
-    envp.push_back(nullptr);
+    auto argv = exec_argv(args), envp = exec_argv(env);  // before fork
     const pid_t parent = ::getpid();
     std::fflush(stdout);
     std::fflush(stderr);

@@ -23,12 +23,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
-#include <tuple>
 
 #include "itwin/launch/openmp.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
+#include "itwin/util/job_error.hpp"
 #include "itwin/util/log.hpp"
+#include "itwin/util/process.hpp"
 #include "itwin/util/strings.hpp"
 #include "itwin/util/sysinfo.hpp"
 
@@ -81,9 +82,7 @@ void die_with_parent(pid_t launcher) {
 }
 
 [[noreturn]] void exec(const std::vector<std::string>& cmd, bool path_lookup) {
-  std::vector<char*> argv;
-  for (const auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+  auto argv = exec_argv(cmd);
   if (path_lookup) {
     execvp(argv[0], argv.data());
   } else {
@@ -103,34 +102,6 @@ void merge_status(int& result, int code) {
   if (code != 0 && (result == 0 || (specific(code) && !specific(result)))) result = code;
 }
 
-// The error of a rank that ended the job alone (train/rank_sync.cpp: its exit
-// code, then its message): of those whose code is the job's, the lowest
-// rank's, so that a peer failing on the closed connection does not hide the
-// cause. `matches`: its code is the job's.
-struct RankError {
-  std::string text;
-  bool matches = false;
-};
-RankError rank_error(const std::string& job_file, int status) {
-  const std::string prefix = fs::path(job_file).filename().string() + ".error-rank-";
-  std::error_code ec;
-  std::tuple<bool, int, std::string> best{false, 0, ""};  // code differs, rank, text
-  bool found = false;
-  for (const auto& entry : fs::directory_iterator(fs::path(job_file).parent_path(), ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string text = read_file(entry.path().string());
-    const size_t eol = text.find('\n');
-    if (eol == std::string::npos) continue;
-    std::tuple<bool, int, std::string> cand{std::atoi(text.c_str()) != status,
-                                            std::atoi(name.c_str() + prefix.size()),
-                                            trim(text.substr(eol + 1))};
-    if (!found || cand < best) best = cand;
-    found = true;
-  }
-  return {std::get<2>(best), found && !std::get<0>(best)};
-}
-
 // The end of a failed job, said by the launcher where the user looks: the
 // error of the rank that failed, else the run's error from its summary. A
 // rank's own message may not have reached the console: mpirun drops the
@@ -139,7 +110,7 @@ RankError rank_error(const std::string& job_file, int status) {
 // it saw of another rank's failure (a closed connection), keeping that as
 // `lead_error`.
 void report_failed_job(const std::string& job_file, int status) {
-  const RankError cause = rank_error(job_file, status);
+  const JobError cause = job_error(job_file, status);
   std::string error = cause.text, run_dir;
   std::error_code ec;
   if (fs::exists(job_file, ec)) {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "itwin/util/error.hpp"
-#include "itwin/util/fs.hpp"
+#include "itwin/util/job_error.hpp"
 #include "itwin/util/log.hpp"
 #include "itwin/util/strings.hpp"
 
@@ -109,16 +109,10 @@ void end_job_alone(comm::Backend& comm, const Error& e, int console_fd) {
     if (::write(console_fd, line.data(), line.size()) < 0) {
     }  // best effort: the job is ending
   }
-  // For itwin's launcher, which says the job's error last (launch/spawn.cpp):
-  // what this rank wrote to the console may not get through mpirun.
-  if (const char* job = std::getenv("ITWIN_JOB_FILE")) {
-    try {
-      write_file_atomic(std::string(job) + ".error-rank-" + std::to_string(comm.rank()),
-                        std::to_string(e.exit_code()) + "\n[rank " + std::to_string(comm.rank()) +
-                            "/" + std::to_string(comm.world()) + "] " + e.what() + "\n");
-    } catch (const std::exception&) {
-    }  // best effort: the job is ending
-  }
+  // What this rank wrote to the console may not get through mpirun.
+  leave_job_error(comm.rank(), e.exit_code(),
+                  "[rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.world()) +
+                      "] " + e.what());
   std::fflush(nullptr);
   comm.abort_job(e.exit_code());
 }

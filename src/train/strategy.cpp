@@ -258,17 +258,15 @@ class DdpStrategy : public Strategy {
   double collect(Bucket& b) {
     const auto t0 = Clock::now();
     torch::NoGradGuard ng;
-    {
-      b.work->wait();
-      finished(b);
-      if (b.host.defined()) b.wire.copy_(b.host);
-      if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
-      if (!pre_scale_) b.flat.mul_(inv_);
-      for (size_t k : b.params) {
-        auto& p = params_[k];
-        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-        p.mutable_grad().copy_(b.flat.narrow(0, where_[k].second, p.numel()).view_as(p));
-      }
+    b.work->wait();
+    finished(b);
+    if (b.host.defined()) b.wire.copy_(b.host);
+    if (!b.wire.is_same(b.flat)) b.flat.copy_(b.wire);
+    if (!pre_scale_) b.flat.mul_(inv_);
+    for (size_t k : b.params) {
+      auto& p = params_[k];
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+      p.mutable_grad().copy_(b.flat.narrow(0, where_[k].second, p.numel()).view_as(p));
     }
     return std::chrono::duration<double>(Clock::now() - t0).count();
   }

@@ -19,6 +19,14 @@
 
 namespace itwin {
 
+std::vector<char*> exec_argv(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
 int run_process(const ProcessSpec& p) {
   if (p.argv.empty()) throw RuntimeError("run_process: empty argv");
   int err_pipe[2];
@@ -34,9 +42,7 @@ int run_process(const ProcessSpec& p) {
       (void)!write(err_pipe[1], &e, sizeof e);
       _exit(127);
     }
-    std::vector<char*> args;
-    for (const auto& a : p.argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
+    auto args = exec_argv(p.argv);
     execvp(args[0], args.data());
     int e = errno;
     (void)!write(err_pipe[1], &e, sizeof e);
@@ -105,9 +111,7 @@ Captured run_capture(const std::vector<std::string>& argv) {
     dup2(err[1], 2);
     close(out[0]);
     close(err[0]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
+    auto args = exec_argv(argv);
     execvp(args[0], args.data());
     std::fprintf(stderr, "cannot run '%s': %s\n", args[0], std::strerror(errno));
     _exit(127);

@@ -132,7 +132,10 @@ TEST_CASE("hpo zygote: a forked trial of 2 threads trains", "[hpo][e2e][zygote]"
 TEST_CASE("hpo zygote: kill -9 of the zygote: its trials checkpoint and resume, the study ends",
           "[hpo][e2e][zygote]") {
   TempDir d;
-  std::string cfg = csv_study(d, 2, 60, "  concurrency: 1\n");
+  // 300 cheap epochs (~5 s): trial 0 must still run when the journal shows
+  // its first result (read every 0.5 s) and the zygote is killed.
+  constexpr int kEpochs = 300;
+  std::string cfg = csv_study(d, 2, kEpochs, "  concurrency: 1\n");
   const std::string dir = d.path() + "/runs/z-hpo", log = d.path() + "/out.log";
   std::fflush(stdout);
   pid_t pid = fork();
@@ -177,6 +180,6 @@ TEST_CASE("hpo zygote: kill -9 of the zygote: its trials checkpoint and resume, 
   for (const auto& t : study["trials"]) CHECK(t["status"] == "COMPLETED");
   // Every epoch of trial 0 trained once: the resume continued where it stopped.
   auto epochs = epochs_of(dir + "/trials/0000");
-  CHECK(epochs.size() == 60);
-  CHECK(epochs.rbegin()->first == 60);
+  CHECK(epochs.size() == kEpochs);
+  CHECK(epochs.rbegin()->first == kEpochs);
 }

@@ -64,6 +64,11 @@ TEST_CASE("faults: a frozen rank ends an mpi job within its timeout, naming the 
   CHECK(code != -1);  // it ended by itself
   CHECK(secs < 60);
   CHECK_THAT(job.output(), Contains("rank(s) 1 stopped answering"));
+  // Said last by the launcher, whether or not mpirun passed rank 0's line on.
+  CHECK_THAT(job.output(), Contains("the job failed with status 1: mpi ") &&
+                               Contains("timed out on rank 0/2 after 8 s (distributed.timeout): "
+                                        "rank(s) 1 stopped answering (run " +
+                                        dir));
 }
 
 TEST_CASE("faults: killing itwin's launcher takes its ranks with it", "[faults][distributed]") {

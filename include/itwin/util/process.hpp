@@ -27,6 +27,11 @@ struct Captured {
   std::string err;  ///< stderr
 };
 
+/// The NULL-terminated pointer array exec*() takes, pointing into `strings`
+/// (which must outlive it). Built before fork() where the child must not
+/// allocate.
+std::vector<char*> exec_argv(const std::vector<std::string>& strings);
+
 /// True when `program` is an executable file in a directory of PATH.
 bool program_on_path(const std::string& program);
 
