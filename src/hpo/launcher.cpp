@@ -88,28 +88,36 @@ class ProcessRunner : public TrialRunner {
 
 }  // namespace
 
-int64_t spawn_segment(const std::vector<std::string>& argv, const std::string& log) {
+int64_t spawn_child(const std::vector<std::string>& argv, const std::string& log,
+                    const ChildOptions& o) {
   fs::create_directories(fs::path(log).parent_path());
   int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (out < 0) throw_errno("cannot open " + log);
   auto args = exec_argv(argv);  // before fork: the child does not allocate
+  std::vector<char*> envp;
+  if (o.env) envp = exec_argv(*o.env);
   const pid_t parent = ::getpid();
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
-    // A trial dies with its controller's supervision: SIGTERM makes it
-    // checkpoint and exit 75, so a resumed study continues it.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    ::prctl(PR_SET_PDEATHSIG, o.death_signal);
     if (::getppid() != parent) _exit(75);
     ::setpgid(0, 0);  // a terminal's ^C reaches the controller, which forwards it
     int in = ::open("/dev/null", O_RDONLY);
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(out, 2);
+    if (o.pass_fd >= 0) {
+      if (o.pass_fd == 3) ::fcntl(3, F_SETFD, 0);
+      ::dup2(o.pass_fd, 3);  // the copy keeps no FD_CLOEXEC
+    }
     ::signal(SIGPIPE, SIG_DFL);
-    ::execvp(args[0], args.data());
+    if (o.env)
+      ::execve(args[0], args.data(), envp.data());
+    else
+      ::execvp(args[0], args.data());
     std::fprintf(stderr, "itwin hpo: cannot run %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
   }

@@ -136,37 +136,24 @@ class ZygoteRunner : public TrialRunner {
   void launch_zygote() {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw_errno("socketpair");
-    fs::create_directories(fs::path(o_.log).parent_path());
-    int out = ::open(o_.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (out < 0) throw_errno("cannot open " + o_.log);
-    std::vector<std::string> args = {o_.worker, "hpo-zygote", "--fd",     "3",
-                                     o_.config, "--pipeline", o_.pipeline};
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e)
       if (std::strncmp(*e, "OMP_WAIT_POLICY=", 16) != 0) env.push_back(*e);
     env.push_back("OMP_WAIT_POLICY=" + o_.wait_policy);
-    auto argv = exec_argv(args), envp = exec_argv(env);  // before fork
-    const pid_t parent = ::getpid();
-    std::fflush(stdout);
-    std::fflush(stderr);
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork");
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // its children then get SIGTERM: they checkpoint
-      if (::getppid() != parent) _exit(75);
-      ::setpgid(0, 0);
-      int in = ::open("/dev/null", O_RDONLY);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      if (sv[1] == 3) ::fcntl(3, F_SETFD, 0);
-      ::dup2(sv[1], 3);  // the copy keeps no FD_CLOEXEC
-      ::signal(SIGPIPE, SIG_DFL);
-      ::execve(argv[0], argv.data(), envp.data());
-      std::fprintf(stderr, "itwin hpo: cannot run %s: %s\n", argv[0], std::strerror(errno));
-      _exit(127);
+    ChildOptions child;
+    child.death_signal = SIGKILL;  // its children then get SIGTERM: they checkpoint
+    child.env = &env;
+    child.pass_fd = sv[1];
+    pid_t pid;
+    try {
+      pid = static_cast<pid_t>(
+          spawn_child({o_.worker, "hpo-zygote", "--fd", "3", o_.config, "--pipeline", o_.pipeline},
+                      o_.log, child));
+    } catch (...) {
+      ::close(sv[0]);
+      ::close(sv[1]);
+      throw;
     }
-    ::close(out);
     ::close(sv[1]);
     fd_ = sv[0];
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);

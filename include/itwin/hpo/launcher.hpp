@@ -4,6 +4,8 @@
 /// controller talks to a TrialRunner only, so a unit test can replace the
 /// processes by a script.
 
+#include <signal.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,10 +40,24 @@ struct LaunchEnv {
 /// The command line of one segment.
 std::vector<std::string> trial_argv(const TrialLaunch& l, const LaunchEnv& env);
 
+/// How spawn_child starts a child beyond argv and its log.
+struct ChildOptions {
+  int death_signal = SIGTERM;  ///< sent to it when this process dies (PR_SET_PDEATHSIG)
+  const std::vector<std::string>* env = nullptr;  ///< its whole environment (null: this one's)
+  int pass_fd = -1;                               ///< becomes its fd 3 (-1: none)
+};
+
 /// Starts `argv` as a child process in its own process group, stdin
-/// /dev/null, stdout and stderr appended to `log`, SIGTERM when this process
-/// dies (PR_SET_PDEATHSIG). Returns its pid.
-int64_t spawn_segment(const std::vector<std::string>& argv, const std::string& log);
+/// /dev/null, stdout and stderr appended to `log`, default SIGPIPE, and
+/// `o.death_signal` when this process dies. Returns its pid.
+int64_t spawn_child(const std::vector<std::string>& argv, const std::string& log,
+                    const ChildOptions& o = {});
+
+/// A trial segment: spawn_child with SIGTERM at this process's death, which
+/// makes it checkpoint and exit 75, so a resumed study continues it.
+inline int64_t spawn_segment(const std::vector<std::string>& argv, const std::string& log) {
+  return spawn_child(argv, log);
+}
 
 /// A waitpid status as the controller counts it: the exit status, or
 /// 128+N when killed by signal N.
