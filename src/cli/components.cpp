@@ -59,8 +59,9 @@ int run_components(const ComponentsOptions& o) {
 
 Runner setup_components(CLI::App& cmd, const Invocation&) {
   auto o = std::make_shared<ComponentsOptions>();
-  cmd.add_flag("--json", o->json, "print JSON");
-  cmd.add_flag("--markdown", o->markdown, "print the Markdown tables of docs/config.md");
+  auto* json = cmd.add_flag("--json", o->json, "print JSON");
+  cmd.add_flag("--markdown", o->markdown, "print the Markdown tables of docs/config.md")
+      ->excludes(json);
   cmd.add_option("--plugin", o->plugins, "also list what this plugin library adds (repeatable)");
   return [o] { return run_components(*o); };
 }

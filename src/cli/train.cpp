@@ -44,11 +44,14 @@ Runner add_run_command(CLI::App& cmd, const Invocation& inv, const std::string& 
   add_pipeline_args(&cmd, o->args, config_required);
   cmd.add_option("--run-dir", o->run.run_dir,
                  "run directory (default: <run.root>/<run.name>, or .1, .2, ... when it exists)");
-  cmd.add_flag("--resume", o->run.resume,
-               "continue from the latest checkpoint in the run directory (same final weights as an "
-               "uninterrupted run); a run without a checkpoint starts from the beginning");
+  cmd.add_flag(
+      "--resume", o->run.resume,
+      "continue from the latest checkpoint of the run directory (--run-dir, else the newest "
+      "run of this name; same final weights as an uninterrupted run); a run killed before "
+      "its first checkpoint starts from the beginning");
   cmd.add_option("--threads", o->run.threads,
-                 "intra-op threads (default: run.threads, else the cores available)")
+                 "intra-op threads (default: run.threads, else OMP_NUM_THREADS, else the cores "
+                 "available, divided among the ranks on this host)")
       ->check(CLI::Range(1, 4096));
   cmd.add_option(
          "--nproc", o->nproc,

@@ -56,10 +56,11 @@ int run_validate(const ValidateOptions& o) {
 Runner setup_validate(CLI::App& cmd, const Invocation&) {
   auto o = std::make_shared<ValidateOptions>();
   add_pipeline_args(&cmd, o->args, false);
-  cmd.add_flag("--resolved", o->resolved,
-               "print the fully resolved config (includes merged, ${...} replaced, --set applied, "
-               "defaults filled in): exactly what will run");
-  cmd.add_flag("--json", o->json, "print a JSON summary");
+  auto* resolved =
+      cmd.add_flag("--resolved", o->resolved,
+                   "print the fully resolved config (includes merged, ${...} replaced, --set "
+                   "applied, defaults filled in): exactly what will run");
+  cmd.add_flag("--json", o->json, "print a JSON summary")->excludes(resolved);
   return [o] { return run_validate(*o); };
 }
 

@@ -271,7 +271,9 @@ std::vector<std::string> epoch_metrics(const Pipeline& p) {
   const auto& spec = std::get<TrainerSpec>(t->spec);
   std::vector<std::string> prefixes = {"train_"};
   if (!data || data->split.validation > 0) prefixes.push_back("val_");
-  if (spec.test_every > 0 && (!data || data->split.test > 0)) prefixes.push_back("test_");
+  // idx data's test set is its t10k files, not a split.
+  if (spec.test_every > 0 && (!data || data->split.test > 0 || data->format == DataFormat::Idx))
+    prefixes.push_back("test_");
   std::vector<std::string> out;
   for (const auto& pre : prefixes) {
     out.push_back(pre + "loss");
@@ -324,6 +326,8 @@ HpoSpec parse_hpo(Reader& top, const Config& cfg) {
   h.score = r.get_enum("score", hpo_score_catalog(), h.score);
   if (h.score == ScoreKind::Mean)
     h.score_window = r.get_int("score_window", h.score_window, 1, 1000000);
+  else if (r.has("score_window"))
+    r.fail("score_window", "is used only with score: mean");
   h.concurrency = r.get_int("concurrency", 0, 0, 100000);
   h.ranks_per_trial = r.get_int("ranks_per_trial", 1, 1, 100000);
   h.ranks_where = r.mark_of("ranks_per_trial").str();

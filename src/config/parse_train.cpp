@@ -87,6 +87,8 @@ void parse_schedule(Reader& r, SchedulerSpec& sc) {
   sc.warmup_epochs = s.get_int("warmup_epochs", sc.warmup_epochs, 0);
   if (sc.warmup_epochs > 0)
     sc.warmup_start = s.get_double("warmup_start", sc.warmup_start, 0.0, 1.0);
+  else if (s.has("warmup_start"))
+    s.fail("warmup_start", "has no effect without warmup_epochs > 0");
   s.finish();
 }
 

@@ -14,8 +14,6 @@
 namespace itwin::data {
 namespace {
 
-constexpr int64_t kDefaultBlockRows = 256;
-
 struct Segment {
   int64_t begin = 0, len = 0;  ///< file rows [begin, begin + len)
 };
@@ -181,7 +179,7 @@ DataSplits load_hdf5_blocks(const config::DatasetSpec& spec, uint64_t seed,
   int64_t row_floats = 1;
   for (auto d : sample) row_floats *= d;
   const int64_t row_bytes = row_floats * 4;
-  const int64_t block = st.block > 0 ? st.block : kDefaultBlockRows;
+  const int64_t block = st.block;
   const int64_t budget = st.max_memory > 0 ? st.max_memory : static_cast<int64_t>(memory_budget());
   const int64_t y_bytes = n * (a.y.shape.size() == 2 ? a.y.shape[1] : 1) * 8;
   // Blocks at once: `prefetch` queued or being read, the one in use.

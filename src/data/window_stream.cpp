@@ -15,8 +15,6 @@
 namespace itwin::data {
 namespace {
 
-constexpr int64_t kDefaultBlockSteps = 256;
-
 struct CubeBlock : Block {
   std::shared_ptr<const WindowCube> cube;        ///< the whole cube (held) or the block's span
   int64_t offset = 0;                            ///< the span's first time step
@@ -194,7 +192,7 @@ DataSplits load_window_blocks(const config::DatasetSpec& spec, uint64_t seed,
                               const std::string& who) {
   const config::StreamSpec& st = spec.stream;
   const config::NetcdfSpec& n = spec.netcdf;
-  const int64_t steps = st.block > 0 ? st.block : kDefaultBlockSteps;
+  const int64_t steps = st.block;
   const int64_t budget = st.max_memory > 0 ? st.max_memory : static_cast<int64_t>(memory_budget());
   auto file = std::make_shared<NetcdfFile>(spec.path);
   int64_t nt = 0, nc = 0;

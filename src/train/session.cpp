@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "itwin/config/load.hpp"
 #include "itwin/track/loggers.hpp"
@@ -116,17 +117,46 @@ track::MetricSink& RunSession::sink() {
   return *sink_;
 }
 
+namespace {
+
+// The newest of <base>, <base>.1, <base>.2, ...: the highest number that
+// exists ("" when none does).
+std::string newest_run_dir(const std::string& base) {
+  std::error_code ec;
+  const fs::path b(base);
+  const std::string prefix = b.filename().string() + ".";
+  std::string newest = fs::is_directory(b, ec) ? base : "";
+  long best = 0;
+  const fs::path parent = b.has_parent_path() ? b.parent_path() : fs::path(".");
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || !e.is_directory(ec)) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const long n = std::stol(digits);
+    if (n > best) best = n, newest = (parent / name).string();
+  }
+  return newest;
+}
+
+}  // namespace
+
 // <root>/<name> (non-training pipelines: <name>-<pipeline>), or --run-dir. A
 // fresh run never writes into a directory that holds an earlier run: the
 // default name moves on to .1, .2, ...; an explicit --run-dir is an error.
-// The claim is atomic: the directory's lock decides between two itwin
-// processes started at the same instant.
+// --resume without --run-dir continues the newest of them. The claim is
+// atomic: the directory's lock decides between two itwin processes started
+// at the same instant.
 std::string RunSession::claim_run_dir() {
   const bool explicit_dir = !opts_.run_dir.empty();
-  const std::string base = explicit_dir
-                               ? opts_.run_dir
-                               : cfg_.run.root + "/" + cfg_.run.name +
-                                     (pipeline_.name == "training" ? "" : "-" + pipeline_.name);
+  std::string base = explicit_dir ? opts_.run_dir
+                                  : cfg_.run.root + "/" + cfg_.run.name +
+                                        (pipeline_.name == "training" ? "" : "-" + pipeline_.name);
+  if (resume_ && !explicit_dir) {
+    if (std::string newest = newest_run_dir(base); !newest.empty()) base = newest;
+  }
   if (opts_.resume && !fs::is_directory(base)) {
     throw UsageError("--resume: there is no run directory '" + base +
                      "' (no checkpoints to continue from)");
@@ -168,6 +198,38 @@ void RunSession::redirect_output() {
   early_lines_.clear();
 }
 
+// A resumed run continues with the config given now; what differs from the
+// one it ran with is said (a longer `epochs` is the usual, wanted change).
+void RunSession::warn_config_changes() {
+  const std::string path = run_dir_ + "/config.yaml";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return;
+  std::map<std::string, std::string> before, now = config::flat_params(cfg_, pipeline_);
+  try {
+    const config::Config old = config::load_config(path);
+    const config::Pipeline* p = old.find(pipeline_.name);
+    if (!p) return;
+    before = config::flat_params(old, *p);
+  } catch (const Error&) {
+    return;  // written by another itwin version: nothing to compare
+  }
+  std::vector<std::string> changes;
+  auto value = [](const std::map<std::string, std::string>& m, const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::string("(unset)") : redact(it->second);
+  };
+  for (const auto* m : {&before, &now})
+    for (const auto& [k, v] : *m) {
+      const std::string a = value(before, k), b = value(now, k);
+      if (a != b && (m == &before || !before.count(k))) changes.push_back(k + " " + a + " -> " + b);
+    }
+  if (changes.empty()) return;
+  const size_t shown = std::min<size_t>(changes.size(), 8);
+  std::string list = join(std::vector<std::string>(changes.begin(), changes.begin() + shown), ", ");
+  if (shown < changes.size()) list += " and " + std::to_string(changes.size() - shown) + " more";
+  spdlog::warn("resuming {} with a changed config: {}", run_dir_, list);
+}
+
 void RunSession::write_start_files() {
   prov_.hosts = allgather_text(comm_, host_name(), 64);
   int32_t pid = ::getpid();
@@ -198,6 +260,7 @@ void RunSession::write_start_files() {
   if (!prov_.devices.empty()) summary_["devices"] = prov_.devices;  // chosen before the files
   start_monitor(std::vector<int>(pids.begin(), pids.end()));
   if (!lead()) return;
+  if (resume_) warn_config_changes();
   // No tracking_uri password on disk (the hash in provenance.json is the config's as run).
   write_file_atomic(run_dir_ + "/config.yaml", redact(config_yaml_));
   write_file_atomic(run_dir_ + "/summary.json", summary_.dump(2) + "\n");  // RUNNING until finish()
@@ -297,9 +360,10 @@ void RunSession::open() {
   write_start_files();
   open_loggers();
   open_ = true;
-  say("itwin %s: pipeline '%s' of %s -> %s (%lld threads, BLAS %s)\n", version_string(),
+  say("itwin %s: pipeline '%s' of %s -> %s (%lld thread%s, BLAS %s)\n", version_string(),
       pipeline_.name.c_str(), cfg_.source.c_str(), run_dir_.c_str(),
-      static_cast<long long>(threads_), blas_kind(blas_library()).c_str());
+      static_cast<long long>(threads_), threads_ == 1 ? "" : "s",
+      blas_kind(blas_library()).c_str());
   if (comm_.world() > 1) {
     const auto& d = cfg_.distributed;
     say("distributed: %d ranks (%s launcher), backend %s, strategy %s%s\n", comm_.world(),

@@ -36,6 +36,16 @@ double now_unix() {
   throw ConfigError(s.mark.str() + ": step '" + s.name + "' (" + s.type() + "): " + what);
 }
 
+// A precision this rank's device cannot train in, found before the run
+// directory exists (exit 2 leaves nothing behind).
+void check_step_precision(const config::Step& s, config::Precision p, const torch::Device& d) {
+  try {
+    check_precision(p, d);
+  } catch (const ConfigError& e) {
+    config_problem(s, e.what());
+  }
+}
+
 class TorchSteps : public StepRunner {
  public:
   TorchSteps(const config::Config& cfg, Threads threads, const CpuSnapshot& start)
@@ -47,6 +57,7 @@ class TorchSteps : public StepRunner {
   void check(const config::Step& s) override {
     switch (s.kind) {
       case config::StepKind::Trainer:
+        check_step_precision(s, std::get<config::TrainerSpec>(s.spec).precision, chosen_device());
         try {
           preflight(std::get<config::TrainerSpec>(s.spec), *model_, *data_);
         } catch (const RuntimeError& e) {
@@ -60,10 +71,12 @@ class TorchSteps : public StepRunner {
         }
         break;
       case config::StepKind::GanTrainer:
-        check_gan_trainer(s, cfg_, models_, *data_, device_ ? device_->device : torch::kCPU);
+        check_step_precision(s, std::get<config::GanTrainerSpec>(s.spec).precision,
+                             chosen_device());
+        check_gan_trainer(s, cfg_, models_, *data_, chosen_device());
         break;
       case config::StepKind::Generate:
-        check_generate(s, models_, device_ ? device_->device : torch::kCPU);
+        check_generate(s, models_, chosen_device());
         break;
       case config::StepKind::Dataset:
       case config::StepKind::Model:
@@ -264,6 +277,9 @@ class TorchSteps : public StepRunner {
     }
     return *device_;
   }
+
+  // The device before the run directory exists: the model step chose it.
+  torch::Device chosen_device() const { return device_ ? device_->device : torch::kCPU; }
 
   const config::Config& cfg_;
   std::optional<DeviceChoice> device_;

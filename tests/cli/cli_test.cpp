@@ -116,3 +116,19 @@ TEST_CASE("cli: bench comm prints an nccl-tests table and JSON", "[cli][distribu
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.out, Contains("expected a size like 8, 1K, 64M or 1G, got '10X'"));
 }
+
+TEST_CASE("cli: validate --resolved prints a config that validates again", "[cli]") {
+  TempDir d;
+  for (const char* file :
+       {"fashion-mnist/pipeline.yaml", "fashion-mnist/hpo.yaml", "virgo/pipeline.yaml",
+        "virgo/hpo.yaml", "3dgan/pipeline.yaml", "3dgan/hpo.yaml"}) {
+    INFO(file);
+    auto r = run_shell(cmd("validate " + source_root() + "/use-cases/" + file + " --resolved") +
+                       " 2>/dev/null");
+    REQUIRE(r.exit_code == 0);
+    const std::string resolved = d.write("resolved.yaml", r.out);
+    auto again = run_shell(cmd("validate " + resolved));
+    INFO(again.out);
+    CHECK(again.exit_code == 0);
+  }
+}

@@ -43,7 +43,7 @@ TEST_CASE("stream config: defaults and values", "[config][stream]") {
   const auto d = dataset_of(test::load_text(hdf5("")));
   CHECK(d.stream.mode == config::StreamMode::Off);
   CHECK(d.stream.max_memory == 0);
-  CHECK(d.stream.block == 0);
+  CHECK(d.stream.block == 256);
   CHECK(d.stream.prefetch == 2);
   const auto s = dataset_of(
       test::load_text(hdf5(", stream: auto, max_memory: 2GiB, block_rows: 128, prefetch: 4")));

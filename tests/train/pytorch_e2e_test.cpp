@@ -163,9 +163,12 @@ TEST_CASE("e2e: run.device cuda without CUDA is a clear error, nothing written; 
       CHECK(j.value("devices", nlohmann::json::array()) == nlohmann::json::array({"cpu"}));
     }
   }
-  auto half =
-      run_shell(itwin_bin() + " train " + cfg +
-                " --set pipelines.training.steps.train.precision=fp16 --set run.device=cpu");
+  // Refused before the run directory exists: a rerun with the fix may use the same --run-dir.
+  auto half = run_shell(itwin_bin() + " train " + cfg +
+                        " --set pipelines.training.steps.train.precision=fp16 --set run.device=cpu "
+                        "--run-dir " +
+                        d.path() + "/half");
   CHECK(half.exit_code == 2);
-  CHECK_THAT(half.out, Contains("fp16 needs a GPU"));
+  CHECK_THAT(half.out, Contains("step 'train' (trainer): precision: fp16 needs a GPU"));
+  CHECK_FALSE(fs::exists(d.path() + "/half"));
 }

@@ -152,3 +152,31 @@ TEST_CASE("stop: several ranks stop together, through itwin's launcher and mpiru
     }
   }
 }
+
+TEST_CASE(
+    "stop: --resume without --run-dir continues the newest run of the name, saying what changed",
+    "[stop]") {
+  TempDir d;
+  std::string text = pipeline(5, 2);
+  const std::string run = "run: {seed: 3, threads: 1";
+  REQUIRE(text.rfind(run, 0) == 0);
+  text.insert(run.size(), ", name: r, root: " + d.path() + "/runs");
+  const std::string cfg = d.write("p.yaml", text);
+  // runs/r finished; runs/r.1 paused after epoch 1 (a checkpoint, like a stopped run).
+  auto first = run_shell(itwin_bin() + " train " + cfg);
+  REQUIRE(first.exit_code == 0);
+  auto paused = run_shell(itwin_bin() + " train " + cfg + " --until-epoch 1");
+  INFO(paused.out);
+  REQUIRE(paused.exit_code == 0);
+  REQUIRE(summary(d.path() + "/runs/r.1")["status"] == "PAUSED");
+  auto resumed = run_shell(itwin_bin() + " train " + cfg +
+                           " --resume --set pipelines.training.steps.train.epochs=3");
+  INFO(resumed.out);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.out, Contains("-> " + d.path() + "/runs/r.1 ("));
+  CHECK_THAT(resumed.out, Contains("resuming " + d.path() +
+                                   "/runs/r.1 with a changed config: train.epochs 2 -> 3"));
+  CHECK(summary(d.path() + "/runs/r.1")["epochs"] == 3);
+  CHECK(summary(d.path() + "/runs/r")["epochs"] == 2);  // the older run is left as it was
+  CHECK_FALSE(fs::exists(d.path() + "/runs/r.2"));
+}

@@ -4,8 +4,8 @@
 # the trained generator (itwin infer), and prints the physics distances on
 # the validation showers at the first and the last epoch, the test
 # distances, the epoch times and samples/s of both runs and the generation
-# rate. Sized for about 4 minutes on a quiet 2-core machine: run nothing else
-# meanwhile.
+# rate. Sized for about 2 minutes on a quiet 2-core machine (105 s measured,
+# README): run nothing else meanwhile.
 #
 # usage: use-cases/3dgan/measure.sh [OUT]     (OUT: a new directory, default runs/3dgan-measure)
 # environment, for other sizes (defaults: the use case's networks, sized for 2 cores):

@@ -16,8 +16,8 @@ enum class StreamMode { Off, On, Auto };
 struct StreamSpec {
   StreamMode mode = StreamMode::Off;
   int64_t max_memory = 0;  ///< bytes the blocks may take; 0: 90 % of the available memory
-  int64_t block = 0;     ///< rows (hdf5: `block_rows`) or steps (netcdf: `block_steps`); 0: default
-  int64_t prefetch = 2;  ///< blocks read ahead of the one in use
+  int64_t block = 256;     ///< rows (hdf5: `block_rows`) or steps (netcdf: `block_steps`)
+  int64_t prefetch = 2;    ///< blocks read ahead of the one in use
 };
 
 /// "2GiB", "512 MiB", "1.5GB", "1000000" (bytes): the number of bytes, or

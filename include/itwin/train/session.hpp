@@ -76,6 +76,7 @@ class RunSession {
   std::string claim_run_dir();
   void redirect_output();
   void write_start_files();
+  void warn_config_changes();
   void open_loggers();
   void write_end(const std::string& status, const std::string& error, bool together);
   void start_monitor(const std::vector<int>& pids);
