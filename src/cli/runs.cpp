@@ -2,6 +2,7 @@
 #include "itwin/track/runs.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -49,12 +50,19 @@ int list(const RunsOptions& o) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-40s %-9s %-10s %-16s %8s  %s\n", "RUN", "STATUS", "PIPELINE", "STARTED", "WALL",
-              "RESULT");
+  // Columns as wide as their longest entry: long run paths keep the table aligned.
+  int run_w = 3, status_w = 6, pipeline_w = 8;
   for (const auto& r : runs) {
-    std::printf("%-40s %-9s %-10s %-16s %7.0fs  %s\n", r.dir.c_str(), r.status.c_str(),
-                r.pipeline.c_str(), format_local_time(r.started).c_str(), r.wall_seconds,
-                headline(r).c_str());
+    run_w = std::max(run_w, static_cast<int>(r.dir.size()));
+    status_w = std::max(status_w, static_cast<int>(r.status.size()));
+    pipeline_w = std::max(pipeline_w, static_cast<int>(r.pipeline.size()));
+  }
+  std::printf("%-*s %-*s %-*s %-16s %8s  %s\n", run_w, "RUN", status_w, "STATUS", pipeline_w,
+              "PIPELINE", "STARTED", "WALL", "RESULT");
+  for (const auto& r : runs) {
+    std::printf("%-*s %-*s %-*s %-16s %7.0fs  %s\n", run_w, r.dir.c_str(), status_w,
+                r.status.c_str(), pipeline_w, r.pipeline.c_str(),
+                format_local_time(r.started).c_str(), r.wall_seconds, headline(r).c_str());
   }
   return 0;
 }

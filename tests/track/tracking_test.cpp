@@ -291,7 +291,7 @@ TEST_CASE("tracking: logger config errors", "[track]") {
 TEST_CASE("runs: list, show and compare run directories", "[track]") {
   TempDir d;
   std::string cfg = d.write("p.yaml", pipeline("  - {type: jsonl}\n"));
-  std::string root = d.path() + "/runs";
+  std::string root = d.path() + "/runs-of-a-study-with-a-long-name";  // paths over 40 characters
   for (const char* lr : {"0.01", "0.001"}) {
     auto r = run_shell(itwin_bin() + " train " + cfg + " --run-dir " + root + "/lr-" + lr +
                        " --set pipelines.training.steps.train.optimizer.lr=" + lr);
@@ -303,6 +303,17 @@ TEST_CASE("runs: list, show and compare run directories", "[track]") {
   CHECK_THAT(list.out, Contains(root + "/lr-0.01"));
   CHECK_THAT(list.out, Contains("FINISHED"));
   CHECK_THAT(list.out, Contains("val_accuracy"));
+  // The columns line up however long the paths are.
+  std::istringstream lines(list.out);
+  size_t status_col = std::string::npos;
+  int rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("RUN ", 0) == 0) status_col = line.find(" STATUS") + 1;
+    if (line.rfind(root, 0) != 0) continue;
+    ++rows;
+    CHECK(line.find(" FINISHED") + 1 == status_col);
+  }
+  CHECK(rows == 2);
   auto js = nlohmann::json::parse(run_shell(itwin_bin() + " runs list " + root + " --json").out);
   CHECK(js.size() == 2);
   auto show = run_shell(itwin_bin() + " runs show " + root + "/lr-0.001");
