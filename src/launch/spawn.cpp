@@ -109,7 +109,20 @@ void merge_status(int& result, int code) {
 // too: when rank 0 died before it could end the run, or ended it with what
 // it saw of another rank's failure (a closed connection), keeping that as
 // `lead_error`.
-void report_failed_job(const std::string& job_file, int status) {
+//
+// Returns the job's status: `status`, except when mpirun itself died by a
+// signal after a rank had ended the job alone. Open MPI 4.1's mpirun can
+// crash (SIGSEGV in pmix_server_log_fn) while it handles that rank's
+// MPI_Abort; the job's status is then that rank's exit code.
+int report_failed_job(const std::string& job_file, int status, bool mpirun) {
+  if (const JobError first = job_error(job_file, status);
+      mpirun && status > 128 && !first.matches && first.exit_code > 0) {
+    spdlog::warn(
+        "mpirun ended with status {} after a rank ended the job (Open MPI's own "
+        "failure); the job's status is that rank's: {}",
+        status, first.exit_code);
+    status = first.exit_code;
+  }
   const JobError cause = job_error(job_file, status);
   std::string error = cause.text, run_dir;
   std::error_code ec;
@@ -142,12 +155,13 @@ void report_failed_job(const std::string& job_file, int status) {
     }
   }
   if (status == kExitPreempted || status == kExitInterrupted || error.empty())
-    return;  // stopped to be continued, or nothing more to say
+    return status;  // stopped to be continued, or nothing more to say
   if (run_dir.empty())
     spdlog::error("the job failed with status {}: {}", status, error);
   else
     spdlog::error("the job failed with status {}: {} (run {}, logs in {}/logs)", status, error,
                   run_dir, run_dir);
+  return status;
 }
 
 }  // namespace
@@ -251,7 +265,7 @@ int spawn_local(const SpawnOptions& given) {
   // 4. The job's status.
   if (interrupted && (result == kExitPreempted || result == kExitInterrupted))
     result = kExitInterrupted;
-  if (result != 0) report_failed_job(o.job_file, result);
+  if (result != 0) result = report_failed_job(o.job_file, result, o.use_mpirun);
   std::error_code ec;
   fs::remove_all(tmpl, ec);
   return result;

@@ -63,6 +63,10 @@ std::vector<RunRecord> find_runs(const std::string& root) {
       it.disable_recursion_pending();
       continue;
     }
+    if (it->is_symlink()) {  // <name>.latest: the run it points at is listed itself
+      it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_directory() && fs::exists(it->path() / "summary.json")) {
       out.push_back(load_run(it->path().string()));
       it.disable_recursion_pending();  // checkpoints/ and ranks/ are not runs

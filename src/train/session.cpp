@@ -154,6 +154,7 @@ std::string RunSession::claim_run_dir() {
   std::string base = explicit_dir ? opts_.run_dir
                                   : cfg_.run.root + "/" + cfg_.run.name +
                                         (pipeline_.name == "training" ? "" : "-" + pipeline_.name);
+  if (!explicit_dir) latest_link_ = base + ".latest";
   if (resume_ && !explicit_dir) {
     if (std::string newest = newest_run_dir(base); !newest.empty()) base = newest;
   }
@@ -415,7 +416,30 @@ void RunSession::write_end(const std::string& status, const std::string& error, 
   summary_["finished"] = now_unix();
   summary_["wall_seconds"] = now_unix() - start_;
   write_file_atomic(run_dir_ + "/summary.json", summary_.dump(2) + "\n");
+  if (status == "FINISHED") point_latest_link();
   sink_->close(status);
+}
+
+// <root>/<name>.latest -> the newest finished run of a default-named run
+// directory, so that an inference pipeline reads the model of the last
+// training that succeeded whatever `.N` it got. Replaced atomically (a new
+// link renamed over the old one); a failure costs a warning, not the run.
+void RunSession::point_latest_link() {
+  if (latest_link_.empty()) return;
+  std::error_code ec;
+  if (fs::exists(latest_link_, ec) && !fs::is_symlink(latest_link_, ec)) {
+    spdlog::warn("{} is not a link itwin made; not pointing it at {}", latest_link_, run_dir_);
+    return;
+  }
+  const std::string tmp = latest_link_ + ".tmp-" + std::to_string(::getpid());
+  fs::remove(tmp, ec);
+  fs::create_directory_symlink(fs::path(run_dir_).filename(), tmp, ec);
+  if (!ec) fs::rename(tmp, latest_link_, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    spdlog::warn("cannot point {} at {}: {}", latest_link_, run_dir_, ec.message());
+  }
 }
 
 }  // namespace itwin::train

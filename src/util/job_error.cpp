@@ -30,7 +30,7 @@ void leave_job_error(int rank, int exit_code, const std::string& text) noexcept 
 
 JobError job_error(const std::string& job_file, int status) {
   const std::string prefix = fs::path(job_file).filename().string() + kSuffix;
-  std::tuple<bool, int, std::string> best;  // code differs, rank, text: the least wins
+  std::tuple<bool, int, std::string, int> best;  // code differs, rank, text, code: least wins
   bool found = false;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(job_file).parent_path(), ec)) {
@@ -39,13 +39,13 @@ JobError job_error(const std::string& job_file, int status) {
     const std::string text = read_file(entry.path().string());
     const size_t eol = text.find('\n');
     if (eol == std::string::npos) continue;  // not written by leave_job_error
-    std::tuple<bool, int, std::string> cand{std::atoi(text.c_str()) != status,
-                                            std::atoi(name.c_str() + prefix.size()),
-                                            trim(text.substr(eol + 1))};
+    const int code = std::atoi(text.c_str());
+    std::tuple<bool, int, std::string, int> cand{
+        code != status, std::atoi(name.c_str() + prefix.size()), trim(text.substr(eol + 1)), code};
     if (!found || cand < best) best = cand;
     found = true;
   }
-  return {std::get<2>(best), found && !std::get<0>(best)};
+  return {std::get<2>(best), found && !std::get<0>(best), std::get<3>(best)};
 }
 
 }  // namespace itwin

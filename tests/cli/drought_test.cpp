@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -46,8 +47,10 @@ std::string read_text(const std::string& path) {
 
 TEST_CASE("drought: the use case trains, tests and infers end to end", "[drought][cli][slow]") {
   test::TempDir d;
-  const std::string run = d.path() + "/run";
-  auto r = run_itwin("train", small_cube(), "--set vars.epochs=2 --threads 1 --run-dir " + run);
+  // Default run naming: <root>/uc, and uc.latest pointing at it for the inference pipeline.
+  const std::string named = " --set run.root=" + d.path() + " --set run.name=uc";
+  const std::string run = d.path() + "/uc";
+  auto r = run_itwin("train", small_cube(), "--set vars.epochs=2 --threads 1" + named);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(
@@ -65,14 +68,13 @@ TEST_CASE("drought: the use case trains, tests and infers end to end", "[drought
   const double val_loss = summary["metrics"]["val_loss"];
   CHECK(std::isfinite(val_loss));
 
-  r = run_itwin("infer", small_cube(),
-                "--set vars.weights=" + run + "/model.pt --set run.root=" + d.path() +
-                    " --set run.name=infer");
+  r = run_itwin("infer", small_cube(), named.substr(1));
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
-  // The saver writes to ${run.root}/${run.name}/predictions.csv (the inference run itself is
-  // infer-inference).
-  std::string csv = read_text(d.path() + "/infer/predictions.csv");
+  // The model of ${run.root}/${run.name}.latest, the saver's file beside it (the inference run
+  // itself is uc-inference).
+  CHECK(std::filesystem::read_symlink(d.path() + "/uc.latest") == "uc");
+  std::string csv = read_text(run + "/predictions.csv");
   // Test windows every 5 days from day 29 of 2 catchments, less those with missing discharge.
   const auto rows = std::count(csv.begin(), csv.end(), '\n') - 1;
   CHECK(rows > 2 * 60);

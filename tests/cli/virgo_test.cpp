@@ -64,9 +64,11 @@ TEST_CASE(
     "virgo: unet1d learns the coupled noise, inference writes it to HDF5, weights load in PyTorch",
     "[virgo][cli][slow]") {
   test::TempDir d;
-  const std::string run = d.path() + "/run";
+  // Default run naming: <root>/uc, and uc.latest pointing at it for the inference pipeline.
+  const std::string named = " --set run.root=" + d.path() + " --set run.name=uc";
+  const std::string run = d.path() + "/uc";
   auto r = run_itwin("train", data_file(),
-                     "--set vars.epochs=30 --set vars.lr=0.003 --threads 1 --run-dir " + run);
+                     "--set vars.epochs=30 --set vars.lr=0.003 --threads 1" + named);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("data: hdf5 " + data_file() + ": aux [48, 4, 1000] float32") &&
@@ -81,13 +83,12 @@ TEST_CASE(
   const double r2 = s["metrics"]["test_r2"];
   CHECK(r2 > 0.6);
 
-  r = run_itwin("infer", data_file(),
-                "--set vars.weights=" + run + "/model.pt --set run.root=" + d.path() +
-                    " --set run.name=infer");
+  r = run_itwin("infer", data_file(), named.substr(1));
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
-  // The test split (10 % of 48: 5 samples), each a predicted series of 1000 steps, and the truth.
-  const std::string h5 = d.path() + "/infer/predictions.h5";
+  // The test split (10 % of 48: 5 samples), each a predicted series of 1000 steps, and the truth,
+  // beside the model of ${run.root}/${run.name}.latest.
+  const std::string h5 = run + "/predictions.h5";
   auto py = python("import h5py, numpy as np; f = h5py.File('" + h5 +
                    "'); p, y = f['prediction'][:], f['label'][:]; "
                    "print(p.shape, y.shape, p.dtype, 1 - ((y - p) ** 2).sum() / ((y - y.mean()) "

@@ -94,9 +94,7 @@ TEST_CASE(
   ok(run_shell(
       helper("builtin " + run + "/generator.pt " + run + "/discriminator.pt 16 8,8,8 8,4 4,8")));
 
-  auto one = run_shell(
-      itwin_bin() + " infer " + use_case() + args + " --set vars.weights=" + run + "/generator.pt",
-      300);
+  auto one = run_shell(itwin_bin() + " infer " + use_case() + args, 300);  // 3dgan.latest
   INFO(one.out);
   REQUIRE(one.exit_code == 0);
   CHECK_THAT(one.out, Contains("generated 500 samples of 8x8x8"));

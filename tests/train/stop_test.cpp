@@ -180,3 +180,32 @@ TEST_CASE(
   CHECK(summary(d.path() + "/runs/r")["epochs"] == 2);  // the older run is left as it was
   CHECK_FALSE(fs::exists(d.path() + "/runs/r.2"));
 }
+
+TEST_CASE("run directory: <name>.latest follows the newest finished run; runs list skips it",
+          "[stop]") {
+  TempDir d;
+  std::string text = pipeline(5, 1);
+  const std::string run = "run: {seed: 3, threads: 1";
+  REQUIRE(text.rfind(run, 0) == 0);
+  text.insert(run.size(), ", name: r, root: " + d.path() + "/runs");
+  const std::string cfg = d.write("p.yaml", text), latest = d.path() + "/runs/r.latest";
+  REQUIRE(run_shell(itwin_bin() + " train " + cfg).exit_code == 0);
+  CHECK(fs::read_symlink(latest) == "r");
+  REQUIRE(run_shell(itwin_bin() + " train " + cfg).exit_code == 0);
+  CHECK(fs::read_symlink(latest) == "r.1");
+  // A run that did not finish (paused here; failed alike) leaves it where it was.
+  auto paused = run_shell(itwin_bin() + " train " + cfg +
+                          " --until-epoch 1 --set pipelines.training.steps.train.epochs=2");
+  INFO(paused.out);
+  REQUIRE(summary(d.path() + "/runs/r.2")["status"] == "PAUSED");
+  CHECK(fs::read_symlink(latest) == "r.1");
+  // A run with an explicit --run-dir does not touch it.
+  REQUIRE(run_shell(itwin_bin() + " train " + cfg + " --run-dir " + d.path() + "/runs/other")
+              .exit_code == 0);
+  CHECK(fs::read_symlink(latest) == "r.1");
+  auto list = run_shell(itwin_bin() + " runs list " + d.path() + "/runs --json");
+  INFO(list.out);
+  auto runs = nlohmann::json::parse(list.out, nullptr, false);
+  REQUIRE(runs.is_array());
+  CHECK(runs.size() == 4);  // r, r.1, r.2, other: not r.latest again
+}

@@ -27,9 +27,11 @@ TEST_CASE("job error: the failing rank's cause, not its peers' symptoms", "[util
   auto closed = job_error(job, 1);
   CHECK(closed.text == "[rank 0/3] connection closed by peer");
   CHECK(closed.matches);
-  auto other = job_error(job, 137);  // killed: no rank's code is the job's
+  auto other = job_error(job, 139);  // mpirun crashed: no rank's code is the job's
   CHECK(other.text == "[rank 0/3] connection closed by peer");
   CHECK_FALSE(other.matches);
+  CHECK(other.exit_code == 1);
+  CHECK(diverged.exit_code == 3);
   // Without ITWIN_JOB_FILE (not under itwin's launcher), nothing is written.
   leave_job_error(5, 3, "[rank 5/6] lost");
   CHECK(std::distance(std::filesystem::directory_iterator(d.path()), {}) == 3);

@@ -77,6 +77,7 @@ class RunSession {
   void redirect_output();
   void write_start_files();
   void warn_config_changes();
+  void point_latest_link();
   void open_loggers();
   void write_end(const std::string& status, const std::string& error, bool together);
   void start_monitor(const std::vector<int>& pids);
@@ -92,6 +93,7 @@ class RunSession {
   int64_t threads_;
   bool resume_ = false, open_ = false, finished_ = false;
   std::string run_dir_, config_yaml_;
+  std::string latest_link_;  ///< <root>/<name>.latest for a default-named run, else ""
   int console_fd_ = -1;
   double start_ = 0;
   track::Provenance prov_;

@@ -15,6 +15,7 @@ void leave_job_error(int rank, int exit_code, const std::string& text) noexcept;
 struct JobError {
   std::string text;      ///< "" when no rank left one
   bool matches = false;  ///< its exit code is the job's
+  int exit_code = 0;     ///< the exit code that rank ended with
 };
 
 /// The error the ranks of the job left beside `job_file`: of those whose code
