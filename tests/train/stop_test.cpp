@@ -30,6 +30,14 @@ std::string pipeline(int steps, int epochs, const std::string& extra = "") {
          "}\n";
 }
 
+// pipeline() with default run naming: run.name r under `root`.
+std::string named_pipeline(const std::string& root, int steps, int epochs) {
+  std::string text = pipeline(steps, epochs);
+  const std::string run = "run: {seed: 3, threads: 1";
+  text.insert(run.size(), ", name: r, root: " + root);
+  return text;
+}
+
 nlohmann::json summary(const std::string& dir) {
   std::ifstream in(dir + "/summary.json");
   return nlohmann::json::parse(in, nullptr, false);
@@ -157,11 +165,7 @@ TEST_CASE(
     "stop: --resume without --run-dir continues the newest run of the name, saying what changed",
     "[stop]") {
   TempDir d;
-  std::string text = pipeline(5, 2);
-  const std::string run = "run: {seed: 3, threads: 1";
-  REQUIRE(text.rfind(run, 0) == 0);
-  text.insert(run.size(), ", name: r, root: " + d.path() + "/runs");
-  const std::string cfg = d.write("p.yaml", text);
+  const std::string cfg = d.write("p.yaml", named_pipeline(d.path() + "/runs", 5, 2));
   // runs/r finished; runs/r.1 paused after epoch 1 (a checkpoint, like a stopped run).
   auto first = run_shell(itwin_bin() + " train " + cfg);
   REQUIRE(first.exit_code == 0);
@@ -184,11 +188,8 @@ TEST_CASE(
 TEST_CASE("run directory: <name>.latest follows the newest finished run; runs list skips it",
           "[stop]") {
   TempDir d;
-  std::string text = pipeline(5, 1);
-  const std::string run = "run: {seed: 3, threads: 1";
-  REQUIRE(text.rfind(run, 0) == 0);
-  text.insert(run.size(), ", name: r, root: " + d.path() + "/runs");
-  const std::string cfg = d.write("p.yaml", text), latest = d.path() + "/runs/r.latest";
+  const std::string cfg = d.write("p.yaml", named_pipeline(d.path() + "/runs", 5, 1));
+  const std::string latest = d.path() + "/runs/r.latest";
   REQUIRE(run_shell(itwin_bin() + " train " + cfg).exit_code == 0);
   CHECK(fs::read_symlink(latest) == "r");
   REQUIRE(run_shell(itwin_bin() + " train " + cfg).exit_code == 0);
