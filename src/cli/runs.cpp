@@ -87,16 +87,13 @@ int show(const RunsOptions& o) {
 int compare(const RunsOptions& o) {
   std::vector<track::RunRecord> runs;
   for (const auto& d : o.dirs) runs.push_back(track::load_run(d));
-  std::set<std::string> params, metrics;
+  std::vector<const track::Params*> sets;
+  std::set<std::string> metrics;
   for (const auto& r : runs) {
-    for (const auto& [k, v] : r.params) {
-      for (const auto& other : runs) {
-        auto it = other.params.find(k);
-        if (it == other.params.end() || it->second != v) params.insert(k);
-      }
-    }
+    sets.push_back(&r.params);
     for (const auto& [k, v] : r.metrics) metrics.insert(k);
   }
+  const std::set<std::string> params = track::differing_params(sets);
   if (o.json) {
     nlohmann::json j = {{"runs", nlohmann::json::array()}, {"differing_params", params}};
     for (const auto& r : runs) j["runs"].push_back(to_json(r));

@@ -115,15 +115,15 @@ void merge_status(int& result, int code) {
 // crash (SIGSEGV in pmix_server_log_fn) while it handles that rank's
 // MPI_Abort; the job's status is then that rank's exit code.
 int report_failed_job(const std::string& job_file, int status, bool mpirun) {
-  if (const JobError first = job_error(job_file, status);
-      mpirun && status > 128 && !first.matches && first.exit_code > 0) {
+  JobError cause = job_error(job_file, status);
+  if (mpirun && status > 128 && !cause.matches && cause.exit_code > 0) {
     spdlog::warn(
         "mpirun ended with status {} after a rank ended the job (Open MPI's own "
         "failure); the job's status is that rank's: {}",
-        status, first.exit_code);
-    status = first.exit_code;
+        status, cause.exit_code);
+    status = cause.exit_code;  // job_error's choice for this status is the same rank's
+    cause.matches = true;
   }
-  const JobError cause = job_error(job_file, status);
   std::string error = cause.text, run_dir;
   std::error_code ec;
   if (fs::exists(job_file, ec)) {

@@ -40,18 +40,34 @@ RunRecord load_run(const std::string& dir) {
     throw RuntimeError(dir + "/summary.json: not valid JSON: " + e.what());
   }
   // The parameters: the run's resolved config, flattened as for trackers.
-  std::string cfg = dir + "/config.yaml";
-  if (fs::exists(cfg)) {
-    try {
-      auto c = config::load_config(cfg);
-      if (const auto* p = c.find(r.pipeline.empty() ? "training" : r.pipeline))
-        r.params = config::flat_params(c, *p);
-      for (auto& [k, v] : r.params) v = redact(v);  // shown by `runs show` and `runs compare`
-    } catch (const Error&) {
-      // a config from another itwin version: list the run without parameters
-    }
-  }
+  r.params = run_params(dir, r.pipeline.empty() ? "training" : r.pipeline).value_or(Params{});
   return r;
+}
+
+std::optional<Params> run_params(const std::string& dir, const std::string& pipeline) {
+  const std::string cfg = dir + "/config.yaml";
+  if (!fs::exists(cfg)) return std::nullopt;
+  try {
+    const config::Config c = config::load_config(cfg);
+    const config::Pipeline* p = c.find(pipeline);
+    if (!p) return std::nullopt;
+    Params params = config::flat_params(c, *p);
+    for (auto& [k, v] : params) v = redact(v);  // shown by `runs show`, `runs compare`, resume
+    return params;
+  } catch (const Error&) {
+    return std::nullopt;  // a config from another itwin version
+  }
+}
+
+std::set<std::string> differing_params(const std::vector<const Params*>& sets) {
+  std::set<std::string> out;
+  for (const Params* a : sets)
+    for (const auto& [k, v] : *a)
+      for (const Params* b : sets) {
+        auto it = b->find(k);
+        if (it == b->end() || it->second != v) out.insert(k);
+      }
+  return out;
 }
 
 std::vector<RunRecord> find_runs(const std::string& root) {

@@ -11,10 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 
 #include "itwin/config/load.hpp"
 #include "itwin/track/loggers.hpp"
+#include "itwin/track/runs.hpp"
 #include "itwin/train/runtime_info.hpp"
 #include "itwin/util/error.hpp"
 #include "itwin/util/fs.hpp"
@@ -202,28 +202,17 @@ void RunSession::redirect_output() {
 // A resumed run continues with the config given now; what differs from the
 // one it ran with is said (a longer `epochs` is the usual, wanted change).
 void RunSession::warn_config_changes() {
-  const std::string path = run_dir_ + "/config.yaml";
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return;
-  std::map<std::string, std::string> before, now = config::flat_params(cfg_, pipeline_);
-  try {
-    const config::Config old = config::load_config(path);
-    const config::Pipeline* p = old.find(pipeline_.name);
-    if (!p) return;
-    before = config::flat_params(old, *p);
-  } catch (const Error&) {
-    return;  // written by another itwin version: nothing to compare
-  }
-  std::vector<std::string> changes;
-  auto value = [](const std::map<std::string, std::string>& m, const std::string& k) {
+  const auto before = track::run_params(run_dir_, pipeline_.name);
+  if (!before) return;  // nothing to compare with
+  track::Params now = config::flat_params(cfg_, pipeline_);
+  for (auto& [k, v] : now) v = redact(v);  // as run_params gives them
+  auto value = [](const track::Params& m, const std::string& k) {
     auto it = m.find(k);
-    return it == m.end() ? std::string("(unset)") : redact(it->second);
+    return it == m.end() ? std::string("(unset)") : it->second;
   };
-  for (const auto* m : {&before, &now})
-    for (const auto& [k, v] : *m) {
-      const std::string a = value(before, k), b = value(now, k);
-      if (a != b && (m == &before || !before.count(k))) changes.push_back(k + " " + a + " -> " + b);
-    }
+  std::vector<std::string> changes;
+  for (const auto& k : track::differing_params({&*before, &now}))
+    changes.push_back(k + " " + value(*before, k) + " -> " + value(now, k));
   if (changes.empty()) return;
   const size_t shown = std::min<size_t>(changes.size(), 8);
   std::string list = join(std::vector<std::string>(changes.begin(), changes.begin() + shown), ", ");

@@ -31,6 +31,7 @@ int run_process(const ProcessSpec& p) {
   if (p.argv.empty()) throw RuntimeError("run_process: empty argv");
   int err_pipe[2];
   if (pipe2(err_pipe, O_CLOEXEC) != 0) throw_errno("pipe");
+  auto args = exec_argv(p.argv);
   pid_t pid = fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
@@ -42,7 +43,6 @@ int run_process(const ProcessSpec& p) {
       (void)!write(err_pipe[1], &e, sizeof e);
       _exit(127);
     }
-    auto args = exec_argv(p.argv);
     execvp(args[0], args.data());
     int e = errno;
     (void)!write(err_pipe[1], &e, sizeof e);
@@ -104,6 +104,7 @@ Captured run_capture(const std::vector<std::string>& argv) {
   int out[2], err[2];
   if (pipe(out) != 0 || pipe(err) != 0) throw_errno("pipe");
   std::fflush(stdout);
+  auto args = exec_argv(argv);
   pid_t pid = fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
@@ -111,7 +112,6 @@ Captured run_capture(const std::vector<std::string>& argv) {
     dup2(err[1], 2);
     close(out[0]);
     close(err[0]);
-    auto args = exec_argv(argv);
     execvp(args[0], args.data());
     std::fprintf(stderr, "cannot run '%s': %s\n", args[0], std::strerror(errno));
     _exit(127);
